@@ -1,0 +1,73 @@
+package featherweight
+
+import (
+	"go.k6.io/k6/metrics"
+)
+
+// Metric names. Prefixed with fw_ so they never clash with k6 built-ins; k6's Prometheus
+// remote-write output exports them as k6_fw_*.
+const (
+	MetricChatConnecting = "fw_chat_connecting"
+	MetricChatTTFT       = "fw_chat_ttft"
+	MetricChatITL        = "fw_chat_itl"
+	MetricChatTPOT       = "fw_chat_tpot"
+	MetricChatDuration   = "fw_chat_duration"
+	MetricChatTokens     = "fw_chat_tokens"
+	MetricChatTurns      = "fw_chat_turns"
+	MetricChatFailed     = "fw_chat_failed"
+	MetricChatErrors     = "fw_chat_errors"
+	MetricChatGoodput    = "fw_chat_goodput"
+
+	MetricLoopHz         = "fw_loop_hz"
+	MetricHzScrapeTime   = "fw_hz_scrape_duration"
+	MetricHzScrapeFailed = "fw_hz_scrape_failed"
+)
+
+// fwMetrics is the one fixed set of custom metrics the extension emits.
+type fwMetrics struct {
+	ChatConnecting *metrics.Metric // Trend, time (ms): TCP+TLS+WebSocket handshake
+	ChatTTFT       *metrics.Metric // Trend, time: prompt written -> first token-bearing frame
+	ChatITL        *metrics.Metric // Trend, time: one sample per gap between token-bearing frames
+	ChatTPOT       *metrics.Metric // Trend, time: (duration-ttft)/(tokens-1), when tokens > 1
+	ChatDuration   *metrics.Metric // Trend, time: prompt written -> terminal frame
+	ChatTokens     *metrics.Metric // Counter: tokens per turn
+	ChatTurns      *metrics.Metric // Counter: one per turn attempted
+	ChatFailed     *metrics.Metric // Rate: one sample per turn, 1 = failed
+	ChatErrors     *metrics.Metric // Counter, tagged error_kind
+	ChatGoodput    *metrics.Metric // Rate: turn succeeded and met the SLOs
+
+	LoopHz         *metrics.Metric // Trend (not time): loop frequency in Hz
+	HzScrapeTime   *metrics.Metric // Trend, time
+	HzScrapeFailed *metrics.Metric // Rate, tagged reason when failed
+}
+
+// registerMetrics registers (or fetches, the registry is idempotent) every fw_ metric.
+func registerMetrics(r *metrics.Registry) (*fwMetrics, error) {
+	var firstErr error
+	reg := func(name string, typ metrics.MetricType, vt ...metrics.ValueType) *metrics.Metric {
+		m, err := r.NewMetric(name, typ, vt...)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return m
+	}
+	m := &fwMetrics{
+		ChatConnecting: reg(MetricChatConnecting, metrics.Trend, metrics.Time),
+		ChatTTFT:       reg(MetricChatTTFT, metrics.Trend, metrics.Time),
+		ChatITL:        reg(MetricChatITL, metrics.Trend, metrics.Time),
+		ChatTPOT:       reg(MetricChatTPOT, metrics.Trend, metrics.Time),
+		ChatDuration:   reg(MetricChatDuration, metrics.Trend, metrics.Time),
+		ChatTokens:     reg(MetricChatTokens, metrics.Counter),
+		ChatTurns:      reg(MetricChatTurns, metrics.Counter),
+		ChatFailed:     reg(MetricChatFailed, metrics.Rate),
+		ChatErrors:     reg(MetricChatErrors, metrics.Counter),
+		ChatGoodput:    reg(MetricChatGoodput, metrics.Rate),
+		LoopHz:         reg(MetricLoopHz, metrics.Trend),
+		HzScrapeTime:   reg(MetricHzScrapeTime, metrics.Trend, metrics.Time),
+		HzScrapeFailed: reg(MetricHzScrapeFailed, metrics.Rate),
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return m, nil
+}

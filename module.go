@@ -1,0 +1,50 @@
+package featherweight
+
+import (
+	"github.com/grafana/sobek"
+	"go.k6.io/k6/js/common"
+	"go.k6.io/k6/js/modules"
+)
+
+// RootModule is the global module instance; it creates one ModuleInstance per VU.
+type RootModule struct{}
+
+// ModuleInstance is the per-VU instance of k6/x/featherweight.
+type ModuleInstance struct {
+	vu      modules.VU
+	metrics *fwMetrics
+}
+
+var (
+	_ modules.Module   = &RootModule{}
+	_ modules.Instance = &ModuleInstance{}
+)
+
+// NewModuleInstance registers the extension's metrics (once per VU, idempotent in the registry)
+// and returns the VU's instance.
+func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+	m, err := registerMetrics(vu.InitEnv().Registry)
+	if err != nil {
+		common.Throw(vu.Runtime(), err)
+	}
+	return &ModuleInstance{vu: vu, metrics: m}
+}
+
+// Exports exposes the same functions as the default export object and as named exports, so both
+// `import fw from 'k6/x/featherweight'` and `import { chat } from 'k6/x/featherweight'` work.
+func (mi *ModuleInstance) Exports() modules.Exports {
+	named := map[string]any{
+		"chat":      mi.chat,
+		"chatAsync": mi.chatAsync,
+		"connect":   mi.connect,
+		"HzMonitor": mi.newHzMonitor,
+	}
+	return modules.Exports{Default: named, Named: named}
+}
+
+// throwf throws a JS TypeError-like exception; used for bad options from the script.
+func (mi *ModuleInstance) throw(err error) {
+	common.Throw(mi.vu.Runtime(), err)
+}
+
+var _ = sobek.Undefined
