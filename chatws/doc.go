@@ -1,0 +1,42 @@
+// Package chatws is a streaming-chat WebSocket client that times LLM-style token streams.
+//
+// It is plain Go (no k6 imports) so it can be tested and reused without k6; the k6 binding in
+// the repository root turns a [Result] into k6 samples.
+//
+// # Usage
+//
+//	conn, info, err := chatws.Dial(ctx, "ws://127.0.0.1:8080/api/chat", chatws.Options{})
+//	if err != nil { ... } // err is a *chatws.Error with Kind ErrConnect, ErrHandshake or ErrCanceled
+//	defer conn.Close()
+//	res := conn.Turn(ctx, "hello", chatws.TurnOptions{})
+//	if !res.OK { log.Print(res.Err.Kind) }
+//
+// # Timing
+//
+// All durations come from the monotonic clock. A frame is stamped right after the socket read of
+// its whole message returns, before it is decoded.
+//   - TTFT: prompt frame written -> first frame that carries non-empty token text. Role-only, empty,
+//     keepalive and unrecognised frames do not count.
+//   - ITL: every gap between consecutive token-bearing frames (one value per gap).
+//   - Duration: prompt frame written -> terminal frame (or the failure, for a failed turn).
+//   - TPOT: (Duration - TTFT) / (Tokens - 1), only for a successful turn with Tokens > 1.
+//   - Tokens: the server-reported usage when the protocol carries it (TokensSource "usage"),
+//     otherwise the number of token-bearing frames (TokensSource "frames").
+//
+// # Timeouts and cancellation
+//
+// Timeouts are enforced with read deadlines: until the first token the deadline is
+// min(written+FirstToken, written+Total); after it, min(lastToken+Idle, written+Total).
+// Cancelling the context passed to Turn (or Dial) ends a blocked read at once (a past read
+// deadline is set from context.AfterFunc) and the turn fails with Kind ErrCanceled.
+//
+// A read error (timeout, cancellation, a dropped socket, an oversize frame) leaves the underlying
+// gorilla/websocket connection unusable: every later Turn on the same Conn fails with ErrClosed.
+// A server error frame (ErrServerError) or an undecodable frame (ErrProtocol) does not break it.
+//
+// # Concurrency
+//
+// A Conn runs one turn at a time: concurrent Turn calls are serialised. Close may be called
+// concurrently with Turn; the turn then fails with ErrClosed. Result.ITLs aliases a buffer owned by
+// the Conn and is valid until the next Turn on that Conn; copy it to keep it.
+package chatws

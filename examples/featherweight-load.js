@@ -1,0 +1,228 @@
+// The bundled Featherweight scenario: 1,000 virtual users for 5 minutes streaming chat over WebSocket
+// on /api/chat, while one dedicated VU reads the backend's 100 Hz loop from /metrics once a second.
+//
+// Pass/fail (k6 exits 99 when any fails):
+//   error_rate        rate<0.01    one sample per chat turn, 1 = the turn failed (any error kind)
+//   fw_loop_hz        avg>95       the loop frequency read from /metrics (or /healthz)
+//   checks{type:hz}   rate>=0.95   the share of Hz readings at or above FW_HZ_MIN (a failed scrape fails)
+//   fw_chat_ttft      p(95)<FW_TTFT_P95 ms
+//   chat_turns_ok     count>0      no vacuous pass: a run in which no turn succeeded fails
+// The literal "checks{type:hz}.avg>95" is not a valid k6 threshold (`checks` is a Rate; k6 exits 104),
+// so the requirement is expressed as `fw_loop_hz: avg>95` plus the `checks{type:hz}` rate above.
+// An empty Trend fails its threshold in k6 1.8, so a run with no Hz reading fails too.
+//
+// Knobs (environment): FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL, FW_VUS, FW_RAMP,
+// FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
+// FW_HZ_MIN, FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json).
+import fw from 'k6/x/featherweight';
+import { check, sleep } from 'k6';
+import { Counter, Rate } from 'k6/metrics';
+
+const env = __ENV;
+
+const PROFILES = {
+  full: { vus: 1000, ramp: '1m', hold: '5m', rampDown: '30s', think: 2, turns: 3 },
+  smoke: { vus: 10, ramp: '3s', hold: '10s', rampDown: '2s', think: 0.5, turns: 2 },
+};
+const profileName = env.FW_PROFILE || 'full';
+const profile = PROFILES[profileName];
+if (!profile) {
+  throw new Error(`FW_PROFILE=${profileName}: expected one of ${Object.keys(PROFILES).join(', ')}`);
+}
+
+const cfg = {
+  chatURL: env.FW_CHAT_URL || 'ws://127.0.0.1:8080/api/chat',
+  metricsURL: env.FW_METRICS_URL || 'http://127.0.0.1:8080/metrics',
+  healthzURL: env.FW_HEALTHZ_URL || 'http://127.0.0.1:8080/healthz',
+  protocol: env.FW_PROTOCOL || 'featherweight',
+  vus: int('FW_VUS', profile.vus),
+  ramp: env.FW_RAMP || profile.ramp,
+  hold: env.FW_HOLD || profile.hold,
+  rampDown: env.FW_RAMP_DOWN || profile.rampDown,
+  think: num('FW_THINK', profile.think),
+  turns: int('FW_TURNS', profile.turns),
+  ttftP95: num('FW_TTFT_P95', 2000),
+  hzMin: num('FW_HZ_MIN', 95),
+};
+
+function num(name, dflt) {
+  if (env[name] === undefined || env[name] === '') return dflt;
+  const v = Number(env[name]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name}=${env[name]}: expected a non-negative number`);
+  return v;
+}
+
+function int(name, dflt) {
+  const v = num(name, dflt);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name}=${env[name]}: expected a positive integer`);
+  return v;
+}
+
+// seconds parses the durations k6 accepts in stages ("90s", "1m", "1m30s", "500ms").
+function seconds(d) {
+  let total = 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let m;
+  let matched = '';
+  while ((m = re.exec(d)) !== null) {
+    total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]];
+    matched += m[0];
+  }
+  if (matched !== d) throw new Error(`bad duration "${d}"`);
+  return total;
+}
+
+const ERROR_KINDS = ['connect', 'handshake', 'timeout_first_token', 'timeout_idle', 'timeout_total',
+  'closed', 'server_error', 'protocol', 'canceled'];
+
+const span = seconds(cfg.ramp) + seconds(cfg.hold) + seconds(cfg.rampDown);
+
+export const options = {
+  scenarios: {
+    chat: {
+      executor: 'ramping-vus',
+      exec: 'chat',
+      startVUs: 0,
+      stages: [
+        { duration: cfg.ramp, target: cfg.vus },
+        { duration: cfg.hold, target: cfg.vus },
+        { duration: cfg.rampDown, target: 0 },
+      ],
+      gracefulRampDown: '30s',
+      gracefulStop: '30s',
+    },
+    hz: {
+      executor: 'constant-arrival-rate',
+      exec: 'hz',
+      rate: 1,
+      timeUnit: '1s',
+      duration: `${Math.max(1, Math.round(span))}s`,
+      preAllocatedVUs: 1,
+      maxVUs: 1,
+    },
+  },
+  thresholds: {
+    error_rate: ['rate<0.01'],
+    fw_loop_hz: ['avg>95'],
+    'checks{type:hz}': ['rate>=0.95'],
+    fw_chat_ttft: [`p(95)<${cfg.ttftP95}`],
+    chat_turns_ok: ['count>0'],
+    // Always-true thresholds only to make k6 keep a per-kind count for the summary below.
+    ...Object.fromEntries(ERROR_KINDS.map((k) => [`fw_chat_errors{error_kind:${k}}`, ['count>=0']])),
+  },
+  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+};
+
+// error_rate: one sample per chat turn, 1 when the turn failed (whatever the error kind).
+const errorRate = new Rate('error_rate');
+// chat_turns_ok: successful turns; its count>0 threshold makes a run with no successful turn fail.
+const turnsOK = new Counter('chat_turns_ok');
+
+// One monitor per VU (init context); only the `hz` scenario's single VU ever scrapes.
+const monitor = new fw.HzMonitor({ url: cfg.metricsURL, healthz: cfg.healthzURL, min: cfg.hzMin });
+
+const TOPICS = ['the 100 Hz loop', 'websocket backpressure', 'a haiku about latency', 'garbage collection',
+  'tail latency', 'token streaming', 'consistent hashing', 'the CAP theorem', 'TCP slow start',
+  'load shedding', 'circuit breakers', 'p99 budgets', 'the thundering herd', 'rate limiting'];
+const ASKS = ['Explain', 'Summarise', 'Give three facts about', 'Write a short note on',
+  'Compare two views of', 'What is a common mistake with', 'Teach a beginner'];
+
+// prompt varies by VU, iteration and turn: the real backend caches identical prompts.
+function prompt(turn) {
+  const vu = __VU;
+  const it = __ITER;
+  const topic = TOPICS[(vu * 7 + it * 3 + turn) % TOPICS.length];
+  const ask = ASKS[(vu + it * 5 + turn * 11) % ASKS.length];
+  return turn === 0
+    ? `${ask} ${topic}. (user ${vu}, session ${it})`
+    : `Follow-up ${turn} on ${topic}: ${ask.toLowerCase()} it in more depth. (user ${vu}, session ${it})`;
+}
+
+function think() {
+  sleep(cfg.think * (0.5 + Math.random()));
+}
+
+function record(res) {
+  errorRate.add(!res.ok);
+  if (res.ok) turnsOK.add(1);
+  check(res, { 'chat turn ok': (r) => r.ok });
+}
+
+// chat is one user's session: connect, a few turns with think time between them, close.
+export function chat() {
+  const turns = 1 + Math.floor(Math.random() * cfg.turns);
+  const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol });
+  try {
+    for (let t = 0; t < turns; t++) {
+      const res = session.send(prompt(t));
+      record(res);
+      if (!res.ok) break; // the session is gone or the server failed: start a new one next iteration
+      if (t < turns - 1) think();
+    }
+  } finally {
+    session.close();
+  }
+  think();
+}
+
+// hz reads the loop frequency once per iteration (one per second by the arrival rate above).
+export function hz() {
+  const r = monitor.scrape();
+  if (!r.ok && r.error) {
+    console.warn(`hz scrape failed (${r.error.reason}): ${r.error.message}`);
+  }
+}
+
+export function handleSummary(data) {
+  const out = { stdout: summaryText(data) };
+  if (env.FW_OUT_DIR) out[`${env.FW_OUT_DIR}/summary.json`] = JSON.stringify(data, null, 2);
+  return out;
+}
+
+function fmt(v, unit) {
+  if (v === undefined || v === null || Number.isNaN(v)) return '-';
+  return unit === 'ms' ? `${v.toFixed(1)}ms` : v.toFixed(2);
+}
+
+function trendLine(data, name, label, unit) {
+  const m = data.metrics[name];
+  if (!m) return `  ${label.padEnd(22)} no samples`;
+  const v = m.values;
+  return `  ${label.padEnd(22)} avg=${fmt(v.avg, unit)} p50=${fmt(v.med, unit)} p90=${fmt(v['p(90)'], unit)} ` +
+    `p95=${fmt(v['p(95)'], unit)} p99=${fmt(v['p(99)'], unit)} max=${fmt(v.max, unit)}`;
+}
+
+function summaryText(data) {
+  const m = data.metrics;
+  const lines = [];
+  const seconds = data.state.testRunDurationMs / 1000;
+  lines.push('', `Featherweight load test — profile ${profileName}, ${cfg.vus} VUs, ${seconds.toFixed(0)} s`, '');
+  lines.push('chat');
+  const turns = m.fw_chat_turns ? m.fw_chat_turns.values.count : 0;
+  const failed = m.fw_chat_failed ? m.fw_chat_failed.values.passes : 0;
+  const tokens = m.fw_chat_tokens ? m.fw_chat_tokens.values.count : 0;
+  lines.push(`  turns                  ${turns} (${failed} failed), tokens ${tokens} (${(tokens / seconds).toFixed(0)} tokens/s)`);
+  lines.push(trendLine(data, 'fw_chat_connecting', 'connecting', 'ms'));
+  lines.push(trendLine(data, 'fw_chat_ttft', 'TTFT', 'ms'));
+  lines.push(trendLine(data, 'fw_chat_itl', 'ITL', 'ms'));
+  lines.push(trendLine(data, 'fw_chat_tpot', 'TPOT', 'ms'));
+  lines.push(trendLine(data, 'fw_chat_duration', 'turn duration', 'ms'));
+  const kinds = Object.keys(m)
+    .filter((k) => k.startsWith('fw_chat_errors{error_kind:'))
+    .filter((k) => m[k].values.count > 0)
+    .map((k) => `${k.slice('fw_chat_errors{error_kind:'.length, -1)}=${m[k].values.count}`);
+  lines.push(`  errors                 ${m.fw_chat_errors ? m.fw_chat_errors.values.count : 0}${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
+  lines.push('', 'loop');
+  lines.push(trendLine(data, 'fw_loop_hz', 'Hz', ''));
+  const scrapeFail = m.fw_hz_scrape_failed ? m.fw_hz_scrape_failed.values : null;
+  lines.push(`  scrapes                ${scrapeFail ? scrapeFail.passes + scrapeFail.fails : 0} (${scrapeFail ? scrapeFail.passes : 0} failed)`);
+  lines.push('', 'thresholds');
+  for (const [name, metric] of Object.entries(m)) {
+    for (const [expr, res] of Object.entries(metric.thresholds || {})) {
+      if (expr === 'count>=0') continue; // the per-kind bookkeeping above
+      lines.push(`  ${res.ok ? 'PASS' : 'FAIL'}  ${name}: ${expr}`);
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the bundled scenario (examples/featherweight-load.js) with ./k6.
+# Without FW_CHAT_URL it starts bin/fwsim on 127.0.0.1:${FW_PORT:-8080}, waits for /healthz, runs the
+# test and stops fwsim. Writes out/summary.json and out/report.html (k6 web dashboard export).
+# Exits with k6's exit code (0 pass, 99 thresholds failed, 104/107 script errors).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+K6=${K6:-./k6}
+FWSIM=${FWSIM:-./bin/fwsim}
+SCRIPT=${FW_SCRIPT:-examples/featherweight-load.js}
+export FW_OUT_DIR=${FW_OUT_DIR:-out}
+mkdir -p "$FW_OUT_DIR"
+
+fwsim_pid=
+stop_fwsim() {
+  if [ -n "$fwsim_pid" ] && kill -0 "$fwsim_pid" 2>/dev/null; then
+    kill -INT "$fwsim_pid" 2>/dev/null || true
+    wait "$fwsim_pid" 2>/dev/null || true
+  fi
+}
+trap stop_fwsim EXIT
+
+if [ -z "${FW_CHAT_URL:-}" ]; then
+  port=${FW_PORT:-8080}
+  base="http://127.0.0.1:$port"
+  # shellcheck disable=SC2086 # FWSIM_FLAGS is a list of flags
+  "$FWSIM" -addr "127.0.0.1:$port" ${FWSIM_FLAGS:-} >"$FW_OUT_DIR/fwsim.log" 2>&1 &
+  fwsim_pid=$!
+  export FW_CHAT_URL="ws://127.0.0.1:$port/api/chat"
+  export FW_METRICS_URL=${FW_METRICS_URL:-$base/metrics}
+  export FW_HEALTHZ_URL=${FW_HEALTHZ_URL:-$base/healthz}
+  echo "started fwsim (pid $fwsim_pid) on $base ${FWSIM_FLAGS:-}"
+  health=${FW_HEALTHZ_URL}
+else
+  health=${FW_HEALTHZ_URL:-}
+fi
+
+if [ -n "$health" ]; then
+  for _ in $(seq 1 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$health" || true)
+    [ "$code" = 200 ] && break
+    if [ -n "$fwsim_pid" ] && ! kill -0 "$fwsim_pid" 2>/dev/null; then
+      echo "fwsim exited; see $FW_OUT_DIR/fwsim.log" >&2; cat "$FW_OUT_DIR/fwsim.log" >&2; exit 1
+    fi
+    sleep 0.1
+  done
+  echo "healthz: $(curl -s "$health" || echo unreachable)"
+fi
+
+# The web dashboard listens on loopback only and exports its HTML report when the test ends.
+export K6_WEB_DASHBOARD=${K6_WEB_DASHBOARD:-true}
+export K6_WEB_DASHBOARD_HOST=${K6_WEB_DASHBOARD_HOST:-127.0.0.1}
+export K6_WEB_DASHBOARD_PORT=${K6_WEB_DASHBOARD_PORT:-5665}
+export K6_WEB_DASHBOARD_EXPORT=${K6_WEB_DASHBOARD_EXPORT:-$FW_OUT_DIR/report.html}
+export K6_NO_USAGE_REPORT=true
+
+set +e
+# shellcheck disable=SC2086 # K6_FLAGS is a list of flags
+"$K6" run ${K6_FLAGS:-} "$SCRIPT"
+rc=$?
+set -e
+echo "k6 exit code: $rc; summary: $FW_OUT_DIR/summary.json, report: $K6_WEB_DASHBOARD_EXPORT"
+exit $rc
