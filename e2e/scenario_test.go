@@ -1,0 +1,166 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const bundledScenario = "../examples/featherweight-load.js"
+
+// scenarioEnv points the bundled scenario's smoke profile at f.
+func scenarioEnv(f *Fwsim) map[string]string {
+	return map[string]string{
+		"FW_PROFILE":     "smoke",
+		"FW_CHAT_URL":    f.WS + "/api/chat",
+		"FW_METRICS_URL": f.HTTP + "/metrics",
+		"FW_HEALTHZ_URL": f.HTTP + "/healthz",
+	}
+}
+
+// crossed reports whether k6's "thresholds on metrics '...' have been crossed" line names metric.
+func crossed(run K6Run, metric string) bool {
+	for _, line := range strings.Split(run.Stderr, "\n") {
+		if _, names, ok := strings.Cut(line, "thresholds on metrics '"); ok {
+			names, _, _ = strings.Cut(names, "' have been crossed")
+			for _, n := range strings.Split(names, ", ") {
+				if n == metric {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Test 1: a healthy backend passes every threshold, and the client's turn count matches the server's.
+func TestScenarioHealthyPasses(t *testing.T) {
+	t.Parallel()
+	f := StartFwsim(t)
+	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	require.Equal(t, 0, run.ExitCode, "healthy backend must pass")
+
+	turns := run.Sum("fw_chat_turns")
+	require.Greater(t, turns, 20.0, "the smoke profile should run a few dozen turns")
+	require.Equal(t, turns, float64(run.Count("error_rate")), "error_rate has one sample per turn")
+	require.Zero(t, run.Sum("error_rate"), "no turn failed")
+	tr := f.Truth(t)
+	require.EqualValues(t, tr.Turns.Completed, turns, "client turns == server completed turns")
+	require.EqualValues(t, tr.TokensSent, run.Sum("fw_chat_tokens"), "client tokens == server tokens")
+	require.Greater(t, run.Count("fw_loop_hz"), 10, "about one Hz reading a second")
+	require.InDelta(t, 100, run.Mean("fw_loop_hz"), 3)
+	require.Equal(t, run.Count("fw_loop_hz"), run.Count("checks", "type", "hz"))
+}
+
+// Test 2: a degraded loop (60 Hz) fails the run on the Hz threshold and on nothing chat-related.
+func TestScenarioDegradedLoopFails(t *testing.T) {
+	t.Parallel()
+	f := StartFwsim(t, "-hz", "60")
+	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	require.Equal(t, 99, run.ExitCode)
+	require.True(t, crossed(run, "fw_loop_hz"), "the Hz threshold is named")
+	require.False(t, crossed(run, "error_rate"), "chat is healthy")
+	require.InDelta(t, 60, run.Mean("fw_loop_hz"), 3)
+	require.Zero(t, run.Sum("checks", "type", "hz"), "no reading reaches 95 Hz")
+}
+
+// Test 3: 5% error frames fail the run on error_rate, and every failed turn is counted.
+func TestScenarioErrorFramesFail(t *testing.T) {
+	t.Parallel()
+	f := StartFwsim(t, "-error-rate", "0.05")
+	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	require.Equal(t, 99, run.ExitCode)
+	require.True(t, crossed(run, "error_rate"), "error_rate is named")
+	tr := f.Truth(t)
+	require.Positive(t, tr.Turns.FailedByCause["error_frame"])
+	require.EqualValues(t, tr.Turns.FailedByCause["error_frame"], run.Sum("error_rate"), "every failed turn counted")
+	require.EqualValues(t, tr.Turns.FailedByCause["error_frame"], run.Sum("fw_chat_errors", "error_kind", "server_error"))
+}
+
+// Test 4: with /metrics and /healthz both down there is no Hz reading, and the run fails instead of
+// passing vacuously.
+func TestScenarioNoHzSourceFails(t *testing.T) {
+	t.Parallel()
+	f := StartFwsim(t, "-no-metrics", "-no-healthz")
+	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	require.Equal(t, 99, run.ExitCode)
+	require.Zero(t, run.Count("fw_loop_hz"))
+	require.Positive(t, run.Sum("fw_hz_scrape_failed"), "failed scrapes are counted")
+	require.True(t, crossed(run, "fw_loop_hz"))
+}
+
+// Test 5: no chat backend at all: every turn fails (counted, never lost) and the run fails.
+func TestScenarioNoChatBackendFails(t *testing.T) {
+	t.Parallel()
+	f := StartFwsim(t)
+	env := scenarioEnv(f)
+	env["FW_CHAT_URL"] = "ws://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/api/chat"
+	run := RunK6(t, bundledScenario, env)
+	require.Equal(t, 99, run.ExitCode)
+	require.Positive(t, run.Count("error_rate"))
+	require.Equal(t, float64(run.Count("error_rate")), run.Sum("error_rate"), "every turn failed")
+	require.Equal(t, run.Sum("fw_chat_errors"), run.Sum("fw_chat_errors", "error_kind", "connect"))
+	require.True(t, crossed(run, "chat_turns_ok"))
+}
+
+// Test 6: `make run`'s script end to end (smoke profile, its own fwsim), writing the JSON summary and
+// the HTML report.
+func TestRunScriptSmoke(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	cmd := exec.Command("../scripts/run.sh")
+	cmd.Env = append(os.Environ(),
+		"FW_PROFILE=smoke", "FW_PORT="+strconv.Itoa(freePort(t)), "FW_OUT_DIR="+out,
+		"K6="+binary(t, "FW_K6"), "FWSIM="+binary(t, "FW_FWSIM"),
+		"K6_WEB_DASHBOARD_PORT="+strconv.Itoa(freePort(t)))
+	cmd.Env = removeEnv(cmd.Env, "FW_CHAT_URL", "FW_METRICS_URL", "FW_HEALTHZ_URL")
+	output, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", tail(string(output), 6000))
+	text := string(output)
+	require.Contains(t, text, "PASS  error_rate: rate<0.01")
+	require.Contains(t, text, "PASS  fw_loop_hz: avg>95")
+	require.Contains(t, text, "TTFT")
+
+	var summary struct {
+		Metrics map[string]json.RawMessage `json:"metrics"`
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &summary))
+	require.Contains(t, summary.Metrics, "fw_chat_ttft")
+	require.Contains(t, summary.Metrics, "fw_loop_hz")
+	report, err := os.ReadFile(filepath.Join(out, "report.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(report), "<html")
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func removeEnv(env []string, names ...string) []string {
+	out := env[:0:0]
+next:
+	for _, kv := range env {
+		for _, n := range names {
+			if strings.HasPrefix(kv, n+"=") {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
