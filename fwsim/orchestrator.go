@@ -1,0 +1,120 @@
+package fwsim
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// orchestrator is the Featherweight chat orchestrator framing (/api/chat):
+//
+//	client: {"type":"user_message","content":"<prompt>","messageId":"<id>","timestamp":"<RFC 3339>"}
+//	server: {"type":"stream_event","event":{"type":"token","data":"<text>","messageId":"<id>"},"timestamp":"..."}
+//	        {"type":"stream_event","event":{"type":"complete","data":"","messageId":"<id>"},"timestamp":"..."}
+//	error:  {"type":"error","content":"<message>","messageId":"<id>","timestamp":"..."}
+type orchestrator struct{}
+
+func (orchestrator) id() protocolID { return protoOrchestrator }
+
+type orchestratorMsg struct {
+	Type      string          `json:"type"`
+	Content   json.RawMessage `json:"content"`
+	MessageID json.RawMessage `json:"messageId"`
+	Timestamp json.RawMessage `json:"timestamp"`
+}
+
+func (orchestrator) parse(c *wsConn, mt int, data []byte) request {
+	if mt != websocket.TextMessage {
+		return request{kind: reqInvalid, msg: "binary frames are not accepted: send a JSON text frame"}
+	}
+	var m orchestratorMsg
+	if err := json.Unmarshal(data, &m); err != nil {
+		return request{kind: reqInvalid, msg: "invalid JSON: " + err.Error()}
+	}
+	var id string
+	if len(m.MessageID) > 0 && string(m.MessageID) != "null" {
+		if err := json.Unmarshal(m.MessageID, &id); err != nil {
+			return request{kind: reqInvalid, msg: "messageId must be a string"}
+		}
+	}
+	if m.Type != "user_message" {
+		return request{kind: reqInvalid, id: id, msg: `unsupported message type "` + m.Type + `": expected "user_message"`}
+	}
+	if len(m.Content) == 0 || string(m.Content) == "null" {
+		return request{kind: reqInvalid, id: id, msg: "missing content"}
+	}
+	var content string
+	if err := json.Unmarshal(m.Content, &content); err != nil {
+		return request{kind: reqInvalid, id: id, msg: "content must be a string"}
+	}
+	if content == "" {
+		return request{kind: reqInvalid, id: id, msg: "content must not be empty"}
+	}
+	if len(m.Timestamp) > 0 && string(m.Timestamp) != "null" {
+		var ts string
+		if err := json.Unmarshal(m.Timestamp, &ts); err != nil {
+			return request{kind: reqInvalid, id: id, msg: "timestamp must be an RFC 3339 string"}
+		}
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+			return request{kind: reqInvalid, id: id, msg: "timestamp is not RFC 3339: " + err.Error()}
+		}
+	}
+	if id == "" {
+		id = c.nextID("fwsim-")
+	}
+	return request{kind: reqTurn, prompt: content, id: id}
+}
+
+func (orchestrator) open(*wsConn) error { return nil }
+
+func (orchestrator) begin(*wsConn, *turn) error { return nil }
+
+func (orchestrator) appendEvent(b []byte, t *turn, typ string, data []byte) []byte {
+	b = append(b, `{"type":"stream_event","event":{"type":"`...)
+	b = append(b, typ...)
+	b = append(b, `","data":`...)
+	b = appendJSONString(b, data)
+	b = append(b, `,"messageId":`...)
+	b = appendJSONString(b, t.req.id)
+	b = append(b, `},"timestamp":`...)
+	b = appendTimestamp(b, time.Now())
+	return append(b, '}')
+}
+
+func (o orchestrator) token(c *wsConn, t *turn, tok []byte) error {
+	c.buf = o.appendEvent(c.buf[:0], t, "token", tok)
+	return c.send(c.buf)
+}
+
+func (o orchestrator) complete(c *wsConn, t *turn) error {
+	c.buf = o.appendEvent(c.buf[:0], t, "complete", nil)
+	return c.send(c.buf)
+}
+
+func (orchestrator) appendError(b []byte, msg, id string) []byte {
+	b = append(b, `{"type":"error","content":`...)
+	b = appendJSONString(b, msg)
+	if id != "" {
+		b = append(b, `,"messageId":`...)
+		b = appendJSONString(b, id)
+	}
+	b = append(b, `,"timestamp":`...)
+	b = appendTimestamp(b, time.Now())
+	return append(b, '}')
+}
+
+func (o orchestrator) fail(c *wsConn, t *turn, msg string) error {
+	c.buf = o.appendError(c.buf[:0], msg, t.req.id)
+	return c.send(c.buf)
+}
+
+func (o orchestrator) invalid(c *wsConn, r *request) error {
+	c.buf = o.appendError(c.buf[:0], r.msg, r.id)
+	return c.send(c.buf)
+}
+
+func (o orchestrator) malformed(c *wsConn, t *turn) error {
+	c.buf = o.appendEvent(c.buf[:0], t, "token", []byte("malformed"))
+	return c.sendTruncated(c.buf)
+}

@@ -1,0 +1,68 @@
+package fwsim
+
+import (
+	"encoding/json"
+
+	"github.com/gorilla/websocket"
+)
+
+// unified is the Featherweight unified chat framing (/api/chat/unified):
+//
+//	client: {"message":"<prompt>"}
+//	server: {"type":"chunk","content":"<text>"} ... {"type":"end"}
+//	error:  {"type":"error","message":"<message>"}
+type unified struct{}
+
+func (unified) id() protocolID { return protoUnified }
+
+func (unified) parse(_ *wsConn, mt int, data []byte) request {
+	if mt != websocket.TextMessage {
+		return request{kind: reqInvalid, msg: "binary frames are not accepted: send a JSON text frame"}
+	}
+	var m struct {
+		Message *string `json:"message"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return request{kind: reqInvalid, msg: "invalid JSON: " + err.Error()}
+	}
+	if m.Message == nil || *m.Message == "" {
+		return request{kind: reqInvalid, msg: `missing "message"`}
+	}
+	return request{kind: reqTurn, prompt: *m.Message}
+}
+
+func (unified) open(*wsConn) error { return nil }
+
+func (unified) begin(*wsConn, *turn) error { return nil }
+
+func (unified) appendChunk(b, tok []byte) []byte {
+	b = append(b, `{"type":"chunk","content":`...)
+	b = appendJSONString(b, tok)
+	return append(b, '}')
+}
+
+func (u unified) token(c *wsConn, _ *turn, tok []byte) error {
+	c.buf = u.appendChunk(c.buf[:0], tok)
+	return c.send(c.buf)
+}
+
+func (unified) complete(c *wsConn, _ *turn) error {
+	c.buf = append(c.buf[:0], `{"type":"end"}`...)
+	return c.send(c.buf)
+}
+
+func (unified) sendError(c *wsConn, msg string) error {
+	c.buf = append(c.buf[:0], `{"type":"error","message":`...)
+	c.buf = appendJSONString(c.buf, msg)
+	c.buf = append(c.buf, '}')
+	return c.send(c.buf)
+}
+
+func (u unified) fail(c *wsConn, _ *turn, msg string) error { return u.sendError(c, msg) }
+
+func (u unified) invalid(c *wsConn, r *request) error { return u.sendError(c, r.msg) }
+
+func (u unified) malformed(c *wsConn, _ *turn) error {
+	c.buf = u.appendChunk(c.buf[:0], []byte("malformed"))
+	return c.sendTruncated(c.buf)
+}
