@@ -1,0 +1,182 @@
+package chatws
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventKind says what a decoded frame means for the current turn.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EventIgnore EventKind = iota // keepalive, status, unknown or another turn's frame
+	EventToken                   // carries token text (possibly empty: then it does not count)
+	EventDone                    // terminal frame of the turn (may also carry token text)
+	EventError                   // the server reports an error for this turn
+)
+
+// Event is one decoded frame.
+type Event struct {
+	Kind EventKind
+	// Text is the token text. It may alias the frame buffer: valid until the next Decode.
+	Text []byte
+	// Usage is the server-reported output token count when HasUsage.
+	Usage    int
+	HasUsage bool
+	// Message is the error text for EventError.
+	Message string
+}
+
+// Codec encodes a prompt and decodes reply frames for one wire protocol. Codecs are stateless
+// and safe for concurrent use.
+type Codec interface {
+	// Name is the protocol name (the "protocol" tag).
+	Name() string
+	// EncodeRequest returns the frames that send one prompt, and whether they are text frames.
+	EncodeRequest(prompt, messageID string, now time.Time) (frames [][]byte, text bool, err error)
+	// Decode interprets one received message for the turn messageID. A non-nil error means the
+	// frame is undecodable (ErrProtocol).
+	Decode(frame []byte, messageID string) (Event, error)
+}
+
+// Protocol names.
+const (
+	ProtoFeatherweight        = "featherweight"
+	ProtoFeatherweightUnified = "featherweight-unified"
+	ProtoOpenAI               = "openai"
+	ProtoOpenAIRealtime       = "openai-realtime"
+	ProtoText                 = "text"
+	ProtoCustom               = "custom"
+)
+
+// Protocols lists the built-in protocol names.
+var Protocols = []string{ProtoFeatherweight, ProtoFeatherweightUnified, ProtoOpenAI, ProtoOpenAIRealtime, ProtoText, ProtoCustom}
+
+// NewCodec builds the codec for p.
+func NewCodec(p Protocol) (Codec, error) {
+	switch p.Name {
+	case "", ProtoFeatherweight:
+		return featherweightCodec{}, nil
+	case ProtoFeatherweightUnified:
+		return newUnifiedCodec(p)
+	case ProtoOpenAI:
+		return newOpenAICodec(p)
+	case ProtoOpenAIRealtime:
+		return newRealtimeCodec(p)
+	case ProtoText:
+		s := p.EndSentinel
+		if s == "" {
+			s = DefaultEndSentinel
+		}
+		return textCodec{end: []byte(s)}, nil
+	case ProtoCustom:
+		return newCustomCodec(p)
+	default:
+		return nil, fmt.Errorf("unknown protocol %q (want one of %s)", p.Name, strings.Join(Protocols, ", "))
+	}
+}
+
+// template is a request template compiled into literal and placeholder segments.
+type template struct {
+	frames [][]segment
+}
+
+type segment struct {
+	lit string
+	ph  string // "prompt", "messageId", "model", "timestamp" or "" for a literal
+}
+
+var placeholders = []string{"prompt", "messageId", "model", "timestamp"}
+
+func compileTemplate(s string, multiFrame bool) (template, error) {
+	var parts []string
+	if multiFrame {
+		parts = splitFrames(s)
+	} else {
+		parts = []string{s}
+	}
+	var t template
+	for _, part := range parts {
+		var segs []segment
+		for part != "" {
+			i := strings.Index(part, "{{")
+			if i < 0 {
+				segs = append(segs, segment{lit: part})
+				break
+			}
+			j := strings.Index(part[i:], "}}")
+			if j < 0 {
+				return t, fmt.Errorf("unterminated placeholder in request template")
+			}
+			name := strings.TrimSpace(part[i+2 : i+j])
+			known := false
+			for _, p := range placeholders {
+				if p == name {
+					known = true
+				}
+			}
+			if !known {
+				return t, fmt.Errorf("unknown placeholder {{%s}} in request template (want prompt, messageId, model or timestamp)", name)
+			}
+			if i > 0 {
+				segs = append(segs, segment{lit: part[:i]})
+			}
+			segs = append(segs, segment{ph: name})
+			part = part[i+j+2:]
+		}
+		t.frames = append(t.frames, segs)
+	}
+	return t, nil
+}
+
+func splitFrames(s string) []string {
+	var out []string
+	cur := []string{}
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) == "---" {
+			out = append(out, strings.Join(cur, "\n"))
+			cur = cur[:0]
+			continue
+		}
+		cur = append(cur, line)
+	}
+	out = append(out, strings.Join(cur, "\n"))
+	return out
+}
+
+type templateVars struct {
+	prompt, messageID, model string
+	now                      time.Time
+}
+
+func (t template) render(v templateVars, escape bool) [][]byte {
+	out := make([][]byte, 0, len(t.frames))
+	for _, segs := range t.frames {
+		var b []byte
+		for _, s := range segs {
+			var val string
+			switch s.ph {
+			case "":
+				b = append(b, s.lit...)
+				continue
+			case "prompt":
+				val = v.prompt
+			case "messageId":
+				val = v.messageID
+			case "model":
+				val = v.model
+			case "timestamp":
+				val = v.now.UTC().Format(time.RFC3339Nano)
+			}
+			if escape {
+				b = appendJSONString(b, val)
+			} else {
+				b = append(b, val...)
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}

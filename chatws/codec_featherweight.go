@@ -1,0 +1,183 @@
+package chatws
+
+import (
+	"fmt"
+	"time"
+)
+
+// featherweightCodec speaks the orchestrator protocol of /api/chat.
+//
+//	-> {"type":"user_message","content":P,"messageId":ID,"timestamp":"<RFC 3339>"}
+//	<- {"type":"stream_event","event":{"type":"token","data":T,"messageId":ID}}
+//	<- {"type":"stream_event","event":{"type":"complete","data":""}}
+//	<- {"type":"error","content":M,"messageId":ID?}
+//
+// Token/complete/error frames for another messageId are ignored, as are other frame types.
+type featherweightCodec struct{}
+
+var (
+	pType         = path{"type"}
+	pEvent        = path{"event"}
+	pData         = path{"data"}
+	pMessageID    = path{"messageId"}
+	pContent      = path{"content"}
+	pMessage      = path{"message"}
+	pUsageOutput  = path{"usage", "output_tokens"}
+	pUsageCompl   = path{"usage", "completion_tokens"}
+	pErrorMessage = path{"error", "message"}
+)
+
+func (featherweightCodec) Name() string { return ProtoFeatherweight }
+
+func (featherweightCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte, bool, error) {
+	b := make([]byte, 0, len(prompt)+len(id)+96)
+	b = append(b, `{"type":"user_message","content":"`...)
+	b = appendJSONString(b, prompt)
+	b = append(b, `","messageId":"`...)
+	b = appendJSONString(b, id)
+	b = append(b, `","timestamp":"`...)
+	b = now.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `"}`...)
+	return [][]byte{b}, true, nil
+}
+
+// otherTurn reports whether obj carries a messageId that is not id.
+func otherTurn(obj []byte, id string) (bool, error) {
+	raw, found, err := lookup(obj, pMessageID)
+	if err != nil || !found || id == "" {
+		return false, err
+	}
+	return !rawEquals(raw, id), nil
+}
+
+func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
+	if !startsObject(frame) {
+		return Event{}, errNotJSON
+	}
+	typ, found, err := lookup(frame, pType)
+	if err != nil {
+		return Event{}, err
+	}
+	if !found {
+		return Event{}, nil
+	}
+	switch {
+	case rawEquals(typ, "stream_event"):
+		ev, found, err := lookup(frame, pEvent)
+		if err != nil || !found {
+			return Event{}, err
+		}
+		if other, err := otherTurn(ev, id); err != nil || other {
+			return Event{}, err
+		}
+		et, _, err := lookup(ev, pType)
+		if err != nil {
+			return Event{}, err
+		}
+		switch {
+		case rawEquals(et, "token"):
+			text, _, err := getString(ev, pData)
+			return Event{Kind: EventToken, Text: text}, err
+		case rawEquals(et, "complete"):
+			out := Event{Kind: EventDone}
+			if n, ok := usage(ev); ok {
+				out.Usage, out.HasUsage = n, true
+			}
+			return out, nil
+		case rawEquals(et, "error"):
+			msg, _, _ := getString(ev, pData)
+			return Event{Kind: EventError, Message: string(msg)}, nil
+		}
+		return Event{}, nil
+	case rawEquals(typ, "error"):
+		if other, err := otherTurn(frame, id); err != nil || other {
+			return Event{}, err
+		}
+		msg, ok, _ := getString(frame, pContent)
+		if !ok {
+			msg, _, _ = getString(frame, pMessage)
+		}
+		return Event{Kind: EventError, Message: string(msg)}, nil
+	}
+	return Event{}, nil
+}
+
+// usage reads usage.output_tokens or usage.completion_tokens from obj.
+func usage(obj []byte) (int, bool) {
+	for _, p := range []path{pUsageOutput, pUsageCompl} {
+		if raw, found, _ := lookup(obj, p); found {
+			if n, ok := intValue(raw); ok {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+var errNotJSON = fmt.Errorf("frame is not a JSON object")
+
+// unifiedCodec speaks the unified chat protocol:
+//
+//	-> {"message":P}
+//	<- {"type":"chunk","content":T} ... {"type":"end"}; {"type":"error","message":M}
+type unifiedCodec struct{ tpl template }
+
+func newUnifiedCodec(p Protocol) (Codec, error) {
+	req := p.Request
+	if req == "" {
+		req = `{"message":"{{prompt}}"}`
+	}
+	t, err := compileTemplate(req, false)
+	return unifiedCodec{tpl: t}, err
+}
+
+func (unifiedCodec) Name() string { return ProtoFeatherweightUnified }
+
+func (c unifiedCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte, bool, error) {
+	return c.tpl.render(templateVars{prompt: prompt, messageID: id, now: now}, true), true, nil
+}
+
+func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
+	if !startsObject(frame) {
+		return Event{}, errNotJSON
+	}
+	typ, found, err := lookup(frame, pType)
+	if err != nil || !found {
+		return Event{}, err
+	}
+	switch {
+	case rawEquals(typ, "chunk"):
+		text, _, err := getString(frame, pContent)
+		return Event{Kind: EventToken, Text: text}, err
+	case rawEquals(typ, "end"):
+		out := Event{Kind: EventDone}
+		if n, ok := usage(frame); ok {
+			out.Usage, out.HasUsage = n, true
+		}
+		return out, nil
+	case rawEquals(typ, "error"):
+		msg, ok, _ := getString(frame, pMessage)
+		if !ok {
+			msg, _, _ = getString(frame, pContent)
+		}
+		return Event{Kind: EventError, Message: string(msg)}, nil
+	}
+	return Event{}, nil
+}
+
+// textCodec sends the prompt as a text frame; reply frames are token text until the end
+// sentinel (a frame equal to it, or ending with it).
+type textCodec struct{ end []byte }
+
+func (textCodec) Name() string { return ProtoText }
+
+func (textCodec) EncodeRequest(prompt, _ string, _ time.Time) ([][]byte, bool, error) {
+	return [][]byte{[]byte(prompt)}, true, nil
+}
+
+func (c textCodec) Decode(frame []byte, _ string) (Event, error) {
+	if n := len(frame) - len(c.end); n >= 0 && string(frame[n:]) == string(c.end) {
+		return Event{Kind: EventDone, Text: frame[:n]}, nil
+	}
+	return Event{Kind: EventToken, Text: frame}, nil
+}

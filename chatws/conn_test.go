@@ -1,0 +1,345 @@
+package chatws
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+)
+
+// wsServer starts a loopback WebSocket server running handle for each connection.
+func wsServer(t *testing.T, handle func(ws *websocket.Conn)) string {
+	t.Helper()
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		handle(ws)
+	}))
+	t.Cleanup(srv.Close)
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+// readPrompt reads a featherweight user_message and returns its messageId ("" on error).
+func readPrompt(ws *websocket.Conn) (string, bool) {
+	_, b, err := ws.ReadMessage()
+	if err != nil {
+		return "", false
+	}
+	var m struct{ Type, MessageID string }
+	_ = json.Unmarshal(b, &m)
+	return m.MessageID, true
+}
+
+func tokenFrame(id, text string) []byte {
+	b, _ := json.Marshal(map[string]any{"type": "stream_event", "event": map[string]any{"type": "token", "data": text, "messageId": id}})
+	return b
+}
+
+var completeFrame = []byte(`{"type":"stream_event","event":{"type":"complete","data":""}}`)
+
+// stream replies with tokens (gap between them) and a complete frame, for every turn.
+func stream(tokens []string, gap time.Duration) func(ws *websocket.Conn) {
+	return func(ws *websocket.Conn) {
+		for {
+			id, ok := readPrompt(ws)
+			if !ok {
+				return
+			}
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"status","content":"thinking"}`))
+			for i, tok := range tokens {
+				if i > 0 {
+					time.Sleep(gap)
+				}
+				_ = ws.WriteMessage(websocket.TextMessage, tokenFrame("other", "noise"))
+				_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, tok))
+			}
+			_ = ws.WriteMessage(websocket.TextMessage, completeFrame)
+		}
+	}
+}
+
+func dial(t *testing.T, url string, o Options) *Conn {
+	t.Helper()
+	c, info, err := Dial(context.Background(), url, o)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, info.Status)
+	require.Equal(t, "127.0.0.1", info.RemoteIP)
+	require.Positive(t, info.Connecting)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func TestTurnSuccess(t *testing.T) {
+	t.Parallel()
+	url := wsServer(t, stream([]string{"Hel", "lo", " world"}, 20*time.Millisecond))
+	c := dial(t, url, Options{KeepTextBytes: 7})
+	for turn := 0; turn < 2; turn++ {
+		res := c.Turn(context.Background(), "hi", TurnOptions{})
+		require.True(t, res.OK, "%v", res.Err)
+		require.Nil(t, res.Err)
+		require.Equal(t, 3, res.Chunks)
+		require.Equal(t, 3, res.Tokens)
+		require.Equal(t, "frames", res.TokensSource)
+		require.True(t, res.HasTTFT)
+		require.Len(t, res.ITLs, 2)
+		for _, itl := range res.ITLs {
+			require.GreaterOrEqual(t, itl, 15*time.Millisecond)
+		}
+		require.GreaterOrEqual(t, res.Duration, res.TTFT+40*time.Millisecond-time.Millisecond)
+		require.True(t, res.HasTPOT)
+		require.Equal(t, (res.Duration-res.TTFT)/2, res.TPOT)
+		require.Equal(t, "Hello w", res.Text)
+		require.NotEmpty(t, res.MessageID)
+	}
+}
+
+func TestTurnErrorKinds(t *testing.T) {
+	t.Parallel()
+	short := Timeouts{FirstToken: 150 * time.Millisecond, Idle: 150 * time.Millisecond, Total: 2 * time.Second}
+	cases := []struct {
+		name     string
+		handle   func(ws *websocket.Conn)
+		opts     Options
+		kind     ErrorKind
+		code     int
+		tokens   int
+		contains string
+	}{
+		{"01 server_error", func(ws *websocket.Conn) {
+			id, _ := readPrompt(ws)
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"error","content":"overloaded","messageId":"`+id+`"}`))
+			_, _, _ = ws.ReadMessage()
+		}, Options{}, ErrServerError, 0, 1, "overloaded"},
+		{"02 protocol bad json", func(ws *websocket.Conn) {
+			readPrompt(ws)
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(`not json`))
+			_, _, _ = ws.ReadMessage()
+		}, Options{}, ErrProtocol, 0, 0, "undecodable"},
+		{"03 protocol oversize", func(ws *websocket.Conn) {
+			readPrompt(ws)
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame("x", strings.Repeat("a", 4096)))
+			_, _, _ = ws.ReadMessage()
+		}, Options{MaxFrameBytes: 1024}, ErrProtocol, 0, 0, "maxFrameBytes"},
+		{"04 timeout_first_token", func(ws *websocket.Conn) {
+			readPrompt(ws)
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`))
+			_, _, _ = ws.ReadMessage()
+		}, Options{Timeouts: short}, ErrTimeoutFirstToken, 0, 0, ""},
+		{"05 timeout_idle", func(ws *websocket.Conn) {
+			id, _ := readPrompt(ws)
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
+			_, _, _ = ws.ReadMessage()
+		}, Options{Timeouts: short}, ErrTimeoutIdle, 0, 1, ""},
+		{"06 timeout_total", func(ws *websocket.Conn) {
+			id, _ := readPrompt(ws)
+			for i := 0; i < 100; i++ {
+				if ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a")) != nil {
+					return
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}, Options{Timeouts: Timeouts{Total: 200 * time.Millisecond}}, ErrTimeoutTotal, 0, -1, ""},
+		{"07 closed with code", func(ws *websocket.Conn) {
+			id, _ := readPrompt(ws)
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
+			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "bye"), time.Now().Add(time.Second))
+			_, _, _ = ws.ReadMessage()
+		}, Options{}, ErrClosed, websocket.CloseTryAgainLater, 1, ""},
+		{"08 closed abnormal", func(ws *websocket.Conn) {
+			id, _ := readPrompt(ws)
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
+			_ = ws.NetConn().Close()
+		}, Options{}, ErrClosed, websocket.CloseAbnormalClosure, 1, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := dial(t, wsServer(t, tc.handle), tc.opts)
+			start := time.Now()
+			res := c.Turn(context.Background(), "hi", TurnOptions{})
+			require.False(t, res.OK)
+			require.NotNil(t, res.Err)
+			require.Equal(t, tc.kind, res.Err.Kind, "%v", res.Err)
+			require.Equal(t, tc.code, res.CloseCode)
+			if tc.tokens >= 0 {
+				require.Equal(t, tc.tokens, res.Tokens)
+			}
+			require.Contains(t, res.Err.Error(), tc.contains)
+			require.Less(t, time.Since(start), 3*time.Second)
+		})
+	}
+}
+
+func TestTurnCanceled(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	url := wsServer(t, func(ws *websocket.Conn) {
+		readPrompt(ws)
+		<-release
+	})
+	defer close(release)
+	c := dial(t, url, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	res := c.Turn(ctx, "hi", TurnOptions{})
+	require.Less(t, time.Since(start), time.Second)
+	require.Equal(t, ErrCanceled, res.Err.Kind)
+
+	// the connection is unusable afterwards
+	res = c.Turn(context.Background(), "again", TurnOptions{})
+	require.Equal(t, ErrClosed, res.Err.Kind)
+
+	// already-cancelled context
+	res = c.Turn(ctx, "x", TurnOptions{})
+	require.Equal(t, ErrCanceled, res.Err.Kind)
+}
+
+func TestCloseDuringTurn(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	url := wsServer(t, func(ws *websocket.Conn) {
+		readPrompt(ws)
+		<-release
+	})
+	defer close(release)
+	c := dial(t, url, Options{})
+	time.AfterFunc(100*time.Millisecond, func() { _ = c.Close() })
+	res := c.Turn(context.Background(), "hi", TurnOptions{})
+	require.Equal(t, ErrClosed, res.Err.Kind)
+	require.NoError(t, c.Close())
+}
+
+func TestServerErrorKeepsConnection(t *testing.T) {
+	t.Parallel()
+	n := 0
+	url := wsServer(t, func(ws *websocket.Conn) {
+		for {
+			id, ok := readPrompt(ws)
+			if !ok {
+				return
+			}
+			n++
+			if n == 1 {
+				_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"error","content":"nope"}`))
+				continue
+			}
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "ok"))
+			_ = ws.WriteMessage(websocket.TextMessage, completeFrame)
+		}
+	})
+	c := dial(t, url, Options{})
+	require.Equal(t, ErrServerError, c.Turn(context.Background(), "1", TurnOptions{}).Err.Kind)
+	res := c.Turn(context.Background(), "2", TurnOptions{})
+	require.True(t, res.OK)
+	require.Equal(t, 1, res.Tokens)
+	require.False(t, res.HasTPOT)
+	require.Empty(t, res.ITLs)
+}
+
+func TestDialErrors(t *testing.T) {
+	t.Parallel()
+	// connect: nothing listens
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	_, _, err = Dial(context.Background(), "ws://"+addr+"/api/chat", Options{})
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, ErrConnect, e.Kind)
+
+	// handshake: HTTP 403
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+	}))
+	defer srv.Close()
+	_, info, err := Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), Options{})
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, ErrHandshake, e.Kind)
+	require.Equal(t, http.StatusForbidden, info.Status)
+
+	// connect timeout: a listener that never answers the upgrade
+	l, err = net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := l.Accept()
+		if err == nil {
+			<-time.After(time.Second)
+			_ = c.Close()
+		}
+	}()
+	_, _, err = Dial(context.Background(), "ws://"+l.Addr().String()+"/", Options{Timeouts: Timeouts{Connect: 100 * time.Millisecond}})
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, ErrConnect, e.Kind)
+	require.Contains(t, e.Error(), "timeout")
+	<-done
+
+	// canceled
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = Dial(ctx, "ws://"+addr+"/", Options{})
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, ErrCanceled, e.Kind)
+
+	// bad protocol options
+	_, _, err = Dial(context.Background(), "ws://"+addr+"/", Options{Protocol: Protocol{Name: "nope"}})
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, ErrProtocol, e.Kind)
+}
+
+func TestOpenAIAndRealtimeOverSocket(t *testing.T) {
+	t.Parallel()
+	oa := wsServer(t, func(ws *websocket.Conn) {
+		_, _, _ = ws.ReadMessage()
+		for _, f := range []string{
+			`{"choices":[{"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
+			`{"choices":[{"delta":{"content":"a"},"finish_reason":null}]}`,
+			`{"choices":[{"delta":{"content":"b"},"finish_reason":"stop"}]}`,
+			`{"choices":[],"usage":{"completion_tokens":5}}`,
+			`[DONE]`,
+		} {
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(f))
+		}
+		_, _, _ = ws.ReadMessage()
+	})
+	c := dial(t, oa, Options{Protocol: Protocol{Name: ProtoOpenAI}, KeepTextBytes: 100})
+	res := c.Turn(context.Background(), "hi", TurnOptions{})
+	require.True(t, res.OK, "%v", res.Err)
+	require.Equal(t, 2, res.Chunks)
+	require.Equal(t, 5, res.Tokens)
+	require.Equal(t, "usage", res.TokensSource)
+	require.Equal(t, "ab", res.Text)
+
+	rt := wsServer(t, func(ws *websocket.Conn) {
+		_, _, _ = ws.ReadMessage()
+		_, _, _ = ws.ReadMessage()
+		for _, f := range []string{
+			`{"type":"response.created"}`,
+			`{"type":"response.output_text.delta","delta":"x"}`,
+			`{"type":"response.done","response":{"status":"completed","usage":{"output_tokens":1}}}`,
+		} {
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(f))
+		}
+		_, _, _ = ws.ReadMessage()
+	})
+	c = dial(t, rt, Options{Protocol: Protocol{Name: ProtoOpenAIRealtime}})
+	res = c.Turn(context.Background(), "hi", TurnOptions{})
+	require.True(t, res.OK, "%v", res.Err)
+	require.Equal(t, 1, res.Tokens)
+}
