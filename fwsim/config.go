@@ -16,6 +16,11 @@ type Config struct {
 	// HzWindow is the sliding window over which the achieved loop frequency is measured.
 	// Default 1s.
 	HzWindow time.Duration
+	// LoopCatchUp is how late a tick may run and still be made up: a loop woken late runs the
+	// ticks it owes back to back; ticks later than this are skipped (counted as missed) and lower
+	// the achieved Hz. 0 means never catch up (a late wake-up loses every tick but one).
+	// Default 200ms.
+	LoopCatchUp time.Duration
 	// DegradedBelowHz is the achieved frequency under which /healthz answers 503 "degraded".
 	// Default 95.
 	DegradedBelowHz float64
@@ -78,6 +83,7 @@ func DefaultConfig() Config {
 		Hz:              100,
 		HzWindow:        time.Second,
 		DegradedBelowHz: 95,
+		LoopCatchUp:     200 * time.Millisecond,
 		Tokens:          24,
 		TTFT:            40 * time.Millisecond,
 		ITL:             15 * time.Millisecond,
@@ -120,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.HzWindow < 10*time.Millisecond {
 		bad("HzWindow", c.HzWindow, "must be at least 10ms")
+	}
+	if c.LoopCatchUp < 0 {
+		bad("LoopCatchUp", c.LoopCatchUp, "must be >= 0")
 	}
 	if c.DegradedBelowHz < 0 {
 		bad("DegradedBelowHz", c.DegradedBelowHz, "must be >= 0")

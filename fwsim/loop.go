@@ -9,32 +9,39 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// loop is the simulated "consciousness" loop: a time.Ticker at 1/Hz whose achieved
-// frequency is measured over a sliding window of tick timestamps.
+// loop is the simulated "consciousness" loop: a fixed-timestep loop woken by a time.Ticker at
+// 1/Hz. Tick k is due at start + k/Hz. A wake-up that finds several ticks due (the goroutine was
+// descheduled) runs them back to back, as long as the oldest is at most catchUp late; ticks older
+// than that are skipped and counted as missed. The achieved frequency is the number of ticks run
+// whose due time falls in the last window, divided by the window: it reads Hz on a healthy loop
+// and drops when ticks are missed, when the loop stalls, or when Hz itself is lowered.
 type loop struct {
-	period time.Duration
-	window time.Duration
-	start  time.Time
+	period  time.Duration
+	window  time.Duration
+	catchUp time.Duration
+	start   time.Time
 
-	ticks atomic.Uint64
-	dur   prometheus.Histogram // time spent in one tick's work
-	work  func()               // the tick's work (sampling the chat counters)
+	ticks  atomic.Uint64
+	missed atomic.Uint64
+	dur    prometheus.Histogram // time spent in one tick's work
+	late   prometheus.Histogram // how late each tick ran after its due time
+	work   func()               // the tick's work
 
 	mu   sync.Mutex
-	ring []time.Duration // tick times since start, ring buffer
+	ring []time.Duration // due times (since start) of the ticks run, ring buffer
 	head int             // next write index
 	n    int             // valid entries
 }
 
-func newLoop(hz float64, window time.Duration, dur prometheus.Histogram, work func()) *loop {
+func newLoop(hz float64, window, catchUp time.Duration, work func()) *loop {
 	capacity := int(math.Ceil(hz*window.Seconds()))*2 + 16
 	return &loop{
-		period: time.Duration(float64(time.Second) / hz),
-		window: window,
-		start:  time.Now(),
-		dur:    dur,
-		work:   work,
-		ring:   make([]time.Duration, capacity),
+		period:  time.Duration(float64(time.Second) / hz),
+		window:  window,
+		catchUp: catchUp,
+		start:   time.Now(),
+		work:    work,
+		ring:    make([]time.Duration, capacity),
 	}
 }
 
@@ -42,60 +49,75 @@ func newLoop(hz float64, window time.Duration, dur prometheus.Histogram, work fu
 func (l *loop) run(done <-chan struct{}) {
 	t := time.NewTicker(l.period)
 	defer t.Stop()
+	l.mu.Lock()
+	l.start = time.Now()
+	l.n, l.head = 0, 0
+	l.mu.Unlock()
+	next := l.period // due time of the next tick, since start
 	for {
 		select {
 		case <-done:
 			return
 		case <-t.C:
-			l.tick()
+		}
+		now := time.Since(l.start)
+		for next <= now+l.period/2 {
+			if lag := now - next; lag > l.catchUp {
+				skip := lag / l.period // whole periods beyond catch-up are skipped
+				if skip < 1 {
+					skip = 1
+				}
+				l.missed.Add(uint64(skip))
+				next += skip * l.period
+				continue
+			}
+			l.tick(next, now)
+			next += l.period
 		}
 	}
 }
 
-func (l *loop) tick() {
+func (l *loop) tick(due, now time.Duration) {
 	t0 := time.Now()
 	if l.work != nil {
 		l.work()
 	}
 	l.mu.Lock()
-	l.ring[l.head] = t0.Sub(l.start)
+	l.ring[l.head] = due
 	l.head = (l.head + 1) % len(l.ring)
 	if l.n < len(l.ring) {
 		l.n++
 	}
 	l.mu.Unlock()
 	l.ticks.Add(1)
-	l.dur.Observe(time.Since(t0).Seconds())
+	if l.dur != nil {
+		l.dur.Observe(time.Since(t0).Seconds())
+	}
+	if l.late != nil {
+		l.late.Observe(max(now-due, 0).Seconds())
+	}
 }
 
-// hz returns the achieved frequency over the last window: (ticks-1)/(newest-oldest) while the
-// loop keeps time, or ticks/window once the newest tick is late (a stalled loop reads low).
-// It is 0 before the second tick.
+// hz returns the achieved frequency: ticks run with a due time in the last window, over the window
+// (over the elapsed time during the first window). It is 0 before the first tick.
 func (l *loop) hz() float64 {
-	now := time.Since(l.start)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.n == 0 {
+	now := time.Since(l.start)
+	if l.n == 0 || now <= 0 {
 		return 0
 	}
 	from := now - l.window
-	newestIdx := (l.head - 1 + len(l.ring)) % len(l.ring)
-	newest := l.ring[newestIdx]
-	oldest := newest
 	count := 0
-	for i := 0; i < l.n; i++ {
-		ts := l.ring[(newestIdx-i+len(l.ring))%len(l.ring)]
-		if ts <= from {
+	for i := 1; i <= l.n; i++ {
+		if l.ring[(l.head-i+len(l.ring))%len(l.ring)] <= from {
 			break
 		}
-		oldest = ts
 		count++
 	}
-	if now-newest > 2*l.period || (count < 2 && now >= l.window) {
-		return float64(count) / l.window.Seconds()
+	span := l.window
+	if now < l.window {
+		span = now
 	}
-	if count < 2 || newest == oldest {
-		return 0
-	}
-	return float64(count-1) / (newest - oldest).Seconds()
+	return float64(count) / span.Seconds()
 }

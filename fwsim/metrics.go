@@ -22,8 +22,14 @@ func (s *Server) newRegistry() (*prometheus.Registry, prometheus.Histogram) {
 		ConstLabels: app,
 		Buckets:     []float64{1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2},
 	})
+	s.loop.late = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:        "consciousness_loop_tick_lateness_seconds",
+		Help:        "How late each loop tick ran after its due time (scheduling jitter).",
+		ConstLabels: app,
+		Buckets:     []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1},
+	})
 	reg.MustRegister(
-		tickDur,
+		tickDur, s.loop.late,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "consciousness_loop_hz", Help: "Achieved loop frequency over the sliding window, in Hz.",
 			ConstLabels: app,
@@ -36,6 +42,10 @@ func (s *Server) newRegistry() (*prometheus.Registry, prometheus.Histogram) {
 			Name: "consciousness_loop_ticks_total", Help: "Loop ticks since start.",
 			ConstLabels: app,
 		}, func() float64 { return float64(s.loop.ticks.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "consciousness_loop_missed_ticks_total", Help: "Ticks skipped because the loop ran later than its catch-up bound.",
+			ConstLabels: app,
+		}, func() float64 { return float64(s.loop.missed.Load()) }),
 		&chatCollector{s: s},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

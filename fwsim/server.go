@@ -68,8 +68,8 @@ func New(cfg Config) (*Server, error) {
 		CheckOrigin:     func(*http.Request) bool { return true },
 	}
 	var tickDur prometheus.Histogram
-	// The loop is created before the registry (the gauges read it); the histogram is wired after.
-	s.loop = newLoop(cfg.Hz, cfg.HzWindow, nil, s.tickWork)
+	// The loop is created before the registry (the gauges read it); the histograms are wired after.
+	s.loop = newLoop(cfg.Hz, cfg.HzWindow, cfg.LoopCatchUp, s.tickWork)
 	s.registry, tickDur = s.newRegistry()
 	s.loop.dur = tickDur
 	s.handler = s.routes()
