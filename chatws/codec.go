@@ -180,3 +180,11 @@ func (t template) render(v templateVars, escape bool) [][]byte {
 	}
 	return out
 }
+
+// tokenEvent keeps the invariant that a decode error comes with an ignore event.
+func tokenEvent(text []byte, err error) (Event, error) {
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{Kind: EventToken, Text: text}, nil
+}

@@ -77,7 +77,7 @@ func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
 		switch {
 		case rawEquals(et, "token"):
 			text, _, err := getString(ev, pData)
-			return Event{Kind: EventToken, Text: text}, err
+			return tokenEvent(text, err)
 		case rawEquals(et, "complete"):
 			out := Event{Kind: EventDone}
 			if n, ok := usage(ev); ok {
@@ -148,7 +148,7 @@ func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
 	switch {
 	case rawEquals(typ, "chunk"):
 		text, _, err := getString(frame, pContent)
-		return Event{Kind: EventToken, Text: text}, err
+		return tokenEvent(text, err)
 	case rawEquals(typ, "end"):
 		out := Event{Kind: EventDone}
 		if n, ok := usage(frame); ok {

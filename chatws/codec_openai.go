@@ -163,7 +163,7 @@ func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
 	switch {
 	case rawEquals(typ, "response.output_text.delta"), rawEquals(typ, "response.text.delta"):
 		text, _, err := getString(frame, pDelta)
-		return Event{Kind: EventToken, Text: text}, err
+		return tokenEvent(text, err)
 	case rawEquals(typ, "response.done"):
 		resp, found, err := lookup(frame, pResponse)
 		if err != nil {

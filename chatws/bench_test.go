@@ -1,0 +1,57 @@
+package chatws
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// benchFrames are one representative token-bearing frame per framing.
+var benchFrames = []struct {
+	name  string
+	proto Protocol
+	frame string
+}{
+	{"featherweight", Protocol{}, `{"type":"stream_event","event":{"type":"token","data":"Hello","messageId":"fw-3kq9z1m2x"},"timestamp":"2026-11-27T07:30:00.123456Z"}`},
+	{"featherweight-unified", Protocol{Name: ProtoFeatherweightUnified}, `{"type":"chunk","content":"Hello"}`},
+	{"openai", Protocol{Name: ProtoOpenAI}, `{"id":"chatcmpl-123","object":"chat.completion.chunk","created":1764228600,"model":"featherweight","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}]}`},
+	{"openai-realtime", Protocol{Name: ProtoOpenAIRealtime}, `{"type":"response.output_text.delta","event_id":"ev_1","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"Hello"}`},
+	{"text", Protocol{Name: ProtoText}, `Hello`},
+	{"custom", Protocol{Name: ProtoCustom, TypeField: "kind", TokenTypes: []string{"delta"}, DoneTypes: []string{"fin"}, TextField: "payload.text"}, `{"kind":"delta","seq":42,"payload":{"text":"Hello"}}`},
+}
+
+func BenchmarkDecode(b *testing.B) {
+	for _, bf := range benchFrames {
+		c, err := NewCodec(bf.proto)
+		if err != nil {
+			b.Fatal(err)
+		}
+		frame := []byte(bf.frame)
+		b.Run(bf.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(frame)))
+			for b.Loop() {
+				ev, err := c.Decode(frame, "fw-3kq9z1m2x")
+				if err != nil || len(ev.Text) == 0 {
+					b.Fatal("bad decode", err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeMapBaseline is the generic-unmarshal approach the codecs avoid, for comparison.
+func BenchmarkDecodeMapBaseline(b *testing.B) {
+	frame := []byte(benchFrames[0].frame)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		var m map[string]any
+		if err := json.Unmarshal(frame, &m); err != nil {
+			b.Fatal(err)
+		}
+		ev, _ := m["event"].(map[string]any)
+		if s, _ := ev["data"].(string); s == "" {
+			b.Fatal("no data")
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package featherweight
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/grafana/sobek"
+	"go.k6.io/k6/js/common"
+	"go.k6.io/k6/lib/types"
+)
+
+// Generic helpers for parsing JS option objects: each returns an error naming the option.
+
+// optObject returns v as an object, or nil for null/undefined; name is used in errors.
+func optObject(rt *sobek.Runtime, v sobek.Value, name string) (*sobek.Object, error) {
+	if common.IsNullish(v) {
+		return nil, nil
+	}
+	if _, ok := v.Export().(map[string]any); !ok {
+		return nil, fmt.Errorf("%s must be an object, got %s", name, typeOf(v))
+	}
+	return v.ToObject(rt), nil
+}
+
+func typeOf(v sobek.Value) string {
+	if common.IsNullish(v) {
+		return "null"
+	}
+	switch v.Export().(type) {
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case int64, float64:
+		return "number"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return v.ExportType().String()
+}
+
+// optDuration accepts a number of milliseconds or a string like "5s" / "1m30s"; it rejects
+// negative values.
+func optDuration(v sobek.Value, name string) (time.Duration, error) {
+	var d time.Duration
+	switch x := v.Export().(type) {
+	case int64:
+		d = time.Duration(x) * time.Millisecond
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("%s must be a finite duration", name)
+		}
+		d = time.Duration(x * float64(time.Millisecond))
+		if x < 0 {
+			d = -1
+		}
+	case string:
+		var err error
+		if d, err = types.GetDurationValue(x); err != nil {
+			return 0, fmt.Errorf("%s: invalid duration %q (use milliseconds or a string like \"5s\")", name, x)
+		}
+	default:
+		return 0, fmt.Errorf("%s must be a duration (milliseconds or a string like \"5s\"), got %s", name, typeOf(v))
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%s must not be negative", name)
+	}
+	return d, nil
+}
+
+func optString(v sobek.Value, name string) (string, error) {
+	s, ok := v.Export().(string)
+	if !ok {
+		return "", fmt.Errorf("%s must be a string, got %s", name, typeOf(v))
+	}
+	return s, nil
+}
+
+// optInt accepts a non-negative integer number.
+func optInt(v sobek.Value, name string) (int64, error) {
+	switch x := v.Export().(type) {
+	case int64:
+		if x < 0 {
+			return 0, fmt.Errorf("%s must not be negative", name)
+		}
+		return x, nil
+	case float64:
+		if x < 0 || x != math.Trunc(x) || x > math.MaxInt32*1024.0 {
+			return 0, fmt.Errorf("%s must be a non-negative integer", name)
+		}
+		return int64(x), nil
+	}
+	return 0, fmt.Errorf("%s must be a number, got %s", name, typeOf(v))
+}
+
+func optStrings(v sobek.Value, name string) ([]string, error) {
+	arr, ok := v.Export().([]any)
+	if !ok {
+		if s, ok := v.Export().(string); ok {
+			return []string{s}, nil
+		}
+		return nil, fmt.Errorf("%s must be an array of strings, got %s", name, typeOf(v))
+	}
+	out := make([]string, 0, len(arr))
+	for i, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s[%d] must be a string", name, i)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func optStringMap(rt *sobek.Runtime, v sobek.Value, name string) (map[string]string, error) {
+	obj, err := optObject(rt, v, name)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(obj.Keys()))
+	for _, k := range obj.Keys() {
+		e := obj.Get(k)
+		switch x := e.Export().(type) {
+		case string:
+			out[k] = x
+		case int64, float64, bool:
+			out[k] = e.String()
+		default:
+			return nil, fmt.Errorf("%s.%s must be a string, got %s", name, k, typeOf(e))
+		}
+	}
+	return out, nil
+}
+
+// optTemplate accepts a string, or an object that is serialised to JSON (placeholders such as
+// "{{prompt}}" inside its strings survive).
+func optTemplate(v sobek.Value, name string) (string, error) {
+	switch x := v.Export().(type) {
+	case string:
+		return x, nil
+	case map[string]any, []any:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		return string(b), nil
+	}
+	return "", fmt.Errorf("%s must be a string or an object, got %s", name, typeOf(v))
+}
+
+func unknownOption(name, key string, known ...string) error {
+	return fmt.Errorf("unknown option %s%s (known: %s)", name, key, strings.Join(known, ", "))
+}
