@@ -1,0 +1,20 @@
+# Deployment targets: container images, compose/Prometheus, Kubernetes manifests, locally distributed runs.
+# Included by the root Makefile (-include mk/*.mk); `make test` runs test-deploy. See docs/deploy.md.
+
+K6_OPERATOR_CRD ?= $(CURDIR)/../shared/k6-operator/k6.io_testruns.yaml
+SEGMENTS        ?= 3
+
+.PHONY: docker
+docker: ## Build fw-k6:latest and fwsim:latest (docker if an engine answers, else podman)
+	scripts/build-docker.sh
+
+.PHONY: docker-test
+docker-test: fwsim ## Build the images for real (podman + local base images if no docker) and run smoke 0 / degraded 99
+	scripts/docker-test.sh
+
+.PHONY: prom-test
+prom-test: build fwsim ## Smoke run with remote write into a local Prometheus, then read a k6_fw_ series back
+	scripts/prom-test.sh
+
+.PHONY: test-deploy
+test-deploy: prom-test docker-test ## All deployment tests (run by make test)
