@@ -27,6 +27,10 @@ type Event struct {
 	HasUsage bool
 	// Message is the error text for EventError.
 	Message string
+	// Continue marks an EventError after which the server still sends the turn's terminal frame
+	// (e.g. Realtime's error then response.done "failed"): the turn fails with this message, but
+	// reads on to that frame so the connection stays in step.
+	Continue bool
 }
 
 // Codec encodes a prompt and decodes reply frames for one wire protocol. Codecs are stateless
@@ -70,7 +74,11 @@ func NewCodec(p Protocol) (Codec, error) {
 		if s == "" {
 			s = DefaultEndSentinel
 		}
-		return textCodec{end: []byte(s)}, nil
+		e := p.ErrorPrefix
+		if e == "" {
+			e = DefaultTextErrorPrefix
+		}
+		return textCodec{end: []byte(s), errPrefix: []byte(e)}, nil
 	case ProtoCustom:
 		return newCustomCodec(p)
 	default:

@@ -1,8 +1,10 @@
 package chatws
 
 import (
-	"fmt"
+	"bytes"
+	"errors"
 	"time"
+	"unicode/utf8"
 )
 
 // featherweightCodec speaks the orchestrator protocol of /api/chat.
@@ -114,7 +116,10 @@ func usage(obj []byte) (int, bool) {
 	return 0, false
 }
 
-var errNotJSON = fmt.Errorf("frame is not a JSON object")
+var (
+	errNotJSON = errors.New("frame is not a JSON object")
+	errNotUTF8 = errors.New("text frame is not valid UTF-8")
+)
 
 // unifiedCodec speaks the unified chat protocol:
 //
@@ -167,7 +172,9 @@ func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
 
 // textCodec sends the prompt as a text frame; reply frames are token text until the end
 // sentinel (a frame equal to it, or ending with it).
-type textCodec struct{ end []byte }
+// A frame starting with the error prefix fails the turn; a frame that is not valid UTF-8 is
+// undecodable.
+type textCodec struct{ end, errPrefix []byte }
 
 func (textCodec) Name() string { return ProtoText }
 
@@ -176,6 +183,12 @@ func (textCodec) EncodeRequest(prompt, _ string, _ time.Time) ([][]byte, bool, e
 }
 
 func (c textCodec) Decode(frame []byte, _ string) (Event, error) {
+	if !utf8.Valid(frame) {
+		return Event{}, errNotUTF8
+	}
+	if len(c.errPrefix) > 0 && bytes.HasPrefix(frame, c.errPrefix) {
+		return Event{Kind: EventError, Message: string(frame[len(c.errPrefix):])}, nil
+	}
 	if n := len(frame) - len(c.end); n >= 0 && string(frame[n:]) == string(c.end) {
 		return Event{Kind: EventDone, Text: frame[:n]}, nil
 	}

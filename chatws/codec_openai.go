@@ -9,7 +9,8 @@ import (
 // openAICodec speaks OpenAI-style chat-completion chunks over WebSocket (one chunk per frame; a
 // leading SSE "data:" is tolerated). The role-only first chunk and the usage-only last chunk
 // (choices: []) carry no token text; [DONE] ends the turn, or the first chunk with finish_reason
-// set when DoneOn is "finish_reason"; {"error":{...}} fails it.
+// set when DoneOn is "finish_reason" (then the trailing usage-only chunk and [DONE] belong to the
+// ended turn and are ignored, so tokens count frames); {"error":{...}} fails it.
 type openAICodec struct {
 	tpl          template
 	model        string
@@ -70,6 +71,9 @@ func (c openAICodec) Decode(frame []byte, _ string) (Event, error) {
 		frame = bytes.TrimSpace(frame[len(dataPrefix):])
 	}
 	if bytes.Equal(frame, doneMarker) {
+		if c.finishIsDone { // the turn already ended at finish_reason: this is its trailer
+			return Event{}, nil
+		}
 		return Event{Kind: EventDone}, nil
 	}
 	if len(frame) == 0 {
@@ -100,6 +104,9 @@ func (c openAICodec) Decode(frame []byte, _ string) (Event, error) {
 		return Event{}, err
 	}
 	if !found || choice[0] != '{' {
+		if c.finishIsDone { // a usage-only chunk after finish_reason belongs to the ended turn
+			return Event{}, nil
+		}
 		return ev, nil // usage-only or unrelated frame
 	}
 	text, ok, err := getString(choice, pDeltaContent)
@@ -188,7 +195,12 @@ func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
 		return ev, nil
 	case rawEquals(typ, "error"):
 		msg, _, _ := getString(frame, pErrorMessage)
-		return Event{Kind: EventError, Message: string(msg)}, nil
+		// A response-level error is followed by response.done "failed"; a rejected client event
+		// (invalid_request_error) is not.
+		et, _, _ := getString(frame, pErrorType)
+		return Event{Kind: EventError, Message: string(msg), Continue: string(et) != "invalid_request_error"}, nil
 	}
 	return Event{}, nil
 }
+
+var pErrorType = path{"error", "type"}

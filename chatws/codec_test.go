@@ -108,6 +108,8 @@ func TestDecodeOpenAI(t *testing.T) {
 	runDecodeCases(t, fin, []decodeCase{
 		{"01 finish ends", `{"choices":[{"delta":{"content":"!"},"finish_reason":"stop"}]}`, EventDone, "!", -1, "", false},
 		{"02 null finish", `{"choices":[{"delta":{"content":"a"},"finish_reason":null}]}`, EventToken, "a", -1, "", false},
+		{"03 trailing usage ignored", `{"choices":[],"usage":{"completion_tokens":5}}`, EventIgnore, "", -1, "", false},
+		{"04 trailing DONE ignored", `[DONE]`, EventIgnore, "", -1, "", false},
 	})
 	_, err := NewCodec(Protocol{Name: ProtoOpenAI, DoneOn: "eventually"})
 	require.Error(t, err)
@@ -133,6 +135,8 @@ func TestDecodeText(t *testing.T) {
 		{"02 sentinel", `[END]`, EventDone, "", -1, "", false},
 		{"03 token+sentinel", `bye[END]`, EventDone, "bye", -1, "", false},
 		{"04 empty", ``, EventToken, "", -1, "", false},
+		{"05 error prefix", `[ERROR] boom`, EventError, "", -1, "boom", false},
+		{"06 invalid utf-8", "\xff\xfe", 0, "", -1, "", true},
 	})
 	runDecodeCases(t, mustCodec(t, Protocol{Name: ProtoText, EndSentinel: "<eos>"}), []decodeCase{
 		{"01 custom sentinel", `<eos>`, EventDone, "", -1, "", false},

@@ -149,6 +149,10 @@ const (
 	phaseTotal
 )
 
+// drainWait bounds the wait for the next frame once a turn's failure is decided (an undecodable
+// frame, or an error the server follows with a terminal frame).
+const drainWait = time.Second
+
 // pastDeadline is set on the socket to end a blocked read when the context is cancelled.
 var pastDeadline = time.Unix(1, 0)
 
@@ -223,9 +227,11 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 	totalDeadline := written.Add(to.Total)
 
 	var (
-		last  time.Time
-		usage = -1
-		text  []byte
+		last      time.Time
+		usage     = -1
+		text      []byte
+		pending   *Error // a failure already decided; the turn reads on to its terminal frame
+		lastFrame time.Time
 	)
 	for {
 		deadline, phase := totalDeadline, phaseTotal
@@ -236,6 +242,11 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 		} else if d := last.Add(to.Idle); d.Before(deadline) {
 			deadline, phase = d, phaseIdle
 		}
+		if pending != nil { // draining after a decided failure: do not wait long for the rest
+			if d := lastFrame.Add(min(to.Idle, drainWait)); d.Before(deadline) {
+				deadline = d
+			}
+		}
 		_ = nc.SetReadDeadline(deadline)
 		if ctx.Err() != nil { // cancelled between AfterFunc and our deadline update
 			c.broken.Store(true)
@@ -245,15 +256,21 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 
 		frame, err := c.readMessage()
 		now := time.Now() // stamp right after the read returns
+		lastFrame = now
 		if err != nil {
 			c.broken.Store(true)
 			res.Duration = now.Sub(written)
+			if pending != nil && ctx.Err() == nil {
+				return fail(pending.Kind, pending.Msg, pending.Err)
+			}
 			return c.readFailure(ctx, &res, err, phase, to, fail)
 		}
 		ev, err := c.codec.Decode(frame, res.MessageID)
 		if err != nil {
-			res.Duration = now.Sub(written)
-			return fail(ErrProtocol, "undecodable frame", err)
+			if pending == nil {
+				pending = newErr(ErrProtocol, "undecodable frame", err)
+			}
+			continue // read on to the terminal frame so the connection stays in step
 		}
 		if len(ev.Text) > 0 {
 			res.Chunks++
@@ -269,6 +286,11 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 		}
 		if ev.HasUsage {
 			usage = ev.Usage
+		}
+		if pending != nil && (ev.Kind == EventDone || ev.Kind == EventError) {
+			res.Duration = now.Sub(written)
+			res.Text = string(text)
+			return fail(pending.Kind, pending.Msg, pending.Err)
 		}
 		switch ev.Kind {
 		case EventDone:
@@ -286,6 +308,10 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 			res.Text = string(text)
 			return res
 		case EventError:
+			if ev.Continue {
+				pending = newErr(ErrServerError, orDefault(ev.Message, "server error frame"), nil)
+				continue
+			}
 			res.Duration = now.Sub(written)
 			res.Text = string(text)
 			msg := ev.Message

@@ -30,6 +30,11 @@
 // Cancelling the context passed to Turn (or Dial) ends a blocked read at once (a past read
 // deadline is set from context.AfterFunc) and the turn fails with Kind ErrCanceled.
 //
+// Once a turn's failure is decided by an undecodable frame (ErrProtocol) or by an error the
+// protocol follows with a terminal frame (Realtime's error then response.done "failed"), the turn
+// reads on to that terminal frame, waiting at most min(Idle, 1s) for each frame, so that the
+// rest of the reply does not leak into the next turn on the same Conn.
+//
 // A read error (timeout, cancellation, a dropped socket, an oversize frame) leaves the underlying
 // gorilla/websocket connection unusable: every later Turn on the same Conn fails with ErrClosed.
 // A server error frame (ErrServerError) or an undecodable frame (ErrProtocol) does not break it.

@@ -17,6 +17,7 @@ const (
 	DefaultTotalTimeout      = 120 * time.Second
 	DefaultMaxFrameBytes     = 1 << 20 // 1 MiB
 	DefaultEndSentinel       = "[END]"
+	DefaultTextErrorPrefix   = "[ERROR] "
 	DefaultOpenAIModel       = "featherweight"
 )
 
@@ -113,6 +114,9 @@ type Protocol struct {
 
 	// EndSentinel for text: the frame (or frame suffix) that ends the reply. Default "[END]".
 	EndSentinel string
+	// ErrorPrefix for text: a frame starting with it is a server error (the rest is the message).
+	// Default "[ERROR] ".
+	ErrorPrefix string
 
 	// Custom mapping. PromptField (dotted path) builds a JSON request {"a":{"b":prompt}} when
 	// Request is empty; with neither, the prompt is sent as a raw text frame.

@@ -1,0 +1,133 @@
+package chatws_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/chatws"
+	"github.com/featherweight/xk6-featherweight/fwsim"
+)
+
+// startFwsim serves the reference backend on loopback with fast replies and the given faults.
+func startFwsim(t *testing.T, mutate func(*fwsim.Config)) (string, *fwsim.Server) {
+	t.Helper()
+	cfg := fwsim.DefaultConfig()
+	cfg.Tokens, cfg.TTFT, cfg.ITL, cfg.Jitter, cfg.Seed = 6, 5*time.Millisecond, 2*time.Millisecond, 0, 1
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	s, err := fwsim.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		_ = s.Close()
+		srv.Close()
+	})
+	return "ws" + strings.TrimPrefix(srv.URL, "http"), s
+}
+
+var fwsimPaths = []struct {
+	path  string
+	proto chatws.Protocol
+	usage bool
+}{
+	{"/api/chat", chatws.Protocol{}, false},
+	{"/api/chat/unified", chatws.Protocol{Name: chatws.ProtoFeatherweightUnified}, false},
+	{"/v1/chat/stream", chatws.Protocol{Name: chatws.ProtoOpenAI}, true},
+	{"/v1/chat/stream", chatws.Protocol{Name: chatws.ProtoOpenAI, DoneOn: "finish_reason"}, false},
+	{"/v1/realtime", chatws.Protocol{Name: chatws.ProtoOpenAIRealtime}, true},
+	{"/ws/text", chatws.Protocol{Name: chatws.ProtoText}, false},
+}
+
+// session runs n turns on one connection and returns the results.
+func session(t *testing.T, url string, p chatws.Protocol, to chatws.Timeouts, n int) []chatws.Result {
+	t.Helper()
+	c, _, err := chatws.Dial(context.Background(), url, chatws.Options{Protocol: p, Timeouts: to, KeepTextBytes: 1024})
+	require.NoError(t, err)
+	defer c.Close()
+	out := make([]chatws.Result, n)
+	for i := range out {
+		out[i] = c.Turn(context.Background(), "hello fwsim", chatws.TurnOptions{})
+		out[i].ITLs = append([]time.Duration(nil), out[i].ITLs...)
+	}
+	return out
+}
+
+func TestFwsimProtocols(t *testing.T) {
+	t.Parallel()
+	url, srv := startFwsim(t, nil)
+	for _, fp := range fwsimPaths {
+		for i, r := range session(t, url+fp.path, fp.proto, chatws.Timeouts{}, 3) {
+			require.True(t, r.OK, "%s %s turn %d: %v", fp.path, fp.proto.Name, i, r.Err)
+			require.Equal(t, 6, r.Chunks, fp.path)
+			require.Equal(t, 6, r.Tokens, fp.path)
+			require.Len(t, r.ITLs, 5)
+			require.GreaterOrEqual(t, r.TTFT, 5*time.Millisecond)
+			require.NotEmpty(t, r.Text)
+			if fp.usage {
+				require.Equal(t, "usage", r.TokensSource, fp.path)
+			} else {
+				require.Equal(t, "frames", r.TokensSource, fp.path)
+			}
+		}
+	}
+	tr := srv.Truth()
+	require.EqualValues(t, 3*len(fwsimPaths), tr.Turns.Completed)
+	require.Zero(t, tr.Turns.Failed)
+}
+
+func TestFwsimFaults(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		mutate func(*fwsim.Config)
+		to     chatws.Timeouts
+		kinds  []chatws.ErrorKind // per turn of a 2-turn session
+	}{
+		{"01 error frame, session survives", func(c *fwsim.Config) { c.ErrorRate = 1 }, chatws.Timeouts{},
+			[]chatws.ErrorKind{chatws.ErrServerError, chatws.ErrServerError}},
+		{"02 malformed, session survives", func(c *fwsim.Config) { c.MalformedRate = 1 }, chatws.Timeouts{},
+			[]chatws.ErrorKind{chatws.ErrProtocol, chatws.ErrProtocol}},
+		{"03 cut", func(c *fwsim.Config) { c.CutRate = 1 }, chatws.Timeouts{},
+			[]chatws.ErrorKind{chatws.ErrClosed, chatws.ErrClosed}},
+		{"04 stall", func(c *fwsim.Config) { c.StallRate, c.Stall = 1, 2*time.Second }, chatws.Timeouts{Idle: 200 * time.Millisecond},
+			[]chatws.ErrorKind{chatws.ErrTimeoutIdle, chatws.ErrClosed}},
+		{"05 slow first token", func(c *fwsim.Config) { c.TTFT = 2 * time.Second }, chatws.Timeouts{FirstToken: 200 * time.Millisecond},
+			[]chatws.ErrorKind{chatws.ErrTimeoutFirstToken, chatws.ErrClosed}},
+		{"06 total", func(c *fwsim.Config) { c.ITL = 100 * time.Millisecond }, chatws.Timeouts{Total: 250 * time.Millisecond},
+			[]chatws.ErrorKind{chatws.ErrTimeoutTotal, chatws.ErrClosed}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url, _ := startFwsim(t, tc.mutate)
+			for _, fp := range fwsimPaths {
+				res := session(t, url+fp.path, fp.proto, tc.to, len(tc.kinds))
+				for i, want := range tc.kinds {
+					require.False(t, res[i].OK, "%s %s turn %d", fp.path, fp.proto.Name, i)
+					require.Equal(t, want, res[i].Err.Kind, "%s %s turn %d: %v", fp.path, fp.proto.Name, i, res[i].Err)
+					if want == chatws.ErrClosed && i == 0 {
+						require.Equal(t, 1006, res[i].CloseCode)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestFwsimReject(t *testing.T) {
+	t.Parallel()
+	url, _ := startFwsim(t, func(c *fwsim.Config) { c.RejectRate, c.RejectStatus = 1, 503 })
+	_, info, err := chatws.Dial(context.Background(), url+"/api/chat", chatws.Options{})
+	var e *chatws.Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, chatws.ErrHandshake, e.Kind)
+	require.Equal(t, 503, info.Status)
+}
