@@ -169,7 +169,7 @@ func (p *chatParams) parseSLO(rt *sobek.Runtime, v sobek.Value) error {
 }
 
 var protocolKeys = []string{
-	"name", "request", "model", "doneOn", "endSentinel", "promptField", "typeField",
+	"name", "request", "model", "doneOn", "endSentinel", "errorPrefix", "promptField", "typeField",
 	"tokenTypes", "doneTypes", "errorTypes", "textField", "errorField", "usageField",
 }
 
@@ -201,6 +201,8 @@ func parseProtocol(rt *sobek.Runtime, v sobek.Value) (chatws.Protocol, error) {
 				p.DoneOn, err = optString(val, name)
 			case "endSentinel":
 				p.EndSentinel, err = optString(val, name)
+			case "errorPrefix":
+				p.ErrorPrefix, err = optString(val, name)
 			case "promptField":
 				p.PromptField, err = optString(val, name)
 			case "typeField":
