@@ -16,5 +16,9 @@ docker-test: fwsim ## Build the images for real (podman + local base images if n
 prom-test: build fwsim ## Smoke run with remote write into a local Prometheus, then read a k6_fw_ series back
 	scripts/prom-test.sh
 
+.PHONY: k8s-validate
+k8s-validate: ## Validate examples/k8s against the k6-operator TestRun CRD offline (unknown fields are errors)
+	K6_OPERATOR_CRD=$(K6_OPERATOR_CRD) scripts/k8s-validate.sh
+
 .PHONY: test-deploy
-test-deploy: prom-test docker-test ## All deployment tests (run by make test)
+test-deploy: k8s-validate prom-test docker-test ## All deployment tests (run by make test)
