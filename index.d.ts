@@ -1,0 +1,206 @@
+/**
+ * k6/x/featherweight: load-test a streaming chat backend over WebSocket and read its loop frequency.
+ *
+ * ```js
+ * import fw from 'k6/x/featherweight';
+ * // or: import { chat, chatAsync, connect, HzMonitor } from 'k6/x/featherweight';
+ * ```
+ *
+ * @module featherweight
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Streaming chat (docs/chat.md)
+// ---------------------------------------------------------------------------------------------
+
+/** A duration: milliseconds, or a string such as `"5s"` or `"1m30s"`. Negative values throw. */
+export type Duration = number | string;
+
+/** Name of a built-in wire protocol. */
+export type ProtocolName =
+  | 'featherweight'
+  | 'featherweight-unified'
+  | 'openai'
+  | 'openai-realtime'
+  | 'text'
+  | 'custom';
+
+/**
+ * A protocol with options. An object without `name` but with mapping fields (`tokenTypes`,
+ * `typeField`, ...) is a `custom` mapping. Unknown keys throw.
+ */
+export interface ProtocolOptions {
+  /** Protocol name. Default `'featherweight'` (or `'custom'` when mapping fields are given). */
+  name?: ProtocolName;
+  /**
+   * Request template (openai, openai-realtime, featherweight-unified, custom): a string or an object
+   * serialised to JSON. `{{prompt}}`, `{{messageId}}`, `{{model}}` and `{{timestamp}}` are replaced
+   * by their JSON-escaped values. For openai-realtime, frames are separated by a line `---`.
+   */
+  request?: string | object;
+  /** Model for the openai / openai-realtime default request. Default `'featherweight'`. */
+  model?: string;
+  /**
+   * openai: what ends the turn. `'done'` (default): the `[DONE]` frame. `'finish_reason'`: the first
+   * chunk with `finish_reason` set (the trailing usage chunk and `[DONE]` are then ignored).
+   */
+  doneOn?: 'done' | 'finish_reason';
+  /** text: the frame (or frame suffix) that ends a reply. Default `'[END]'`. */
+  endSentinel?: string;
+  /** text: a frame starting with this is a server error. Default `'[ERROR] '`. */
+  errorPrefix?: string;
+  /** custom: dotted path of the event type. Default `'type'`. */
+  typeField?: string;
+  /** custom: type values that carry token text. Required for custom. */
+  tokenTypes?: string[];
+  /** custom: type values that end the turn. Required for custom. */
+  doneTypes?: string[];
+  /** custom: type values that fail the turn with `server_error`. Default none. */
+  errorTypes?: string[];
+  /** custom: dotted path of the token text. Default `'content'`. */
+  textField?: string;
+  /** custom: dotted path of the error text. Default `'message'`. */
+  errorField?: string;
+  /** custom: dotted path of a token count in a done frame. Default none. */
+  usageField?: string;
+  /** custom: with no `request`, send `{"a":{"b":prompt}}` for `'a.b'`. Default: the raw prompt. */
+  promptField?: string;
+}
+
+/** Timeouts; a zero or omitted value takes its default. */
+export interface ChatTimeouts {
+  /** TCP + TLS + WebSocket handshake. Default `10s`. Connect-level only. */
+  connect?: Duration;
+  /** Prompt written → first token-bearing frame. Default `60s`. */
+  firstToken?: Duration;
+  /** Gap between token-bearing frames (and last token → terminal frame). Default `30s`. */
+  idle?: Duration;
+  /** Prompt written → terminal frame. Default `120s`. */
+  total?: Duration;
+}
+
+/** Goodput targets: a turn counts as goodput when it succeeded and met every target set. */
+export interface ChatSLO {
+  /** TTFT must be ≤ this. */
+  ttft?: Duration;
+  /** TPOT must be ≤ this (met vacuously when the turn had fewer than 2 tokens). */
+  tpot?: Duration;
+}
+
+/** Params of a single turn (`send`, `sendAsync`); they override the session's for that turn. */
+export interface TurnParams {
+  /** Turn timeouts (`connect` is ignored here). */
+  timeouts?: ChatTimeouts;
+  /** Extra tags on the turn's samples (added to the session's). */
+  tags?: Record<string, string>;
+  /** Goodput targets. */
+  slo?: ChatSLO;
+  /** Keep the reply text in `result.text`: `true` = 64 KiB, or a byte count (capped at 1 MiB). Default none. */
+  keepText?: boolean | number;
+}
+
+/** Params of `chat`, `chatAsync` and `connect`. Unknown keys and wrong types throw. */
+export interface ChatParams extends TurnParams {
+  /** Upgrade request headers. k6's `userAgent` option is sent as `User-Agent` unless set here. */
+  headers?: Record<string, string>;
+  /** `Sec-WebSocket-Protocol` offers. */
+  subprotocols?: string[];
+  /** Wire protocol. Default `'featherweight'`. */
+  protocol?: ProtocolName | ProtocolOptions;
+  /** Largest received message in bytes; a larger one fails the turn with `protocol`. Default 1 MiB. */
+  maxFrameBytes?: number;
+}
+
+/** Why a turn failed; also the `error_kind` tag of `fw_chat_errors`. */
+export type ChatErrorKind =
+  | 'connect'
+  | 'handshake'
+  | 'timeout_first_token'
+  | 'timeout_idle'
+  | 'timeout_total'
+  | 'closed'
+  | 'server_error'
+  | 'protocol'
+  | 'canceled';
+
+export interface ChatError {
+  kind: ChatErrorKind;
+  message: string;
+}
+
+/** Inter-token latency summary of one turn, in ms (`null` values when `count` is 0). */
+export interface ITLSummary {
+  count: number;
+  min: number | null;
+  avg: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** The outcome and timing of one turn. Times are in milliseconds. */
+export interface ChatResult {
+  /** The terminal frame arrived and no error occurred. */
+  ok: boolean;
+  /** Why the turn failed, or `null`. */
+  error: ChatError | null;
+  /** Server-reported usage when the protocol carries it, else `chunks`. */
+  tokens: number;
+  /** Which of the two `tokens` is. */
+  tokensSource: 'usage' | 'frames';
+  /** Token-bearing frames received. */
+  chunks: number;
+  /** Prompt written → first frame with non-empty token text; `null` when no token arrived. */
+  ttft: number | null;
+  /** Prompt written → terminal frame; `null` when the turn failed. */
+  duration: number | null;
+  /** (duration − ttft) / (tokens − 1); `null` unless ok and tokens > 1. */
+  tpot: number | null;
+  /** Gaps between consecutive token-bearing frames. */
+  itl: ITLSummary;
+  /** Close code when the socket closed during the turn (1006: dropped without a close frame), else 0. */
+  closeCode: number;
+  /** The turn's id on the wire. */
+  messageId: string;
+  /** The reply text, up to `keepText` bytes; empty when not kept. */
+  text: string;
+}
+
+/** A WebSocket for several turns, one at a time. */
+export interface ChatSession {
+  /** Whether the connect succeeded. A failed connect was counted as a failed turn. */
+  readonly connected: boolean;
+  /** The connect error, or `null`. */
+  readonly error: ChatError | null;
+  /** The protocol name (the `protocol` tag). */
+  readonly protocol: string;
+  /**
+   * One turn; blocks the VU until it ends. Throws if another turn is in flight. On a session that is
+   * not connected (or whose socket is gone) it returns a failed turn of kind `closed`.
+   */
+  send(prompt: string, params?: TurnParams): ChatResult;
+  /**
+   * One turn, resolved on the event loop. Rejects (without counting a turn) if another turn is in
+   * flight; a failed turn resolves with `ok: false`.
+   */
+  sendAsync(prompt: string, params?: TurnParams): Promise<ChatResult>;
+  /** Sends a close frame and closes the socket. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Connect, send one prompt, stream the reply, close. Blocks the VU until the turn ends.
+ * Throws in the init context and for bad params; a bad server gives `ok: false`.
+ */
+export function chat(url: string, prompt: string, params?: ChatParams): ChatResult;
+
+/**
+ * Like {@link chat}, but the turn runs without blocking the event loop, so one VU can drive
+ * several concurrent streams. The promise never rejects for a failed turn.
+ */
+export function chatAsync(url: string, prompt: string, params?: ChatParams): Promise<ChatResult>;
+
+/** Open a session for several turns on one WebSocket. Emits `fw_chat_connecting`. */
+export function connect(url: string, params?: ChatParams): ChatSession;
+
