@@ -20,5 +20,9 @@ prom-test: build fwsim ## Smoke run with remote write into a local Prometheus, t
 k8s-validate: ## Validate examples/k8s against the k6-operator TestRun CRD offline (unknown fields are errors)
 	K6_OPERATOR_CRD=$(K6_OPERATOR_CRD) scripts/k8s-validate.sh
 
+.PHONY: segments-test
+segments-test: build fwsim ## Run the bundled scenario split over SEGMENTS (3) k6 processes; sums must equal the plan
+	scripts/segments.sh $(SEGMENTS)
+
 .PHONY: test-deploy
-test-deploy: k8s-validate prom-test docker-test ## All deployment tests (run by make test)
+test-deploy: k8s-validate segments-test prom-test docker-test ## All deployment tests (run by make test)
