@@ -1,8 +1,15 @@
 package chatws
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
 )
 
 // benchFrames are one representative token-bearing frame per framing.
@@ -52,6 +59,47 @@ func BenchmarkDecodeMapBaseline(b *testing.B) {
 		ev, _ := m["event"].(map[string]any)
 		if s, _ := ev["data"].(string); s == "" {
 			b.Fatal("no data")
+		}
+	}
+}
+
+// BenchmarkTurn measures the client's whole cost of one 24-token featherweight turn over loopback
+// (the server writes pre-encoded frames with no delay), i.e. read + stamp + decode + bookkeeping.
+func BenchmarkTurn(b *testing.B) {
+	frames := make([][]byte, 0, 25)
+	for i := 0; i < 24; i++ {
+		frames = append(frames, []byte(`{"type":"stream_event","event":{"type":"token","data":"tok `+strconv.Itoa(i)+`","messageId":"bench"},"timestamp":"2026-11-27T07:30:00.123456Z"}`))
+	}
+	frames = append(frames, []byte(`{"type":"stream_event","event":{"type":"complete","data":"","messageId":"bench"}}`))
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+			for _, f := range frames {
+				if ws.WriteMessage(websocket.TextMessage, f) != nil {
+					return
+				}
+			}
+		}
+	}))
+	defer srv.Close()
+	c, _, err := Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		res := c.Turn(context.Background(), "hi", TurnOptions{MessageID: "bench"})
+		if !res.OK || res.Chunks != 24 {
+			b.Fatal("bad turn", res.Err)
 		}
 	}
 }
