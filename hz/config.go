@@ -1,0 +1,146 @@
+package hz
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"time"
+)
+
+// Mode says how a metric family is turned into a frequency.
+type Mode string
+
+// Modes. See the package documentation.
+const (
+	ModeAuto      Mode = "auto"
+	ModeGauge     Mode = "gauge"
+	ModeCounter   Mode = "counter"
+	ModeHistogram Mode = "histogram"
+)
+
+// Aggregate combines several matching series into one value.
+type Aggregate string
+
+// Aggregates. AggregateNone makes several matching series an "ambiguous" failure.
+const (
+	AggregateNone Aggregate = ""
+	AggregateMean Aggregate = "mean"
+	AggregateMin  Aggregate = "min"
+	AggregateMax  Aggregate = "max"
+	AggregateSum  Aggregate = "sum"
+)
+
+// Defaults.
+const (
+	DefaultMetric       = "consciousness_loop_hz"
+	DefaultMin          = 95.0
+	DefaultTimeout      = 2 * time.Second
+	DefaultMaxBodyBytes = 4 << 20 // 4 MiB
+)
+
+// Config configures a Monitor. A zero Metric, Mode, Timeout or MaxBodyBytes means its default;
+// DefaultConfig returns a Config with every default filled in, Min included.
+type Config struct {
+	// URL of the Prometheus endpoint, e.g. http://127.0.0.1:8080/metrics. Required (unless
+	// HealthzURL is set, in which case only the healthz endpoint is read).
+	URL string
+	// Metric is the family name. Default "consciousness_loop_hz". For a histogram the base name
+	// (foo) and the count name (foo_count) both work; for a counter foo also finds foo_total.
+	Metric string
+	// Labels every selected series must carry with exactly these values. An empty value matches
+	// series without that label. Default: none (every series of the family).
+	Labels map[string]string
+	// Mode: auto (default), gauge, counter or histogram.
+	Mode Mode
+	// HealthzURL, when set, is read (JSON field "hz") whenever the /metrics scrape fails.
+	// Default: no fallback.
+	HealthzURL string
+	// Timeout of each request, body included. Default 2s.
+	Timeout time.Duration
+	// MaxBodyBytes caps the response body; a larger one fails with body_too_large. Default 4 MiB.
+	MaxBodyBytes int64
+	// Aggregate combines several matching series: mean, min, max, sum. Default "": several
+	// matching series are an "ambiguous" failure.
+	Aggregate Aggregate
+	// Min is the pass threshold the k6 binding checks readings against (hz >= Min); Reading.Pass
+	// applies it. DefaultConfig sets 95 (DefaultMin); unlike the other fields a zero Min is kept as
+	// 0, so that "min: 0" means what it says.
+	Min float64
+}
+
+// DefaultConfig returns a Config for url with every default filled in.
+func DefaultConfig(url string) Config {
+	return Config{
+		URL:          url,
+		Metric:       DefaultMetric,
+		Mode:         ModeAuto,
+		Timeout:      DefaultTimeout,
+		MaxBodyBytes: DefaultMaxBodyBytes,
+		Min:          DefaultMin,
+	}
+}
+
+// Validate reports the first invalid field (after defaults are applied), naming it.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+// withDefaults returns a copy with the defaults filled in, or an error naming the bad field.
+func (c Config) withDefaults() (Config, error) {
+	if c.Metric == "" {
+		c.Metric = DefaultMetric
+	}
+	if c.Mode == "" {
+		c.Mode = ModeAuto
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	if c.URL == "" && c.HealthzURL == "" {
+		return errors.New("hz: URL is required")
+	}
+	for name, u := range map[string]string{"URL": c.URL, "HealthzURL": c.HealthzURL} {
+		if u == "" {
+			continue
+		}
+		pu, err := url.Parse(u)
+		if err != nil {
+			return fmt.Errorf("hz: %s: %w", name, err)
+		}
+		if pu.Scheme != "http" && pu.Scheme != "https" {
+			return fmt.Errorf("hz: %s %q: scheme must be http or https", name, u)
+		}
+		if pu.Host == "" {
+			return fmt.Errorf("hz: %s %q: no host", name, u)
+		}
+	}
+	switch c.Mode {
+	case ModeAuto, ModeGauge, ModeCounter, ModeHistogram:
+	default:
+		return fmt.Errorf("hz: Mode %q: want auto, gauge, counter or histogram", c.Mode)
+	}
+	switch c.Aggregate {
+	case AggregateNone, AggregateMean, AggregateMin, AggregateMax, AggregateSum:
+	default:
+		return fmt.Errorf("hz: Aggregate %q: want mean, min, max, sum or empty", c.Aggregate)
+	}
+	if c.Timeout < 0 {
+		return fmt.Errorf("hz: Timeout %s: must be positive", c.Timeout)
+	}
+	if c.MaxBodyBytes < 0 {
+		return fmt.Errorf("hz: MaxBodyBytes %d: must be positive", c.MaxBodyBytes)
+	}
+	if math.IsNaN(c.Min) || math.IsInf(c.Min, 0) {
+		return fmt.Errorf("hz: Min %v: must be a finite number", c.Min)
+	}
+	return nil
+}

@@ -1,0 +1,286 @@
+package hz
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Sources of a Reading.
+const (
+	SourceMetrics = "metrics"
+	SourceHealthz = "healthz"
+)
+
+// AcceptHeader asks for the Prometheus text format 0.0.4. (The OpenMetrics decoder costs far more
+// per line, and the text parser is what this package uses.)
+const AcceptHeader = "text/plain; version=0.0.4"
+
+// drainLimit bounds how much of an unread body is discarded to keep its connection reusable.
+const drainLimit = 64 << 10
+
+// Reading is the result of one Scrape.
+type Reading struct {
+	// OK is true when the scrape succeeded: a value was read, or a counter baseline was taken.
+	OK bool
+	// Hz is the frequency; meaningful only when HasHz.
+	Hz float64
+	// HasHz is false on failure and when a cumulative series gave no rate this time (the first
+	// scrape, a counter reset, no time elapsed).
+	HasHz bool
+	// Pass is HasHz && Hz >= Config.Min.
+	Pass bool
+	// Reset is true when a counter or histogram count went down and its interval was skipped.
+	Reset bool
+	// Source is SourceMetrics or SourceHealthz (also on failure: where the error came from last).
+	Source string
+	// Mode is the mode the /metrics family was read in: gauge, counter or histogram ("" for
+	// healthz and for failures before the family was found).
+	Mode Mode
+	// Series is how many series matched (1 for healthz).
+	Series int
+	// Err is a *ScrapeError when !OK.
+	Err error
+	// Time is when the scrape started; Duration how long it took, fallback included.
+	Time     time.Time
+	Duration time.Duration
+}
+
+// DialFunc dials a connection, like net.Dialer.DialContext (k6: state.Dialer.DialContext).
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// NewHTTPClient returns the client a Monitor needs: keep-alive connections through dial (nil: a
+// net.Dialer) with tlsConfig (nil: Go's defaults; it is cloned). Its Timeout is zero: the
+// Monitor bounds each request with Config.Timeout through its context.
+func NewHTTPClient(dial DialFunc, tlsConfig *tls.Config) *http.Client {
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	if tlsConfig != nil {
+		tlsConfig = tlsConfig.Clone()
+	}
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         dial,
+			TLSClientConfig:     tlsConfig,
+			ForceAttemptHTTP2:   true,
+			MaxIdleConns:        4,
+			MaxIdleConnsPerHost: 2,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		// Follow redirects as usual; never share cookies.
+	}
+}
+
+// Monitor scrapes one endpoint. Create it with New; see the package documentation for the modes,
+// the fallback and concurrency.
+type Monitor struct {
+	cfg    Config
+	client *http.Client
+
+	mu    sync.Mutex // serialises Scrape: guards rates and buf
+	rates rates
+	buf   bytes.Buffer
+}
+
+// New validates cfg, applies its defaults and returns a Monitor that sends its requests with
+// client (nil: NewHTTPClient(nil, nil)).
+func New(cfg Config, client *http.Client) (*Monitor, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if client == nil {
+		client = NewHTTPClient(nil, nil)
+	}
+	return &Monitor{cfg: cfg, client: client}, nil
+}
+
+// Config returns the Monitor's configuration, defaults applied.
+func (m *Monitor) Config() Config { return m.cfg }
+
+// Close closes the client's idle connections.
+func (m *Monitor) Close() { m.client.CloseIdleConnections() }
+
+// Scrape reads the frequency once. It never panics and always returns a Reading; a failure is
+// described by Reading.Err (a *ScrapeError). ctx bounds the whole scrape (k6: the VU context).
+func (m *Monitor) Scrape(ctx context.Context) Reading {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	start := time.Now()
+	var r Reading
+	if m.cfg.URL != "" {
+		r = m.scrapeMetrics(ctx)
+		if serr := asScrapeError(r.Err); serr != nil && m.cfg.HealthzURL != "" && serr.Reason != ReasonCanceled {
+			hr := m.scrapeHealthz(ctx)
+			if hr.OK {
+				r = hr
+			} else {
+				r.Err = &ScrapeError{Reason: serr.Reason, Err: serr.Err, Healthz: asScrapeError(hr.Err)}
+			}
+		}
+	} else {
+		r = m.scrapeHealthz(ctx)
+	}
+	r.Time = start
+	r.Duration = time.Since(start)
+	r.Pass = r.OK && r.HasHz && r.Hz >= m.cfg.Min
+	return r
+}
+
+func asScrapeError(err error) *ScrapeError {
+	var se *ScrapeError
+	if errors.As(err, &se) {
+		return se
+	}
+	if err != nil {
+		return &ScrapeError{Reason: ReasonRead, Err: err}
+	}
+	return nil
+}
+
+func (m *Monitor) scrapeMetrics(ctx context.Context) Reading {
+	r := Reading{Source: SourceMetrics}
+	status, at, serr := m.fetch(ctx, m.cfg.URL, func(status int) bool { return status/100 == 2 })
+	if serr == nil && status/100 != 2 {
+		serr = scrapeErr(ReasonHTTPStatus, "GET %s: %s", m.cfg.URL, statusText(status))
+	}
+	if serr != nil {
+		r.Err = serr
+		return r
+	}
+	ex, serr := extract(bytes.NewReader(m.buf.Bytes()), m.cfg)
+	if serr != nil {
+		r.Err = serr
+		return r
+	}
+	r.Mode, r.Series = ex.mode, len(ex.series)
+	if ex.mode == ModeGauge {
+		vals := make([]float64, len(ex.series))
+		for i, s := range ex.series {
+			vals[i] = s.value
+		}
+		r.Hz, r.HasHz = aggregate(vals, m.cfg.Aggregate), true
+	} else {
+		res := m.rates.observe(ex, at)
+		r.Reset = res.reset
+		if res.hz != nil {
+			r.Hz, r.HasHz = aggregate(res.hz, m.cfg.Aggregate), true
+		}
+		if r.HasHz && (math.IsNaN(r.Hz) || math.IsInf(r.Hz, 0)) {
+			r.Hz, r.HasHz = 0, false
+			r.Err = scrapeErr(ReasonNaN, "computed rate of %s is not finite", ex.family)
+			return r
+		}
+		m.rates = res.next
+	}
+	if math.IsNaN(r.Hz) || math.IsInf(r.Hz, 0) {
+		r.Hz, r.HasHz = 0, false
+		r.Err = scrapeErr(ReasonNaN, "aggregate (%s) of %s is not finite", m.cfg.Aggregate, ex.family)
+		return r
+	}
+	r.OK = true
+	return r
+}
+
+// healthzBody is the part of the /healthz JSON the monitor reads.
+type healthzBody struct {
+	Hz *float64 `json:"hz"`
+}
+
+func (m *Monitor) scrapeHealthz(ctx context.Context) Reading {
+	r := Reading{Source: SourceHealthz}
+	usable := func(status int) bool { return status/100 == 2 || status == http.StatusServiceUnavailable }
+	status, _, serr := m.fetch(ctx, m.cfg.HealthzURL, usable)
+	if serr == nil && !usable(status) {
+		serr = scrapeErr(ReasonHTTPStatus, "GET %s: %s", m.cfg.HealthzURL, statusText(status))
+	}
+	if serr != nil {
+		r.Err = serr
+		return r
+	}
+	var body healthzBody
+	err := json.Unmarshal(m.buf.Bytes(), &body)
+	if err == nil && body.Hz == nil {
+		err = errors.New(`no numeric "hz" field`)
+	}
+	if err != nil {
+		if status == http.StatusServiceUnavailable {
+			r.Err = scrapeErr(ReasonHTTPStatus, "GET %s: %s (body without hz: %v)", m.cfg.HealthzURL, statusText(status), err)
+		} else {
+			r.Err = &ScrapeError{Reason: ReasonHealthzParse, Err: err}
+		}
+		return r
+	}
+	r.OK, r.Hz, r.HasHz, r.Series = true, *body.Hz, true, 1
+	return r
+}
+
+// fetch GETs url into m.buf (when readBody(status)) and returns the status and the time the
+// response headers arrived.
+func (m *Monitor) fetch(ctx context.Context, url string, readBody func(status int) bool) (int, time.Time, *ScrapeError) {
+	if ctx.Err() != nil {
+		return 0, time.Time{}, &ScrapeError{Reason: ReasonCanceled, Err: ctx.Err()}
+	}
+	rctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, time.Time{}, &ScrapeError{Reason: ReasonInvalidURL, Err: err}
+	}
+	req.Header.Set("Accept", AcceptHeader)
+	req.Header.Set("User-Agent", "xk6-featherweight-hz")
+	resp, err := m.client.Do(req)
+	if err != nil {
+		return 0, time.Time{}, classify(ctx, err, ReasonConnect, m.cfg.Timeout)
+	}
+	at := time.Now()
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+		_ = resp.Body.Close()
+	}()
+	m.buf.Reset()
+	if !readBody(resp.StatusCode) {
+		return resp.StatusCode, at, nil
+	}
+	n, err := m.buf.ReadFrom(io.LimitReader(resp.Body, m.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return 0, at, classify(ctx, err, ReasonRead, m.cfg.Timeout)
+	}
+	if n > m.cfg.MaxBodyBytes {
+		m.buf.Reset()
+		return 0, at, scrapeErr(ReasonBodyTooLarge, "GET %s: body larger than %d bytes", url, m.cfg.MaxBodyBytes)
+	}
+	return resp.StatusCode, at, nil
+}
+
+// classify maps a transport error: the caller's context ending → canceled; our deadline or a
+// network timeout → timeout; anything else → fallback.
+func classify(parent context.Context, err error, fallback Reason, timeout time.Duration) *ScrapeError {
+	if parent.Err() != nil {
+		return &ScrapeError{Reason: ReasonCanceled, Err: err}
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return &ScrapeError{Reason: ReasonTimeout, Err: fmt.Errorf("no complete response within %s: %w", timeout, err)}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &ScrapeError{Reason: ReasonCanceled, Err: err}
+	}
+	return &ScrapeError{Reason: fallback, Err: err}
+}
+
+func statusText(code int) string {
+	return fmt.Sprintf("HTTP %d %s", code, http.StatusText(code))
+}
