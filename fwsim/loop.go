@@ -62,13 +62,10 @@ func (l *loop) run(done <-chan struct{}) {
 		}
 		now := time.Since(l.start)
 		for next <= now+l.period/2 {
-			if lag := now - next; lag > l.catchUp {
-				skip := lag / l.period // whole periods beyond catch-up are skipped
-				if skip < 1 {
-					skip = 1
-				}
-				l.missed.Add(uint64(skip))
-				next += skip * l.period
+			// The latest due tick always runs; older ones only within the catch-up bound.
+			if lag := now - next; lag >= l.period && lag > l.catchUp {
+				l.missed.Add(1)
+				next += l.period
 				continue
 			}
 			l.tick(next, now)

@@ -41,12 +41,16 @@ func appLabel(m *dto.Metric) string {
 func TestMetricsHz(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		hz   float64
-		want float64
-	}{{100, 100}, {60, 60}} {
-		t.Run(time.Duration(tc.hz).String(), func(t *testing.T) {
+		name    string
+		hz      float64
+		catchUp time.Duration
+		want    float64
+	}{{"healthy", 100, 200 * time.Millisecond, 100}, {"degraded", 60, 200 * time.Millisecond, 60}, {"no catch-up", 100, 0, 100}} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ts := startServer(t, func(c *fwsim.Config) { c.Hz = tc.hz; c.HzWindow = 300 * time.Millisecond })
+			ts := startServer(t, func(c *fwsim.Config) {
+				c.Hz, c.LoopCatchUp, c.HzWindow = tc.hz, tc.catchUp, 300*time.Millisecond
+			})
 			time.Sleep(400 * time.Millisecond) // fill the window
 			var got float64
 			require.Eventually(t, func() bool {
