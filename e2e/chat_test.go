@@ -96,7 +96,11 @@ func TestChatFaults(t *testing.T) {
 				require.Zero(t, run.Sum("fw_chat_failed"))
 				require.Zero(t, run.Count("fw_chat_errors"))
 				require.Equal(t, int(turns), run.Count("fw_chat_duration"))
-				require.EqualValues(t, turns, tr.Turns.Completed, "client turns == server completed turns")
+				require.EqualValues(t, turns, tr.Turns.Started, "client turns == server turns")
+				require.Zero(t, tr.Turns.Failed)
+				// doneOn finish_reason may close before fwsim's trailing usage/[DONE]: fwsim then
+				// records that turn as aborted, not completed.
+				require.GreaterOrEqual(t, tr.Turns.Completed, int64(turns)-iterations)
 				require.EqualValues(t, tr.TokensSent, run.Sum("fw_chat_tokens"), "client tokens == server tokens")
 				require.EqualValues(t, 8*iterations, run.Sum("fw_chat_tokens", "protocol", "openai-realtime"))
 				require.Equal(t, 7*int(turns), run.Count("fw_chat_itl"), "one ITL per gap")
