@@ -187,11 +187,23 @@ func (c *wsConn) serve() {
 	go func() {
 		defer close(writerDone)
 		defer c.stop()
+		defer c.recoverPanic("writer")
 		c.writeLoop()
 	}()
-	c.readLoop()
+	func() {
+		defer c.recoverPanic("reader")
+		c.readLoop()
+	}()
 	c.stop()
 	<-writerDone
+}
+
+// recoverPanic is a last line of defence: a bug triggered by one client must not take the whole
+// server (and the load test using it) down. The connection is closed instead.
+func (c *wsConn) recoverPanic(where string) {
+	if r := recover(); r != nil {
+		c.s.log.Error("fwsim: panic in connection "+where+"; connection closed", "conn", c.id, "panic", r)
+	}
 }
 
 // stop ends both goroutines: it closes done and the TCP connection (idempotent).
