@@ -1,0 +1,320 @@
+package featherweight
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.k6.io/k6/js/modulestest"
+	"go.k6.io/k6/lib"
+	"go.k6.io/k6/lib/types"
+	"go.k6.io/k6/metrics"
+)
+
+// hzDialer stands in for k6's netext.Dialer (whose package needs modules this go.mod doesn't
+// list): it blocks hostnames like blockHostnames does and counts dials.
+type hzDialer struct {
+	net.Dialer
+	blocked *types.HostnameTrie
+	dials   atomic.Int32
+}
+
+func (d *hzDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.dials.Add(1)
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if _, blocked := d.blocked.Contains(host); blocked {
+		return nil, fmt.Errorf("hostname (%s) is in a blocked pattern", host)
+	}
+	return d.Dialer.DialContext(ctx, network, addr)
+}
+
+// hzTest is a modulestest runtime with the module bound to `fw` and a fake backend.
+type hzTest struct {
+	rt      *modulestest.Runtime
+	samples chan metrics.SampleContainer
+	state   *lib.State
+	base    string // the backend's base URL
+}
+
+func newHzTest(t *testing.T) *hzTest {
+	t.Helper()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("hz", "testdata", name))
+		require.NoError(t, err)
+		return b
+	}
+	mux := http.NewServeMux()
+	serve := func(path string, status int, body []byte) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		})
+	}
+	serve("/good", http.StatusOK, read("promclient_gauge.prom"))
+	serve("/low", http.StatusOK, read("gauge_below_min.prom"))
+	serve("/counter", http.StatusOK, read("counter_1.prom"))
+	serve("/down", http.StatusInternalServerError, []byte("down"))
+	serve("/healthz503", http.StatusServiceUnavailable, read("healthz_503.json"))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	rt := modulestest.NewRuntime(t)
+	samples := make(chan metrics.SampleContainer, 100)
+	blocked, err := types.NewHostnameTrie([]string{"blocked.test"})
+	require.NoError(t, err)
+	dialer := &hzDialer{blocked: blocked}
+	root := rt.VU.InitEnvField.Registry.RootTagSet()
+	state := &lib.State{
+		Dialer:         dialer,
+		Options:        lib.Options{SystemTags: &metrics.DefaultSystemTagSet},
+		Samples:        samples,
+		BuiltinMetrics: rt.BuiltinMetrics,
+		Tags:           lib.NewVUStateTags(root.With("scenario", "hz")),
+	}
+	m := new(RootModule).NewModuleInstance(rt.VU)
+	require.NoError(t, rt.VU.RuntimeField.Set("fw", m.Exports().Default))
+	require.NoError(t, rt.VU.RuntimeField.Set("BASE", srv.URL))
+	return &hzTest{rt: rt, samples: samples, state: state, base: srv.URL}
+}
+
+// init runs code in the init context (no VU state).
+func (ht *hzTest) init(t *testing.T, code string) {
+	t.Helper()
+	_, err := ht.rt.VU.Runtime().RunString(code)
+	require.NoError(t, err)
+}
+
+// scrape moves to the VU context (once) and returns mon.scrape() exported, and the samples.
+func (ht *hzTest) scrape(t *testing.T, mon string) (map[string]any, []metrics.Sample) {
+	t.Helper()
+	if ht.rt.VU.State() == nil {
+		ht.rt.MoveToVUContext(ht.state)
+	}
+	v, err := ht.rt.RunOnEventLoop(mon + ".scrape()")
+	require.NoError(t, err)
+	var out []metrics.Sample
+	for _, c := range metrics.GetBufferedSamples(ht.samples) {
+		out = append(out, c.GetSamples()...)
+	}
+	return v.Export().(map[string]any), out
+}
+
+// byMetric indexes samples by metric name; each metric is expected at most once per scrape.
+func byMetric(t *testing.T, samples []metrics.Sample) map[string]metrics.Sample {
+	t.Helper()
+	out := map[string]metrics.Sample{}
+	for _, s := range samples {
+		_, dup := out[s.Metric.Name]
+		require.False(t, dup, "one %s sample per scrape", s.Metric.Name)
+		out[s.Metric.Name] = s
+	}
+	return out
+}
+
+func TestHzMonitorGoodGauge(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `const mon = new fw.HzMonitor({ url: BASE + '/good', labels: { app: 'featherweight-consciousness' },
+		timeout: '2s', tags: { env: 'test' } })`)
+	r, samples := ht.scrape(t, "mon")
+	assert.Equal(t, true, r["ok"])
+	assert.InDelta(t, 99.87, r["hz"], 1e-9)
+	assert.Equal(t, "metrics", r["source"])
+	assert.Equal(t, "gauge", r["mode"])
+	assert.EqualValues(t, 1, r["series"])
+	assert.Nil(t, r["error"])
+	assert.Greater(t, r["duration"], 0.0)
+
+	got := byMetric(t, samples)
+	require.Len(t, got, 4)
+	hzS := got[MetricLoopHz]
+	assert.InDelta(t, 99.87, hzS.Value, 1e-9)
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "source": "metrics"}, hzS.Tags.Map())
+	assert.Greater(t, got[MetricHzScrapeTime].Value, 0.0)
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test"}, got[MetricHzScrapeTime].Tags.Map())
+	assert.Zero(t, got[MetricHzScrapeFailed].Value)
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test"}, got[MetricHzScrapeFailed].Tags.Map())
+	chk := got[metrics.ChecksName]
+	assert.Equal(t, 1.0, chk.Value)
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "type": "hz", "check": "hz >= 95"}, chk.Tags.Map())
+}
+
+func TestHzMonitorBelowMin(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `const mon = new fw.HzMonitor({ url: BASE + '/low' })`)
+	r, samples := ht.scrape(t, "mon")
+	assert.Equal(t, true, r["ok"])
+	assert.Equal(t, false, r["pass"])
+	got := byMetric(t, samples)
+	assert.InDelta(t, 61.5, got[MetricLoopHz].Value, 1e-9)
+	assert.Zero(t, got[MetricHzScrapeFailed].Value)
+	assert.Zero(t, got[metrics.ChecksName].Value)
+	assert.Equal(t, map[string]string{"scenario": "hz", "type": "hz", "check": "hz >= 95"}, got[metrics.ChecksName].Tags.Map())
+
+	// A custom min changes the verdict and the check name.
+	ht.init(t, `const mon60 = new fw.HzMonitor({ url: BASE + '/low', min: 60 })`)
+	r, samples = ht.scrape(t, "mon60")
+	assert.Equal(t, true, r["pass"])
+	got = byMetric(t, samples)
+	assert.Equal(t, 1.0, got[metrics.ChecksName].Value)
+	assert.Equal(t, "hz >= 60", got[metrics.ChecksName].Tags.Map()["check"])
+}
+
+func TestHzMonitorFailedScrape(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `const mon = new fw.HzMonitor({ url: BASE + '/down' })`)
+	r, samples := ht.scrape(t, "mon")
+	assert.Equal(t, false, r["ok"])
+	assert.Nil(t, r["hz"])
+	e, ok := r["error"].(map[string]any)
+	require.True(t, ok, "error object: %v", r["error"])
+	assert.Equal(t, "http_status", e["reason"])
+	assert.Contains(t, e["message"], "500")
+
+	got := byMetric(t, samples)
+	require.Len(t, got, 3, "no fw_loop_hz without a value")
+	assert.NotContains(t, got, MetricLoopHz)
+	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
+	assert.Equal(t, map[string]string{"scenario": "hz", "reason": "http_status"}, got[MetricHzScrapeFailed].Tags.Map())
+	assert.Zero(t, got[metrics.ChecksName].Value)
+	assert.Equal(t, "hz", got[metrics.ChecksName].Tags.Map()["type"])
+}
+
+func TestHzMonitorHealthzFallbackAndBothDown(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `
+		const fallback = new fw.HzMonitor({ url: BASE + '/down', healthz: BASE + '/healthz503' });
+		const both = new fw.HzMonitor({ url: BASE + '/down', healthz: BASE + '/down' });`)
+	r, samples := ht.scrape(t, "fallback")
+	assert.Equal(t, true, r["ok"])
+	assert.Equal(t, "healthz", r["source"])
+	assert.InDelta(t, 62.5, r["hz"], 1e-9)
+	got := byMetric(t, samples)
+	assert.Equal(t, "healthz", got[MetricLoopHz].Tags.Map()["source"])
+	assert.Zero(t, got[metrics.ChecksName].Value)
+
+	r, samples = ht.scrape(t, "both")
+	assert.Equal(t, false, r["ok"])
+	e := r["error"].(map[string]any)
+	assert.Equal(t, "http_status", e["reason"])
+	assert.Contains(t, e["message"], "healthz fallback")
+	assert.Equal(t, "http_status", e["healthz"].(map[string]any)["reason"])
+	got = byMetric(t, samples)
+	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
+}
+
+func TestHzMonitorCounterFirstScrapeHasNoCheck(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `const mon = new fw.HzMonitor({ url: BASE + '/counter', metric: 'loop_ticks_total', mode: 'counter' })`)
+	r, samples := ht.scrape(t, "mon")
+	assert.Equal(t, true, r["ok"])
+	assert.Nil(t, r["hz"])
+	got := byMetric(t, samples)
+	assert.NotContains(t, got, MetricLoopHz)
+	assert.NotContains(t, got, metrics.ChecksName)
+	assert.Zero(t, got[MetricHzScrapeFailed].Value)
+}
+
+func TestHzMonitorUsesK6Dialer(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `const mon = new fw.HzMonitor({ url: 'http://blocked.test/metrics' })`)
+	r, samples := ht.scrape(t, "mon")
+	e := r["error"].(map[string]any)
+	assert.Equal(t, "connect", e["reason"])
+	assert.Contains(t, e["message"], "blocked")
+	assert.Equal(t, "connect", byMetric(t, samples)[MetricHzScrapeFailed].Tags.Map()["reason"])
+	assert.EqualValues(t, 1, ht.state.Dialer.(*hzDialer).dials.Load(), "dialed through state.Dialer")
+}
+
+func TestHzMonitorScrapeInInitContextThrows(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	_, err := ht.rt.VU.Runtime().RunString(`new fw.HzMonitor({ url: BASE + '/good' }).scrape()`)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "init context")
+}
+
+func TestHzMonitorNoSamplesAfterVUContextEnds(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `const mon = new fw.HzMonitor({ url: BASE + '/good' })`)
+	ht.rt.MoveToVUContext(ht.state)
+	ht.rt.CancelContext()
+	v, err := ht.rt.VU.Runtime().RunString(`mon.scrape()`)
+	require.NoError(t, err)
+	r := v.Export().(map[string]any)
+	assert.Equal(t, "canceled", r["error"].(map[string]any)["reason"])
+	assert.Empty(t, metrics.GetBufferedSamples(ht.samples))
+}
+
+func TestHzMonitorBadOptionsThrow(t *testing.T) {
+	t.Parallel()
+	for i, tc := range []struct {
+		opts, errHas string
+	}{
+		{``, "options object with url is required"},                              // 1
+		{`{}`, "url is required"},                                                // 2
+		{`{ url: BASE, foo: 1 }`, "unknown option foo"},                          // 3
+		{`{ url: 42 }`, "url must be a string"},                                  // 4
+		{`{ url: 'ftp://x/metrics' }`, "url: "},                                  // 5
+		{`{ url: BASE, healthz: 'nope' }`, "healthz: "},                          // 6
+		{`{ url: BASE, mode: 'rate' }`, "mode must be"},                          // 7
+		{`{ url: BASE, aggregate: 'median' }`, "aggregate must be"},              // 8
+		{`{ url: BASE, timeout: -5 }`, "timeout must not be negative"},           // 9
+		{`{ url: BASE, timeout: '-2s' }`, "timeout must not be negative"},        // 10
+		{`{ url: BASE, timeout: 'soon' }`, "timeout: invalid duration"},          // 11
+		{`{ url: BASE, timeout: 0 }`, "timeout must be positive"},                // 12
+		{`{ url: BASE, timeout: true }`, "timeout must be a duration"},           // 13
+		{`{ url: BASE, maxBodyBytes: -1 }`, "maxBodyBytes must not be negative"}, // 14
+		{`{ url: BASE, maxBodyBytes: 'big' }`, "maxBodyBytes must be a number"},  // 15
+		{`{ url: BASE, min: '95' }`, "min must be a number"},                     // 16
+		{`{ url: BASE, min: -1 }`, "min must be a finite number"},                // 17
+		{`{ url: BASE, min: NaN }`, "min must be a finite number"},               // 18
+		{`{ url: BASE, labels: 'app=x' }`, "labels must be an object"},           // 19
+		{`{ url: BASE, labels: { app: {} } }`, "labels.app must be a string"},    // 20
+		{`{ url: BASE, tags: [1] }`, "tags must be an object"},                   // 21
+		{`{ url: BASE, metric: '' }`, "metric must not be empty"},                // 22
+		{`'http://x/metrics'`, "options must be an object"},                      // 23
+	} {
+		ht := newHzTest(t)
+		_, err := ht.rt.VU.Runtime().RunString(`new fw.HzMonitor(` + tc.opts + `)`)
+		require.Error(t, err, "case %d", i+1)
+		assert.Contains(t, err.Error(), "HzMonitor: ", "case %d", i+1)
+		assert.Contains(t, err.Error(), tc.errHas, "case %d: %s", i+1, err)
+	}
+}
+
+func TestHzMonitorOptionDefaultsAndForms(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	v, err := ht.rt.VU.Runtime().RunString(`
+		const a = new fw.HzMonitor({ url: BASE + '/good', timeout: 1500, maxBodyBytes: 1e6, min: 99.5,
+			mode: 'gauge', aggregate: 'mean', healthz: null, labels: { n: 1 } });
+		[a.url, a.min]`)
+	require.NoError(t, err)
+	assert.Equal(t, []any{ht.base + "/good", 99.5}, v.Export())
+	o, err := parseHzOptions(ht.rt.VU.Runtime(), ht.rt.VU.Runtime().ToValue(map[string]any{"url": "http://x/m", "timeout": "3s"}))
+	require.NoError(t, err)
+	assert.Equal(t, "consciousness_loop_hz", o.cfg.Metric)
+	assert.Equal(t, 95.0, o.cfg.Min)
+	assert.Equal(t, "hz >= 95", o.checkName)
+	assert.Equal(t, "3s", o.cfg.Timeout.String())
+	assert.True(t, strings.HasPrefix(o.cfg.URL, "http://"))
+}
