@@ -1,6 +1,7 @@
 package fwsim
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -188,4 +189,13 @@ func (s *Server) connRand() *rand.Rand {
 	s.rngMu.Lock()
 	defer s.rngMu.Unlock()
 	return rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64())) //nolint:gosec // not crypto
+}
+
+// Run starts the loop, waits for ctx to end, then closes the server (see Close).
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return s.Close()
 }
