@@ -33,14 +33,15 @@ type chatCall struct {
 	sys     *metrics.SystemTagSet
 }
 
-// prepare parses params and captures VU state; it throws on bad options or in the init context.
-func (mi *ModuleInstance) prepare(url, prompt string, params sobek.Value, connectLevel bool) *chatCall {
+// prepare parses connect-level params and captures VU state and tags; it throws on bad options
+// or in the init context.
+func (mi *ModuleInstance) prepare(url, prompt string, params sobek.Value) *chatCall {
 	rt := mi.vu.Runtime()
 	state := mi.vu.State()
 	if state == nil {
 		common.Throw(rt, errInitContext)
 	}
-	p, err := parseChatParams(rt, params, connectLevel)
+	p, err := parseChatParams(rt, params, true)
 	if err != nil {
 		common.Throw(rt, err)
 	}
@@ -52,19 +53,17 @@ func (mi *ModuleInstance) prepare(url, prompt string, params sobek.Value, connec
 		ctx: mi.vu.Context(), url: url, prompt: prompt, params: p,
 		samples: state.Samples, m: mi.metrics, tags: tm, sys: state.Options.SystemTags,
 	}
-	if connectLevel {
-		if name, ok := tm.Tags.Get(metrics.TagName.String()); ok {
-			c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, name)
-		} else {
-			c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, url)
-			c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagName, url)
-		}
-		name := p.protocol.Name
-		if name == "" {
-			name = chatws.ProtoFeatherweight
-		}
-		c.tags.SetTag("protocol", name)
+	if name, ok := tm.Tags.Get(metrics.TagName.String()); ok {
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, name)
+	} else {
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, url)
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagName, url)
 	}
+	name := p.protocol.Name
+	if name == "" {
+		name = chatws.ProtoFeatherweight
+	}
+	c.tags.SetTag("protocol", name)
 	return c
 }
 
@@ -147,7 +146,7 @@ func (c *chatCall) runOneShot(opts chatws.Options) map[string]any {
 
 // chat implements fw.chat(url, prompt, params?): a blocking one-shot turn.
 func (mi *ModuleInstance) chat(url, prompt string, params sobek.Value) sobek.Value {
-	c := mi.prepare(url, prompt, params, true)
+	c := mi.prepare(url, prompt, params)
 	out := c.runOneShot(dialOptions(mi.vu.State(), c.params))
 	return mi.vu.Runtime().ToValue(out)
 }
@@ -155,7 +154,7 @@ func (mi *ModuleInstance) chat(url, prompt string, params sobek.Value) sobek.Val
 // chatAsync implements fw.chatAsync(url, prompt, params?): the turn runs on its own goroutine and
 // the promise resolves on the event loop, so one VU can drive several streams.
 func (mi *ModuleInstance) chatAsync(url, prompt string, params sobek.Value) *sobek.Promise {
-	c := mi.prepare(url, prompt, params, true)
+	c := mi.prepare(url, prompt, params)
 	opts := dialOptions(mi.vu.State(), c.params)
 	p, resolve, _ := promises.New(mi.vu)
 	go func() { resolve(c.runOneShot(opts)) }()
@@ -173,7 +172,7 @@ type session struct {
 
 // connect implements fw.connect(url, params?): a session for several turns, one at a time.
 func (mi *ModuleInstance) connect(url string, params sobek.Value) *sobek.Object {
-	c := mi.prepare(url, "", params, true)
+	c := mi.prepare(url, "", params)
 	rt := mi.vu.Runtime()
 	s := &session{mi: mi, base: c}
 	conn, failed := c.dial(dialOptions(mi.vu.State(), c.params))

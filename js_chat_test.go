@@ -2,6 +2,7 @@ package featherweight
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -30,8 +31,14 @@ type chatTest struct {
 
 // chatScenarios is a loopback featherweight server; the path selects the behaviour.
 func chatScenarios(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(chatHandler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func chatHandler() http.Handler {
 	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/reject" {
 			http.Error(w, "no", http.StatusServiceUnavailable)
 			return
@@ -63,6 +70,9 @@ func chatScenarios(t *testing.T) *httptest.Server {
 					tok(s)
 				}
 				complete()
+			case "/ua":
+				tok(r.Header.Get("User-Agent") + "|" + r.Header.Get("X-Test"))
+				complete()
 			case "/one":
 				tok("x")
 				complete()
@@ -80,9 +90,7 @@ func chatScenarios(t *testing.T) *httptest.Server {
 				_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseInternalServerErr, ""), time.Now().Add(time.Second))
 			}
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // blockingDialer stands in for k6's netext.Dialer: it proves the chat client dials through
@@ -386,4 +394,31 @@ func TestChatProtocolsAndCustom(t *testing.T) {
 	got := ct.drain()
 	require.Equal(t, "custom", got[MetricChatTurns][0].tags["protocol"])
 	require.Equal(t, "text", got[MetricChatTurns][1].tags["protocol"])
+}
+
+func TestChatHeadersAndNameTag(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	res := ct.run(t, `fw.chat(URL + "/ua", "hi", {keepText: true, headers: {"X-Test": "yes"}, tags: {name: "chat-ua"}})`)
+	require.Equal(t, true, res["ok"], "%v", res["error"])
+	require.Equal(t, "fw-test|yes", res["text"], "k6's userAgent and the params headers are sent")
+	res = ct.run(t, `fw.chat(URL + "/ua", "hi", {keepText: 3, headers: {"User-Agent": "mine"}})`)
+	require.Equal(t, "min", res["text"], "an explicit User-Agent wins; keepText bounds the text")
+	got := ct.drain()
+	require.Equal(t, "chat-ua", got[MetricChatTurns][0].tags["name"])
+	require.Equal(t, "chat-ua", got[MetricChatTurns][0].tags["url"])
+	require.EqualValues(t, 2, ct.rt.VU.StateField.Dialer.(*blockingDialer).dials.Load(), "dials go through state.Dialer")
+}
+
+func TestChatTLSUsesStateTLSConfig(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(chatHandler())
+	defer srv.Close()
+	ct := newChatTest(t)
+	ct.url = "wss" + strings.TrimPrefix(srv.URL, "https")
+	res := ct.run(t, `fw.chat(URL + "/one", "hi")`)
+	require.Equal(t, "connect", res["error"].(map[string]any)["kind"], "self-signed certificate is refused by default")
+	ct.rt.VU.StateField.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // k6's insecureSkipTLSVerify
+	res = ct.run(t, `fw.chat(URL + "/one", "hi")`)
+	require.Equal(t, true, res["ok"], "%v", res["error"])
 }
