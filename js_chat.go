@@ -95,10 +95,13 @@ func dialOptions(state *lib.State, p *chatParams) chatws.Options {
 	return o
 }
 
-// dial connects and emits fw_chat_connecting; on failure it emits a failed turn and returns the
-// failure as a Result.
+// dial connects and emits fw_chat_connecting (one per attempt); on failure it returns the failure
+// as a Result for the caller to count as a failed turn.
 func (c *chatCall) dial(opts chatws.Options) (*chatws.Conn, *chatws.Result) {
 	conn, info, err := chatws.Dial(c.ctx, c.url, opts)
+	if info.Start.IsZero() {
+		info.Start = time.Now()
+	}
 	if info.Status != 0 {
 		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagStatus, strconv.Itoa(info.Status))
 	}
