@@ -132,7 +132,7 @@ awk -v v="$hz" 'BEGIN { exit !(v > 95) }' || fail "k6_fw_loop_hz_avg is $hz, wan
 if [ -f "$DASHBOARD" ]; then
   names=$(curl -sf "$prom/api/v1/label/__name__/values")
   missing=()
-  for n in $(grep -o 'k6_fw_[a-z0-9_]*' "$DASHBOARD" | sort -u); do
+  for n in $(grep -oE 'k6_fw_[a-z0-9_]+' "$DASHBOARD" | sort -u); do
     grep -q "\"$n\"" <<<"$names" || missing+=("$n")
   done
   if [ ${#missing[@]} -gt 0 ]; then
