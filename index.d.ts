@@ -204,3 +204,104 @@ export function chatAsync(url: string, prompt: string, params?: ChatParams): Pro
 /** Open a session for several turns on one WebSocket. Emits `fw_chat_connecting`. */
 export function connect(url: string, params?: ChatParams): ChatSession;
 
+
+// ---------------------------------------------------------------------------------------------
+// Hz monitor (docs/hz.md)
+// ---------------------------------------------------------------------------------------------
+
+/** How the metric family is turned into a frequency. */
+export type HzMode = 'auto' | 'gauge' | 'counter' | 'histogram';
+
+/** Why a scrape failed; the value of the `reason` tag on `fw_hz_scrape_failed`. */
+export type HzFailureReason =
+  | 'http_status'
+  | 'timeout'
+  | 'connect'
+  | 'read'
+  | 'body_too_large'
+  | 'parse'
+  | 'missing_metric'
+  | 'ambiguous'
+  | 'type_mismatch'
+  | 'nan'
+  | 'healthz_parse'
+  | 'canceled'
+  | 'invalid_url';
+
+/** Options of {@link HzMonitor}. Unknown keys, wrong types and negative durations throw. */
+export interface HzOptions {
+  /** The Prometheus endpoint, e.g. `http://127.0.0.1:8080/metrics`. Required unless `healthz` is set. */
+  url?: string;
+  /** Metric family name. @defaultValue `'consciousness_loop_hz'` */
+  metric?: string;
+  /** Every selected series must carry these labels with these values; `''` matches a missing label. @defaultValue none */
+  labels?: Record<string, string>;
+  /** `auto` picks by the family's `# TYPE`: gauge/untyped → gauge, counter → counter, histogram/summary → histogram. @defaultValue `'auto'` */
+  mode?: HzMode;
+  /** A `/healthz` URL read (JSON field `hz`, also from a 503 body) whenever the `/metrics` scrape fails. @defaultValue no fallback */
+  healthz?: string;
+  /** Pass threshold of the `checks{type:hz}` sample: pass when hz ≥ min. @defaultValue `95` */
+  min?: number;
+  /** Timeout of each request, body included. @defaultValue `'2s'` */
+  timeout?: Duration;
+  /** Cap on the response body; a larger body fails with `body_too_large`. @defaultValue `4194304` (4 MiB) */
+  maxBodyBytes?: number;
+  /** How several matching series combine; without it they are an `ambiguous` failure. @defaultValue none */
+  aggregate?: 'mean' | 'min' | 'max' | 'sum';
+  /** Extra tags on every sample this monitor emits. */
+  tags?: Record<string, string | number | boolean>;
+}
+
+/** The failure of a scrape. */
+export interface HzError {
+  reason: HzFailureReason;
+  message: string;
+  /** The `/healthz` fallback's own failure, when it was tried and failed too. */
+  healthz?: { reason: HzFailureReason; message: string };
+}
+
+/** The result of {@link HzMonitor.scrape}. */
+export interface HzReading {
+  /** The scrape succeeded: a value was read, or a counter baseline was taken. */
+  ok: boolean;
+  /** The frequency in Hz; `null` on failure and on a counter/histogram scrape without a rate (the first one, a reset). */
+  hz: number | null;
+  /** `hz !== null && hz >= min` (the value of the `checks{type:hz}` sample). */
+  pass: boolean;
+  /** Where the value (or the last error) came from. */
+  source: 'metrics' | 'healthz';
+  /** The mode the family was read in; `''` for healthz readings and early failures. */
+  mode: 'gauge' | 'counter' | 'histogram' | '';
+  /** How many series matched (1 for healthz). */
+  series: number;
+  /** A counter or histogram count went down (the process restarted); the interval was skipped. */
+  reset: boolean;
+  /** `null` when ok. */
+  error: HzError | null;
+  /** Scrape time in milliseconds, fallback included. */
+  duration: number;
+}
+
+/**
+ * Reads the backend loop's frequency from Prometheus `/metrics` (falling back to `/healthz`).
+ * Create it in the init context and scrape from one dedicated 1-VU scenario, never from every chat VU.
+ *
+ * Each `scrape()` emits `fw_loop_hz` (when there is a value), `fw_hz_scrape_duration`,
+ * `fw_hz_scrape_failed` (tagged `reason` on failure) and a `checks` sample tagged `type:hz` and
+ * `check: "hz >= <min>"` (none for a counter scrape without a value).
+ *
+ * ```js
+ * const mon = new HzMonitor({ url: 'http://127.0.0.1:8080/metrics', healthz: 'http://127.0.0.1:8080/healthz' });
+ * export function hz() { mon.scrape(); }
+ * ```
+ */
+export class HzMonitor {
+  /** Throws for bad options, naming the option. */
+  constructor(options: HzOptions);
+  /** The `/metrics` URL. */
+  readonly url: string;
+  /** The pass threshold. */
+  readonly min: number;
+  /** Scrape once and emit the samples. Throws in the init context; never throws for a bad backend. */
+  scrape(): HzReading;
+}
