@@ -14,13 +14,15 @@
 //   ./k6 run -e FW_METRICS_URL=http://10.0.0.5:8080/metrics -e FW_DURATION=5m examples/hz-monitor.js
 //
 // Knobs (environment): FW_METRICS_URL, FW_HEALTHZ_URL ('' disables the fallback), FW_HZ_MIN,
-// FW_HZ_MODE (auto | gauge | counter | histogram), FW_HZ_METRIC, FW_DURATION.
+// FW_HZ_MODE (auto | gauge | counter | histogram), FW_HZ_METRIC, FW_DURATION, FW_HZ_CHECK_RATE
+// (the checks{type:hz} rate threshold, default 0.99).
 import { HzMonitor } from 'k6/x/featherweight';
 
 const env = __ENV;
 const metricsURL = env.FW_METRICS_URL || 'http://127.0.0.1:8080/metrics';
 const healthzURL = env.FW_HEALTHZ_URL === undefined ? 'http://127.0.0.1:8080/healthz' : env.FW_HEALTHZ_URL;
 const min = env.FW_HZ_MIN ? Number(env.FW_HZ_MIN) : 95;
+const checkRate = env.FW_HZ_CHECK_RATE ? Number(env.FW_HZ_CHECK_RATE) : 0.99;
 
 export const options = {
   scenarios: {
@@ -37,7 +39,7 @@ export const options = {
   },
   thresholds: {
     fw_loop_hz: ['avg>95'],
-    'checks{type:hz}': ['rate>0.99'],
+    'checks{type:hz}': [`rate>${checkRate}`],
     fw_hz_scrape_failed: ['rate<0.05'],
   },
 };
