@@ -142,6 +142,8 @@ start_fwsim -hz 60
 t=$SECONDS; smoke degraded; stop_fwsim
 echo "==> smoke, degraded loop (fwsim -hz 60): exit $rc ($((SECONDS - t)) s)"
 [ "$rc" = 99 ] || { tail -40 "$LOG_DIR/degraded.log" >&2; fail "degraded smoke run exited $rc, want 99"; }
+grep -q "thresholds on metrics '.*fw_loop_hz" "$LOG_DIR/degraded.log" \
+  || { tail -40 "$LOG_DIR/degraded.log" >&2; fail "degraded smoke run failed, but not on the Hz thresholds"; }
 
 # 6. the fwsim image
 "${ENG[@]}" run -d "${RUNFLAGS[@]}" --network host --name fw-docker-test-fwsim "$FWSIM_IMAGE" -addr 127.0.0.1:0 >/dev/null
@@ -153,7 +155,13 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 [ -n "$fbase" ] || { "${ENG[@]}" logs fw-docker-test-fwsim >&2; fail "fwsim image did not start"; }
-hz=$(curl -sf "$fbase/healthz") || fail "fwsim image: GET $fbase/healthz failed"
+# /healthz answers 503 until the loop has run long enough to measure its Hz: wait for 200.
+hz=
+for _ in $(seq 1 50); do
+  if hz=$(curl -sf "$fbase/healthz"); then break; fi
+  hz=; sleep 0.2
+done
+[ -n "$hz" ] || fail "fwsim image: GET $fbase/healthz did not answer 200 within 10 s"
 echo "==> fwsim image: $fbase/healthz -> $hz"
 
 "${ENG[@]}" images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "(fw-k6|fwsim):latest" || true
