@@ -3,13 +3,13 @@ package featherweight
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"

@@ -435,3 +435,23 @@ func TestScrapeErrorMessage(t *testing.T) {
 	assert.NotErrorIs(t, err, &ScrapeError{Reason: ReasonNaN})
 	assert.Len(t, Reasons, 13)
 }
+
+func TestScrapeConcurrentUseIsSafe(t *testing.T) {
+	t.Parallel()
+	b := newBackend(t, []step{{file: "counter_1.prom"}, {file: "counter_2.prom"}}, nil)
+	m := newTestMonitor(t, Config{URL: b.metricsURL(), Metric: "loop_ticks_total"})
+	done := make(chan Reading, 8)
+	for range 8 {
+		go func() { done <- m.Scrape(context.Background()) }()
+	}
+	withHz := 0
+	for range 8 {
+		r := <-done
+		require.True(t, r.OK, r.Err)
+		if r.HasHz {
+			withHz++
+			assert.Equal(t, 100.0, r.Hz)
+		}
+	}
+	assert.Equal(t, 1, withHz, "only the scrape after the baseline sees the 2 s interval; later ones see no time pass")
+}
