@@ -8,7 +8,8 @@
 #  3. Builds fw-k6:latest and fwsim:latest (scripts/build-docker.sh). On podman the host's Go module and
 #     build caches are mounted into the build (FW_DOCKER_HOST_CACHE=0 turns that off).
 #  4. Checks the image: `k6 version` lists the extension, user 12345, a shell exists, the bundled
-#     script is at /opt/featherweight/examples/featherweight-load.js.
+#     script is at /opt/featherweight/examples/featherweight-load.js, and the k6-operator initializer's
+#     steps work (sh -c "k6 archive ... && k6 inspect --execution-requirements").
 #  5. Runs the image's default command with FW_PROFILE=smoke against bin/fwsim on the host network
 #     -> exit 0, and against a degraded loop (fwsim -hz 60) -> exit 99.
 #  6. Runs the fwsim image and reads its /healthz.
@@ -107,6 +108,11 @@ who=$(run --entrypoint sh "$IMAGE" -c 'id -u; test -f /opt/featherweight/example
 grep -q script-ok <<<"$who" || fail "bundled script missing at /opt/featherweight/examples/featherweight-load.js"
 grep -qx /usr/bin/k6 <<<"$who" || fail "k6 is not /usr/bin/k6"
 echo "==> image: user 12345, shell, /usr/bin/k6, bundled script: ok"
+# What the k6-operator's initializer does (sh -c, k6 archive, k6 inspect), with arguments replacing CMD.
+req=$(run --entrypoint sh "$IMAGE" -c 'cd /tmp && k6 archive -e FW_PROFILE=smoke -O fw.tar /opt/featherweight/examples/featherweight-load.js >/dev/null && k6 inspect --execution-requirements fw.tar') \
+  || fail "k6 archive / k6 inspect --execution-requirements in the image failed"
+grep -q '"maxVUs"' <<<"$req" || fail "k6 inspect --execution-requirements printed no maxVUs"
+echo "==> image: operator initializer steps (sh -c, k6 archive, k6 inspect): ok, maxVUs $(tr -d ' \n' <<<"$req" | sed -n 's/.*"maxVUs":\([0-9]*\).*/\1/p')"
 
 # 5. smoke profile against bin/fwsim on the host network
 start_fwsim() { # $@: fwsim flags; sets fwsim_pid and base
