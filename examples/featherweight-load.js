@@ -13,7 +13,13 @@
 //
 // Knobs (environment): FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL, FW_VUS, FW_RAMP,
 // FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
-// FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json).
+// FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary
+// writes summary.json).
+//
+// Split runs (k6-operator parallelism N, or --execution-segment): set FW_HZ_SCRAPERS=N. The hz scenario
+// then runs N scrapers at one scrape a second each, so every segment gets one and judges the Hz
+// thresholds on its own readings (with 1 scraper only one segment would have readings, and the empty
+// fw_loop_hz Trend would fail every other segment).
 import fw from 'k6/x/featherweight';
 import { check, sleep } from 'k6';
 import { Counter, Rate } from 'k6/metrics';
@@ -44,6 +50,7 @@ const cfg = {
   ttftP95: num('FW_TTFT_P95', 2000),
   hzMin: num('FW_HZ_MIN', 95),
   hzCheckRate: num('FW_HZ_CHECK_RATE', 0.9),
+  hzScrapers: int('FW_HZ_SCRAPERS', 1),
 };
 
 function num(name, dflt) {
@@ -95,11 +102,11 @@ export const options = {
     hz: {
       executor: 'constant-arrival-rate',
       exec: 'hz',
-      rate: 1,
+      rate: cfg.hzScrapers, // one scrape a second per scraper
       timeUnit: '1s',
       duration: `${Math.max(1, Math.round(span))}s`,
-      preAllocatedVUs: 1,
-      maxVUs: 1,
+      preAllocatedVUs: cfg.hzScrapers,
+      maxVUs: cfg.hzScrapers,
     },
   },
   thresholds: {
@@ -172,7 +179,7 @@ export function chat() {
   think();
 }
 
-// hz reads the loop frequency once per iteration (one per second by the arrival rate above).
+// hz reads the loop frequency once per iteration (one a second per scraper, by the arrival rate above).
 export function hz() {
   const r = monitor.scrape();
   if (!r.ok && r.error) {

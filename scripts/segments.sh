@@ -10,14 +10,13 @@
 # to out/segments/seg-i/summary.json (FW_OUT_DIR) and its samples to out/segments/seg-i/metrics.json.
 # A single un-split run of the same profile runs alongside as the reference. Checks:
 #   - sum of the processes' vus_max == maxVUs of `k6 inspect --execution-requirements` == the reference's
-#   - iterations of the arrival-rate scenario (hz): the sum over processes == the reference's (exact;
-#     dropped_iterations included)
+#   - iterations of the arrival-rate scenario (hz): the sum over processes == the reference's, give or
+#     take one per process (each segment's last arrival may fall either side of the end; dropped ones
+#     included)
 #   - iterations of the ramping-vus scenario (chat, time-driven, random think time): the sum within
 #     SEG_TOLERANCE (default 25%) of the reference's
-#   - every chat turn of every process succeeded, and every process exited 0 or 99.
-# Each process evaluates the thresholds on its own share only: the processes that got no Hz VU have no
-# fw_loop_hz sample and fail `fw_loop_hz avg>95` (exit 99). That is what k6-operator runners do too;
-# this script reports it per process and does not count it as a failure.
+#   - every chat turn of every process succeeded, and every process exited 0: each evaluates the
+#     thresholds on its own share, and FW_HZ_SCRAPERS=N gives each one its own Hz scraper.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-3}
@@ -28,6 +27,7 @@ OUT=${OUT:-out/segments}
 TOL=${SEG_TOLERANCE:-25}
 export FW_PROFILE=${FW_PROFILE:-smoke}
 export FW_VUS=${FW_VUS:-$((2 * N))}
+export FW_HZ_SCRAPERS=${FW_HZ_SCRAPERS:-$N}
 export K6_NO_USAGE_REPORT=true
 t0=$SECONDS
 rm -rf "$OUT"; mkdir -p "$OUT"
@@ -54,7 +54,8 @@ done
 export FW_CHAT_URL="ws://${base#http://}/api/chat" FW_METRICS_URL="$base/metrics" FW_HEALTHZ_URL="$base/healthz"
 
 # The plan: k6 inspect takes no segment flags; it gives the whole test's maxVUs.
-plan=$("$K6" inspect --execution-requirements -e FW_PROFILE="$FW_PROFILE" -e FW_VUS="$FW_VUS" examples/featherweight-load.js 2>"$OUT/inspect.log") \
+plan=$("$K6" inspect --execution-requirements -e FW_PROFILE="$FW_PROFILE" -e FW_VUS="$FW_VUS" \
+  -e FW_HZ_SCRAPERS="$FW_HZ_SCRAPERS" examples/featherweight-load.js 2>"$OUT/inspect.log") \
   || { cat "$OUT/inspect.log" >&2; fail "k6 inspect failed"; }
 plan_vus=$(tr -d ' \n' <<<"$plan" | sed -n 's/.*"maxVUs":\([0-9]*\).*/\1/p')
 [ -n "$plan_vus" ] || fail "no maxVUs in k6 inspect output"
@@ -69,7 +70,7 @@ segment() { # i -> (i-1)/N:i/N, with 0 and 1 spelled plainly
   [ "$b" = "$N" ] && b=1 || b="$b/$N"
   echo "$a:$b"
 }
-echo "==> $N processes, FW_PROFILE=$FW_PROFILE FW_VUS=$FW_VUS, sequence $seq_, fwsim $base; plan maxVUs $plan_vus"
+echo "==> $N processes, FW_PROFILE=$FW_PROFILE FW_VUS=$FW_VUS FW_HZ_SCRAPERS=$FW_HZ_SCRAPERS, sequence $seq_, fwsim $base; plan maxVUs $plan_vus"
 
 run_k6() { # name [k6 flags...]
   local name=$1; shift
@@ -115,8 +116,8 @@ for name in $(seq -f 'seg-%g' 1 "$N") single; do
   fi
   seg=-; [ "$name" != single ] && seg=$(segment "${name#seg-}")
   printf '%-8s %-12s %4s %8s %10s %10s %8s  %s\n' "$name" "$seg" "$rc" "$v" "$chat" "$hz" "$failed" "$ft"
-  if [ "$rc" != 0 ] && [ "$rc" != 99 ]; then
-    tail -20 "$OUT/$name/k6.log" >&2; echo "FAIL: $name exited $rc (want 0, or 99 for thresholds on its share)" >&2; bad=1
+  if [ "$rc" != 0 ]; then
+    tail -20 "$OUT/$name/k6.log" >&2; echo "FAIL: $name exited $rc (want 0: every share passes its thresholds)" >&2; bad=1
   fi
   if [ "$name" = single ]; then
     ref_vus=$v ref_chat=$chat ref_hz=$hz
@@ -130,7 +131,10 @@ echo "single instance:       vus_max $ref_vus, chat iterations $ref_chat, hz ite
 
 [ "$sum_vus" = "$plan_vus" ] || { echo "FAIL: sum of vus_max $sum_vus != plan maxVUs $plan_vus" >&2; bad=1; }
 [ "$ref_vus" = "$plan_vus" ] || { echo "FAIL: single-instance vus_max $ref_vus != plan maxVUs $plan_vus" >&2; bad=1; }
-[ "$sum_hz" = "$ref_hz" ] && [ "$sum_hz" -gt 0 ] || { echo "FAIL: hz iterations: sum $sum_hz != single $ref_hz" >&2; bad=1; }
+# Each segment schedules its share of the arrivals on its own clock: the last arrival of a segment can
+# fall on either side of the end, so the sum may differ from the reference by at most one per process.
+awk -v s="$sum_hz" -v r="$ref_hz" -v n="$N" 'BEGIN { d = s - r; if (d < 0) d = -d; exit !(s > 0 && d <= n) }' \
+  || { echo "FAIL: hz iterations: sum $sum_hz not within $N of single $ref_hz" >&2; bad=1; }
 awk -v s="$sum_chat" -v r="$ref_chat" -v t="$TOL" 'BEGIN { d = s - r; if (d < 0) d = -d; exit !(r > 0 && d * 100 <= r * t) }' \
   || { echo "FAIL: chat iterations: sum $sum_chat not within $TOL% of single $ref_chat" >&2; bad=1; }
 [ "$sum_failed" = 0 ] || { echo "FAIL: $sum_failed chat turns failed across the processes" >&2; bad=1; }
