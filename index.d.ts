@@ -305,3 +305,12 @@ export class HzMonitor {
   /** Scrape once and emit the samples. Throws in the init context; never throws for a bad backend. */
   scrape(): HzReading;
 }
+
+/** The default export: the same functions and class as the named exports. */
+declare const featherweight: {
+  chat: typeof chat;
+  chatAsync: typeof chatAsync;
+  connect: typeof connect;
+  HzMonitor: typeof HzMonitor;
+};
+export default featherweight;
