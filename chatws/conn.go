@@ -222,8 +222,11 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 			return fail(ErrClosed, "write failed", err)
 		}
 	}
-	written := time.Now() // prompt written: the clock for TTFT and duration starts here
-	res.Start = written
+	// The clock for TTFT and duration starts as the prompt is handed to the socket, stamped before
+	// the write (as vLLM's benchmark does): a goroutine descheduled after its write returns would
+	// otherwise find the first token already buffered and report a TTFT of microseconds. Scheduling
+	// delays can then only lengthen the measured TTFT, never shorten it.
+	written := res.Start
 	totalDeadline := written.Add(to.Total)
 
 	var (
