@@ -52,7 +52,7 @@ test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback
 
 .PHONY: bench
 bench: ## Go benchmarks (decoders, scrape) — see docs/BENCHMARKS.md
-	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/
+	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/ ./fwsim/
 
 .PHONY: clean
 clean: ## Remove build outputs
