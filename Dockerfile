@@ -32,7 +32,7 @@ FROM ${K6_IMAGE}
 COPY --from=builder /out/k6/ /
 # The FW_* knobs of the bundled scenario (FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL,
 # FW_VUS, FW_RAMP, FW_HOLD, FW_RAMP_DOWN, FW_THINK, FW_TURNS, FW_TTFT_P95, FW_HZ_MIN, FW_HZ_CHECK_RATE,
-# FW_PROFILE, FW_OUT_DIR) are read from the container's environment: pass them with -e / env:. The
+# FW_HZ_SCRAPERS, FW_PROFILE, FW_OUT_DIR) are read from the container's environment: pass them with -e / env:. The
 # script's own defaults apply when they are unset.
 ENV FW_EXAMPLES=/opt/featherweight/examples
 USER 12345
