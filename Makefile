@@ -12,7 +12,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: k6 ## Build ./k6 (k6 $(K6_VERSION) + this extension) with the pinned xk6
+build: k6 ## Build ./k6 (k6 v1.8.1, or K6_VERSION, + this extension) with the pinned xk6
 
 k6: $(GO_SOURCES) tools/go.mod tools/go.sum
 	flock $(CURDIR)/.build.lock $(XK6) build $(K6_VERSION) --with $(MODULE)=$(CURDIR) --output $(CURDIR)/k6
@@ -51,7 +51,7 @@ test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback
 	FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim go test -tags e2e -count=1 -timeout 20m -v ./e2e/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
 .PHONY: bench
-bench: ## Go benchmarks (decoders, scrape) — see docs/BENCHMARKS.md
+bench: ## Go benchmarks (decoders, scrape, frame encoding) — see docs/BENCHMARKS.md
 	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/ ./fwsim/
 
 .PHONY: clean
