@@ -165,22 +165,11 @@ func objectField(b []byte, i int, key string) (int, bool, error) {
 			}
 			return i, true, nil
 		}
-		ve := valueEnd(b, i)
-		if ve < 0 {
-			return 0, false, errMalformed
+		next, more, err := skipElement(b, i, '}')
+		if err != nil || !more {
+			return 0, false, err
 		}
-		i = skipWS(b, ve)
-		if i >= len(b) {
-			return 0, false, errMalformed
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return 0, false, nil
-		default:
-			return 0, false, errMalformed
-		}
+		i = next
 	}
 	return 0, false, errMalformed
 }
@@ -205,22 +194,31 @@ func arrayIndex(b []byte, i int, idx string) (int, bool, error) {
 		if k == n {
 			return i, true, nil
 		}
-		ve := valueEnd(b, i)
-		if ve < 0 {
-			return 0, false, errMalformed
+		next, more, err := skipElement(b, i, ']')
+		if err != nil || !more {
+			return 0, false, err
 		}
-		i = skipWS(b, ve)
-		if i >= len(b) {
-			return 0, false, errMalformed
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case ']':
-			return 0, false, nil
-		default:
-			return 0, false, errMalformed
-		}
+		i = next
+	}
+	return 0, false, errMalformed
+}
+
+// skipElement skips the value at b[i] and the separator after it: it returns the start of the
+// next element (more is true) after a ',', or more is false at the closing bracket.
+func skipElement(b []byte, i int, closing byte) (next int, more bool, err error) {
+	ve := valueEnd(b, i)
+	if ve < 0 {
+		return 0, false, errMalformed
+	}
+	i = skipWS(b, ve)
+	if i >= len(b) {
+		return 0, false, errMalformed
+	}
+	switch b[i] {
+	case ',':
+		return skipWS(b, i+1), true, nil
+	case closing:
+		return 0, false, nil
 	}
 	return 0, false, errMalformed
 }
