@@ -196,3 +196,21 @@ func tokenEvent(text []byte, err error) (Event, error) {
 	}
 	return Event{Kind: EventToken, Text: text}, nil
 }
+
+// frameType returns the "type" member of a JSON object frame (found is false without it); a frame
+// that is not a JSON object is errNotJSON.
+func frameType(frame []byte) (typ []byte, found bool, err error) {
+	if !startsObject(frame) {
+		return nil, false, errNotJSON
+	}
+	return lookup(frame, pType)
+}
+
+// doneEvent ends the turn with the usage that obj reports, if any.
+func doneEvent(obj []byte) Event {
+	ev := Event{Kind: EventDone}
+	if n, ok := usage(obj); ok {
+		ev.Usage, ev.HasUsage = n, true
+	}
+	return ev
+}

@@ -53,15 +53,9 @@ func otherTurn(obj []byte, id string) (bool, error) {
 }
 
 func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
-	if !startsObject(frame) {
-		return Event{}, errNotJSON
-	}
-	typ, found, err := lookup(frame, pType)
-	if err != nil {
+	typ, found, err := frameType(frame)
+	if err != nil || !found {
 		return Event{}, err
-	}
-	if !found {
-		return Event{}, nil
 	}
 	switch {
 	case rawEquals(typ, "stream_event"):
@@ -81,11 +75,7 @@ func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
 			text, _, err := getString(ev, pData)
 			return tokenEvent(text, err)
 		case rawEquals(et, "complete"):
-			out := Event{Kind: EventDone}
-			if n, ok := usage(ev); ok {
-				out.Usage, out.HasUsage = n, true
-			}
-			return out, nil
+			return doneEvent(ev), nil
 		case rawEquals(et, "error"):
 			msg, _, _ := getString(ev, pData)
 			return Event{Kind: EventError, Message: string(msg)}, nil
@@ -143,10 +133,7 @@ func (c unifiedCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte,
 }
 
 func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
-	if !startsObject(frame) {
-		return Event{}, errNotJSON
-	}
-	typ, found, err := lookup(frame, pType)
+	typ, found, err := frameType(frame)
 	if err != nil || !found {
 		return Event{}, err
 	}
@@ -155,11 +142,7 @@ func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
 		text, _, err := getString(frame, pContent)
 		return tokenEvent(text, err)
 	case rawEquals(typ, "end"):
-		out := Event{Kind: EventDone}
-		if n, ok := usage(frame); ok {
-			out.Usage, out.HasUsage = n, true
-		}
-		return out, nil
+		return doneEvent(frame), nil
 	case rawEquals(typ, "error"):
 		msg, ok, _ := getString(frame, pMessage)
 		if !ok {

@@ -160,10 +160,7 @@ func (c realtimeCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte
 }
 
 func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
-	if !startsObject(frame) {
-		return Event{}, errNotJSON
-	}
-	typ, found, err := lookup(frame, pType)
+	typ, found, err := frameType(frame)
 	if err != nil || !found {
 		return Event{}, err
 	}
