@@ -1,32 +1,26 @@
 package featherweight
 
 import (
-	"context"
 	"crypto/tls"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
-	"go.k6.io/k6/js/modulestest"
 	"go.k6.io/k6/lib"
-	"go.k6.io/k6/lib/types"
 	"go.k6.io/k6/metrics"
 	"gopkg.in/guregu/null.v3"
 )
 
 type chatTest struct {
-	rt      *modulestest.Runtime
-	samples chan metrics.SampleContainer
-	url     string // ws://127.0.0.1:port
-	host    string
+	vuEnv
+	url  string // ws://127.0.0.1:port
+	host string
 }
 
 // chatScenarios is a loopback featherweight server; the path selects the behaviour.
@@ -93,46 +87,15 @@ func chatHandler() http.Handler {
 	})
 }
 
-// blockingDialer stands in for k6's netext.Dialer: it proves the chat client dials through
-// state.Dialer (blockHostnames) and counts dials.
-type blockingDialer struct {
-	net.Dialer
-	blocked *types.HostnameTrie
-	dials   atomic.Int64
-}
-
-func (d *blockingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	d.dials.Add(1)
-	host, _, _ := net.SplitHostPort(addr)
-	if _, ok := d.blocked.Contains(host); ok {
-		return nil, fmt.Errorf("hostname (%s) is in a blocked pattern", host)
-	}
-	return d.Dialer.DialContext(ctx, network, addr)
-}
-
 func newChatTest(t *testing.T) *chatTest {
 	t.Helper()
-	rt := modulestest.NewRuntime(t)
 	srv := chatScenarios(t)
-	samples := make(chan metrics.SampleContainer, 1000)
-	blocked, err := types.NewHostnameTrie([]string{"blocked.test"})
-	require.NoError(t, err)
-	dialer := &blockingDialer{blocked: blocked}
-	root := rt.VU.InitEnvField.Registry.RootTagSet()
-	state := &lib.State{
-		Dialer: dialer,
-		Options: lib.Options{
-			SystemTags: metrics.NewSystemTagSet(metrics.TagURL, metrics.TagName, metrics.TagStatus, metrics.TagSubproto),
-			UserAgent:  null.StringFrom("fw-test"),
-		},
-		Samples:        samples,
-		BuiltinMetrics: rt.BuiltinMetrics,
-		Tags:           lib.NewVUStateTags(root.With("scenario", "chat")),
-	}
-	m := new(RootModule).NewModuleInstance(rt.VU)
-	require.NoError(t, rt.VU.RuntimeField.Set("fw", m.Exports().Default))
-	rt.MoveToVUContext(state)
-	return &chatTest{rt: rt, samples: samples, url: "ws" + strings.TrimPrefix(srv.URL, "http"), host: srv.Listener.Addr().String()}
+	env := newVUEnv(t, "chat", lib.Options{
+		SystemTags: metrics.NewSystemTagSet(metrics.TagURL, metrics.TagName, metrics.TagStatus, metrics.TagSubproto),
+		UserAgent:  null.StringFrom("fw-test"),
+	})
+	env.rt.MoveToVUContext(env.state)
+	return &chatTest{vuEnv: env, url: "ws" + strings.TrimPrefix(srv.URL, "http"), host: srv.Listener.Addr().String()}
 }
 
 // run evaluates code on the event loop with URL bound to the server's base URL.
@@ -341,9 +304,7 @@ func TestChatBadOptions(t *testing.T) {
 
 func TestChatInitContextThrows(t *testing.T) {
 	t.Parallel()
-	rt := modulestest.NewRuntime(t)
-	m := new(RootModule).NewModuleInstance(rt.VU)
-	require.NoError(t, rt.VU.RuntimeField.Set("fw", m.Exports().Default))
+	rt := newModuleRuntime(t)
 	for _, code := range []string{`fw.chat("ws://127.0.0.1:1/", "x")`, `fw.connect("ws://127.0.0.1:1/")`, `fw.chatAsync("ws://127.0.0.1:1/", "x")`} {
 		_, err := rt.RunOnEventLoop(code)
 		require.ErrorContains(t, err, "init context", code)

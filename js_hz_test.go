@@ -1,51 +1,23 @@
 package featherweight
 
 import (
-	"context"
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.k6.io/k6/js/modulestest"
 	"go.k6.io/k6/lib"
-	"go.k6.io/k6/lib/types"
 	"go.k6.io/k6/metrics"
 )
 
-// hzDialer stands in for k6's netext.Dialer (whose package needs modules this go.mod doesn't
-// list): it blocks hostnames like blockHostnames does and counts dials.
-type hzDialer struct {
-	net.Dialer
-	blocked *types.HostnameTrie
-	dials   atomic.Int32
-}
-
-func (d *hzDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	d.dials.Add(1)
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	if _, blocked := d.blocked.Contains(host); blocked {
-		return nil, fmt.Errorf("hostname (%s) is in a blocked pattern", host)
-	}
-	return d.Dialer.DialContext(ctx, network, addr)
-}
-
 // hzTest is a modulestest runtime with the module bound to `fw` and a fake backend.
 type hzTest struct {
-	rt      *modulestest.Runtime
-	samples chan metrics.SampleContainer
-	state   *lib.State
-	base    string // the backend's base URL
+	vuEnv
+	base string // the backend's base URL
 }
 
 func newHzTest(t *testing.T) *hzTest {
@@ -70,23 +42,9 @@ func newHzTest(t *testing.T) *hzTest {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	rt := modulestest.NewRuntime(t)
-	samples := make(chan metrics.SampleContainer, 100)
-	blocked, err := types.NewHostnameTrie([]string{"blocked.test"})
-	require.NoError(t, err)
-	dialer := &hzDialer{blocked: blocked}
-	root := rt.VU.InitEnvField.Registry.RootTagSet()
-	state := &lib.State{
-		Dialer:         dialer,
-		Options:        lib.Options{SystemTags: &metrics.DefaultSystemTagSet},
-		Samples:        samples,
-		BuiltinMetrics: rt.BuiltinMetrics,
-		Tags:           lib.NewVUStateTags(root.With("scenario", "hz")),
-	}
-	m := new(RootModule).NewModuleInstance(rt.VU)
-	require.NoError(t, rt.VU.RuntimeField.Set("fw", m.Exports().Default))
-	require.NoError(t, rt.VU.RuntimeField.Set("BASE", srv.URL))
-	return &hzTest{rt: rt, samples: samples, state: state, base: srv.URL}
+	env := newVUEnv(t, "hz", lib.Options{SystemTags: &metrics.DefaultSystemTagSet})
+	require.NoError(t, env.rt.VU.RuntimeField.Set("BASE", srv.URL))
+	return &hzTest{vuEnv: env, base: srv.URL}
 }
 
 // init runs code in the init context (no VU state).
@@ -240,7 +198,7 @@ func TestHzMonitorUsesK6Dialer(t *testing.T) {
 	assert.Equal(t, "connect", e["reason"])
 	assert.Contains(t, e["message"], "blocked")
 	assert.Equal(t, "connect", byMetric(t, samples)[MetricHzScrapeFailed].Tags.Map()["reason"])
-	assert.EqualValues(t, 1, ht.state.Dialer.(*hzDialer).dials.Load(), "dialed through state.Dialer")
+	assert.EqualValues(t, 1, ht.state.Dialer.(*blockingDialer).dials.Load(), "dialed through state.Dialer")
 }
 
 func TestHzMonitorScrapeInInitContextThrows(t *testing.T) {

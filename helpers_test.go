@@ -1,0 +1,70 @@
+package featherweight
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.k6.io/k6/js/modulestest"
+	"go.k6.io/k6/lib"
+	"go.k6.io/k6/lib/types"
+	"go.k6.io/k6/metrics"
+)
+
+// blockingDialer stands in for k6's netext.Dialer (whose package needs modules this go.mod doesn't
+// list): it blocks hostnames like blockHostnames does, which proves a client dials through
+// state.Dialer, and counts dials.
+type blockingDialer struct {
+	net.Dialer
+	blocked *types.HostnameTrie
+	dials   atomic.Int64
+}
+
+func (d *blockingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.dials.Add(1)
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if _, blocked := d.blocked.Contains(host); blocked {
+		return nil, fmt.Errorf("hostname (%s) is in a blocked pattern", host)
+	}
+	return d.Dialer.DialContext(ctx, network, addr)
+}
+
+// newModuleRuntime is a modulestest runtime with a module instance bound to `fw` (init context).
+func newModuleRuntime(t *testing.T) *modulestest.Runtime {
+	t.Helper()
+	rt := modulestest.NewRuntime(t)
+	m := new(RootModule).NewModuleInstance(rt.VU)
+	require.NoError(t, rt.VU.RuntimeField.Set("fw", m.Exports().Default))
+	return rt
+}
+
+// vuEnv is a module runtime and the lib.State of a VU of one scenario, not yet moved to: its dials
+// go through a blockingDialer that blocks blocked.test, its samples land in samples.
+type vuEnv struct {
+	rt      *modulestest.Runtime
+	state   *lib.State
+	samples chan metrics.SampleContainer
+}
+
+func newVUEnv(t *testing.T, scenario string, opts lib.Options) vuEnv {
+	t.Helper()
+	rt := newModuleRuntime(t)
+	blocked, err := types.NewHostnameTrie([]string{"blocked.test"})
+	require.NoError(t, err)
+	samples := make(chan metrics.SampleContainer, 1000)
+	root := rt.VU.InitEnvField.Registry.RootTagSet()
+	state := &lib.State{
+		Dialer:         &blockingDialer{blocked: blocked},
+		Options:        opts,
+		Samples:        samples,
+		BuiltinMetrics: rt.BuiltinMetrics,
+		Tags:           lib.NewVUStateTags(root.With("scenario", scenario)),
+	}
+	return vuEnv{rt: rt, state: state, samples: samples}
+}
