@@ -83,10 +83,10 @@ IMAGE=$IMAGE FWSIM_IMAGE=$FWSIM_IMAGE scripts/build-docker.sh >"$LOG_DIR/build.l
 build_s=$((SECONDS - t))
 echo "==> built $IMAGE and $FWSIM_IMAGE in $build_s s"
 
+. scripts/lib/fwsim.sh
 containers=()
-fwsim_pid=
 cleanup() {
-  if [ -n "$fwsim_pid" ]; then kill -INT "$fwsim_pid" 2>/dev/null || true; wait "$fwsim_pid" 2>/dev/null || true; fi
+  stop_fwsim
   for c in "${containers[@]}"; do "${ENG[@]}" rm -f "$c" >/dev/null 2>&1 || true; done
   "${ENG[@]}" image prune -f >/dev/null 2>&1 || true
   if [ "$ENGINE" = podman ] && [ "${FW_DOCKER_KEEP_BUILDER:-0}" != 1 ] && [ -n "${GO_IMAGE:-}" ]; then
@@ -115,19 +115,6 @@ grep -q '"maxVUs"' <<<"$req" || fail "k6 inspect --execution-requirements printe
 echo "==> image: operator initializer steps (sh -c, k6 archive, k6 inspect): ok, maxVUs $(tr -d ' \n' <<<"$req" | sed -n 's/.*"maxVUs":\([0-9]*\).*/\1/p')"
 
 # 5. smoke profile against bin/fwsim on the host network
-start_fwsim() { # $@: fwsim flags; sets fwsim_pid and base
-  local log=$LOG_DIR/fwsim.log
-  "$FWSIM" -addr 127.0.0.1:0 "$@" >"$log" 2>&1 &
-  fwsim_pid=$!
-  for _ in $(seq 1 100); do
-    base=$(sed -n 's#^fwsim listening on \(http://[0-9.:]*\).*#\1#p' "$log" | head -1)
-    [ -n "$base" ] && return 0
-    kill -0 "$fwsim_pid" 2>/dev/null || { cat "$log" >&2; fail "fwsim exited"; }
-    sleep 0.1
-  done
-  cat "$log" >&2; fail "fwsim did not print its address"
-}
-stop_fwsim() { kill -INT "$fwsim_pid" 2>/dev/null || true; wait "$fwsim_pid" 2>/dev/null || true; fwsim_pid=; }
 smoke() { # $1: name; runs the image's default command (the bundled scenario) with the smoke profile
   local name=$1 host=${base#http://}
   set +e
@@ -139,12 +126,12 @@ smoke() { # $1: name; runs the image's default command (the bundled scenario) wi
   set -e
 }
 
-start_fwsim
+start_fwsim "$LOG_DIR/fwsim.log"
 t=$SECONDS; smoke healthy; stop_fwsim
 echo "==> smoke, healthy backend: exit $rc ($((SECONDS - t)) s)"
 [ "$rc" = 0 ] || { tail -40 "$LOG_DIR/healthy.log" >&2; fail "healthy smoke run exited $rc, want 0"; }
 
-start_fwsim -hz 60
+start_fwsim "$LOG_DIR/fwsim.log" -hz 60
 t=$SECONDS; smoke degraded; stop_fwsim
 echo "==> smoke, degraded loop (fwsim -hz 60): exit $rc ($((SECONDS - t)) s)"
 [ "$rc" = 99 ] || { tail -40 "$LOG_DIR/degraded.log" >&2; fail "degraded smoke run exited $rc, want 99"; }
@@ -156,7 +143,7 @@ grep -q "thresholds on metrics '.*fw_loop_hz" "$LOG_DIR/degraded.log" \
 containers+=(fw-docker-test-fwsim)
 fbase=
 for _ in $(seq 1 50); do
-  fbase=$("${ENG[@]}" logs fw-docker-test-fwsim 2>&1 | sed -n 's#^fwsim listening on \(http://[0-9.:]*\).*#\1#p' | head -1)
+  fbase=$("${ENG[@]}" logs fw-docker-test-fwsim 2>&1 | fwsim_address)
   [ -n "$fbase" ] && break
   sleep 0.2
 done

@@ -36,11 +36,12 @@ if ! command -v "$PROMETHEUS" >/dev/null 2>&1; then
 fi
 "$PROMETHEUS" --version 2>&1 | head -1
 
+. scripts/lib/fwsim.sh
 tmp=$(mktemp -d)
-prom_pid= fwsim_pid=
+prom_pid=
 cleanup() {
-  for p in $fwsim_pid $prom_pid; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in $fwsim_pid $prom_pid; do wait "$p" 2>/dev/null || true; done
+  stop_fwsim
+  if [ -n "$prom_pid" ]; then kill -TERM "$prom_pid" 2>/dev/null || true; wait "$prom_pid" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -72,16 +73,7 @@ done
 prom=http://127.0.0.1:$port
 echo "==> prometheus on $prom (pid $prom_pid)"
 
-"$FWSIM" -addr 127.0.0.1:0 >"$LOG_DIR/fwsim.log" 2>&1 &
-fwsim_pid=$!
-base=
-for _ in $(seq 1 100); do
-  base=$(sed -n 's#^fwsim listening on \(http://[0-9.:]*\).*#\1#p' "$LOG_DIR/fwsim.log" | head -1)
-  [ -n "$base" ] && break
-  kill -0 "$fwsim_pid" 2>/dev/null || { cat "$LOG_DIR/fwsim.log" >&2; fail "fwsim exited"; }
-  sleep 0.1
-done
-[ -n "$base" ] || fail "fwsim did not print its address"
+start_fwsim "$LOG_DIR/fwsim.log"
 echo "==> fwsim on $base"
 
 # The same remote-write settings as examples/compose/docker-compose.yml.

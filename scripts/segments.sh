@@ -33,24 +33,16 @@ t0=$SECONDS
 rm -rf "$OUT"; mkdir -p "$OUT"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-fwsim_pid=
+. scripts/lib/fwsim.sh
+
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
-  if [ -n "$fwsim_pid" ]; then kill -INT "$fwsim_pid" 2>/dev/null || true; wait "$fwsim_pid" 2>/dev/null || true; fi
+  stop_fwsim
 }
 trap cleanup EXIT
 
-"$FWSIM" -addr 127.0.0.1:0 >"$OUT/fwsim.log" 2>&1 &
-fwsim_pid=$!
-base=
-for _ in $(seq 1 100); do
-  base=$(sed -n 's#^fwsim listening on \(http://[0-9.:]*\).*#\1#p' "$OUT/fwsim.log" | head -1)
-  [ -n "$base" ] && break
-  kill -0 "$fwsim_pid" 2>/dev/null || { cat "$OUT/fwsim.log" >&2; fail "fwsim exited"; }
-  sleep 0.1
-done
-[ -n "$base" ] || fail "fwsim did not print its address"
+start_fwsim "$OUT/fwsim.log"
 export FW_CHAT_URL="ws://${base#http://}/api/chat" FW_METRICS_URL="$base/metrics" FW_HEALTHZ_URL="$base/healthz"
 
 # The plan: k6 inspect takes no segment flags; it gives the whole test's maxVUs.
