@@ -1,6 +1,7 @@
 package fwsim
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -58,6 +59,18 @@ type request struct {
 	usage  bool   // OpenAI: send the usage-only chunk
 	msg    string // reqInvalid: the error message
 	frame  []byte // reqFrame
+}
+
+// decodeJSONFrame unmarshals a JSON text frame into v. A binary frame or one that is not JSON
+// gives the reqInvalid request to answer with, and false.
+func decodeJSONFrame(mt int, data []byte, v any) (request, bool) {
+	if mt != websocket.TextMessage {
+		return request{kind: reqInvalid, msg: "binary frames are not accepted: send a JSON text frame"}, false
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return request{kind: reqInvalid, msg: "invalid JSON: " + err.Error()}, false
+	}
+	return request{}, true
 }
 
 // turn is the writer's state for the turn in progress.

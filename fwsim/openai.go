@@ -3,8 +3,6 @@ package fwsim
 import (
 	"encoding/json"
 	"strings"
-
-	"github.com/gorilla/websocket"
 )
 
 // openAI is the OpenAI-style chat-completions chunk framing over WebSocket (/v1/chat/stream).
@@ -58,12 +56,9 @@ func messageText(raw json.RawMessage) (string, bool) {
 }
 
 func (openAI) parse(c *wsConn, mt int, data []byte) request {
-	if mt != websocket.TextMessage {
-		return request{kind: reqInvalid, msg: "binary frames are not accepted: send a JSON text frame"}
-	}
 	var m openAIRequest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return request{kind: reqInvalid, msg: "invalid JSON: " + err.Error()}
+	if bad, ok := decodeJSONFrame(mt, data, &m); !ok {
+		return bad
 	}
 	if len(m.Messages) == 0 {
 		return request{kind: reqInvalid, msg: "messages must be a non-empty array"}

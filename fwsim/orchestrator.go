@@ -3,8 +3,6 @@ package fwsim
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // orchestrator is the Featherweight chat orchestrator framing (/api/chat):
@@ -25,12 +23,9 @@ type orchestratorMsg struct {
 }
 
 func (orchestrator) parse(c *wsConn, mt int, data []byte) request {
-	if mt != websocket.TextMessage {
-		return request{kind: reqInvalid, msg: "binary frames are not accepted: send a JSON text frame"}
-	}
 	var m orchestratorMsg
-	if err := json.Unmarshal(data, &m); err != nil {
-		return request{kind: reqInvalid, msg: "invalid JSON: " + err.Error()}
+	if bad, ok := decodeJSONFrame(mt, data, &m); !ok {
+		return bad
 	}
 	var id string
 	if len(m.MessageID) > 0 && string(m.MessageID) != "null" {

@@ -1,11 +1,6 @@
 package fwsim
 
-import (
-	"encoding/json"
-	"strconv"
-
-	"github.com/gorilla/websocket"
-)
+import "strconv"
 
 // realtime is the OpenAI Realtime-style event framing (/v1/realtime), text modality only.
 //
@@ -43,12 +38,9 @@ type realtimeEvent struct {
 }
 
 func (realtime) parse(c *wsConn, mt int, data []byte) request {
-	if mt != websocket.TextMessage {
-		return request{kind: reqInvalid, msg: "binary frames are not accepted: send a JSON text frame"}
-	}
 	var ev realtimeEvent
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return request{kind: reqInvalid, msg: "invalid JSON: " + err.Error()}
+	if bad, ok := decodeJSONFrame(mt, data, &ev); !ok {
+		return bad
 	}
 	switch ev.Type {
 	case "conversation.item.create":

@@ -1,11 +1,5 @@
 package fwsim
 
-import (
-	"encoding/json"
-
-	"github.com/gorilla/websocket"
-)
-
 // unified is the Featherweight unified chat framing (/api/chat/unified):
 //
 //	client: {"message":"<prompt>"}
@@ -16,14 +10,11 @@ type unified struct{}
 func (unified) id() protocolID { return protoUnified }
 
 func (unified) parse(_ *wsConn, mt int, data []byte) request {
-	if mt != websocket.TextMessage {
-		return request{kind: reqInvalid, msg: "binary frames are not accepted: send a JSON text frame"}
-	}
 	var m struct {
 		Message *string `json:"message"`
 	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return request{kind: reqInvalid, msg: "invalid JSON: " + err.Error()}
+	if bad, ok := decodeJSONFrame(mt, data, &m); !ok {
+		return bad
 	}
 	if m.Message == nil || *m.Message == "" {
 		return request{kind: reqInvalid, msg: `missing "message"`}
