@@ -2,7 +2,6 @@ package chatws_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/featherweight/xk6-featherweight/chatws"
 	"github.com/featherweight/xk6-featherweight/fwsim"
+	"github.com/featherweight/xk6-featherweight/internal/fwsimtest"
 )
 
 // startFwsim serves the reference backend on loopback with fast replies and the given faults.
@@ -21,16 +21,8 @@ func startFwsim(t *testing.T, mutate func(*fwsim.Config)) (string, *fwsim.Server
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	s, err := fwsim.New(cfg)
-	require.NoError(t, err)
-	require.NoError(t, s.Start())
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		_ = s.Close()
-		srv.Close()
-	})
-	return "ws" + strings.TrimPrefix(srv.URL, "http"), s
+	base, s := fwsimtest.Start(t, cfg)
+	return "ws" + strings.TrimPrefix(base, "http"), s
 }
 
 var fwsimPaths = []struct {

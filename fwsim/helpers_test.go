@@ -3,7 +3,6 @@ package fwsim_test
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/fwsim"
+	"github.com/featherweight/xk6-featherweight/internal/fwsimtest"
 )
 
 // testConfig is a fast configuration: 5 tokens, 1 ms delays, no jitter, fixed seed.
@@ -41,13 +41,8 @@ func startServer(t *testing.T, mutate func(*fwsim.Config)) testServer {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	s, err := fwsim.New(cfg)
-	require.NoError(t, err)
-	require.NoError(t, s.Start())
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() { require.NoError(t, s.Close()) })
-	return testServer{Server: s, addr: strings.TrimPrefix(hs.URL, "http://")}
+	base, s := fwsimtest.Start(t, cfg)
+	return testServer{Server: s, addr: strings.TrimPrefix(base, "http://")}
 }
 
 func dial(t *testing.T, url string) *websocket.Conn {

@@ -2,7 +2,6 @@ package hz
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/fwsim"
+	"github.com/featherweight/xk6-featherweight/internal/fwsimtest"
 )
 
 // startFwsim runs the reference backend (its real Handler) on loopback.
@@ -19,15 +19,8 @@ func startFwsim(t *testing.T, mutate func(*fwsim.Config)) string {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	s, err := fwsim.New(cfg)
-	require.NoError(t, err)
-	require.NoError(t, s.Start())
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		assert.NoError(t, s.Close())
-	})
-	return hs.URL
+	base, _ := fwsimtest.Start(t, cfg)
+	return base
 }
 
 // scrapeUntil scrapes until cond holds or 4 s pass (the loop's sliding window must fill first).
