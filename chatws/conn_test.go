@@ -30,6 +30,18 @@ func wsServer(t *testing.T, handle func(ws *websocket.Conn)) string {
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
+// silentServer reads the prompt and never answers; its handlers return when the test ends.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	release := make(chan struct{})
+	url := wsServer(t, func(ws *websocket.Conn) {
+		readPrompt(ws)
+		<-release
+	})
+	t.Cleanup(func() { close(release) })
+	return url
+}
+
 // readPrompt reads a featherweight user_message and returns its messageId ("" on error).
 func readPrompt(ws *websocket.Conn) (string, bool) {
 	_, b, err := ws.ReadMessage()
@@ -184,12 +196,7 @@ func TestTurnErrorKinds(t *testing.T) {
 
 func TestTurnCanceled(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	url := wsServer(t, func(ws *websocket.Conn) {
-		readPrompt(ws)
-		<-release
-	})
-	defer close(release)
+	url := silentServer(t)
 	c := dial(t, url, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
@@ -209,12 +216,7 @@ func TestTurnCanceled(t *testing.T) {
 
 func TestCloseDuringTurn(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	url := wsServer(t, func(ws *websocket.Conn) {
-		readPrompt(ws)
-		<-release
-	})
-	defer close(release)
+	url := silentServer(t)
 	c := dial(t, url, Options{})
 	time.AfterFunc(100*time.Millisecond, func() { _ = c.Close() })
 	res := c.Turn(context.Background(), "hi", TurnOptions{})
