@@ -3,10 +3,7 @@ package chatws
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -71,13 +68,7 @@ func BenchmarkTurn(b *testing.B) {
 		frames = append(frames, []byte(`{"type":"stream_event","event":{"type":"token","data":"tok `+strconv.Itoa(i)+`","messageId":"bench"},"timestamp":"2026-11-27T07:30:00.123456Z"}`))
 	}
 	frames = append(frames, []byte(`{"type":"stream_event","event":{"type":"complete","data":"","messageId":"bench"}}`))
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+	url := wsServer(b, func(ws *websocket.Conn) {
 		for {
 			if _, _, err := ws.ReadMessage(); err != nil {
 				return
@@ -88,9 +79,8 @@ func BenchmarkTurn(b *testing.B) {
 				}
 			}
 		}
-	}))
-	defer srv.Close()
-	c, _, err := Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), Options{})
+	})
+	c, _, err := Dial(context.Background(), url, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // wsServer starts a loopback WebSocket server running handle for each connection.
-func wsServer(t *testing.T, handle func(ws *websocket.Conn)) string {
+func wsServer(t testing.TB, handle func(ws *websocket.Conn)) string {
 	t.Helper()
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
