@@ -160,3 +160,11 @@ next:
 	}
 	return out
 }
+
+// Test 7: the literal requirement `checks{type:hz}.avg>95` is not a valid k6 threshold: k6 refuses
+// the script with exit code 104 (what the README says and why the scenario is written as it is).
+func TestLiteralHzThresholdIsRejected(t *testing.T) {
+	run := RunK6(t, "testdata/literal-hz-threshold.js", nil)
+	require.Equal(t, 104, run.ExitCode)
+	require.Contains(t, run.Stderr, "unsupported aggregation method avg on metric of type rate")
+}
