@@ -73,8 +73,6 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
 func errorObject(e *chatws.Error) any {
 	if e == nil {
 		return nil
@@ -103,13 +101,13 @@ func resultObject(res *chatws.Result) map[string]any {
 		"text":         res.Text,
 	}
 	if res.HasTTFT {
-		out["ttft"] = ms(res.TTFT)
+		out["ttft"] = metrics.D(res.TTFT)
 	}
 	if res.OK {
-		out["duration"] = ms(res.Duration)
+		out["duration"] = metrics.D(res.Duration)
 	}
 	if res.HasTPOT {
-		out["tpot"] = ms(res.TPOT)
+		out["tpot"] = metrics.D(res.TPOT)
 	}
 	return out
 }
@@ -124,7 +122,7 @@ func itlSummary(itls []time.Duration) map[string]any {
 	v := make([]float64, len(itls))
 	sum := 0.0
 	for i, d := range itls {
-		v[i] = ms(d)
+		v[i] = metrics.D(d)
 		sum += v[i]
 	}
 	slices.Sort(v)
