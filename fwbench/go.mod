@@ -1,0 +1,3 @@
+module github.com/featherweight/xk6-featherweight/fwbench
+
+go 1.26.0
