@@ -23,7 +23,7 @@ type hzTest struct {
 func newHzTest(t *testing.T) *hzTest {
 	t.Helper()
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("hz", "testdata", name))
+		b, err := os.ReadFile(filepath.Join("..", "hz", "testdata", name))
 		require.NoError(t, err)
 		return b
 	}
