@@ -1,6 +1,7 @@
 package featherweight
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -28,153 +29,144 @@ type chatParams struct {
 	sloTPOT      time.Duration
 }
 
-var (
-	connectKeys = []string{"headers", "subprotocols", "protocol", "timeouts", "maxFrameBytes", "tags", "slo", "keepText"}
-	sendKeys    = []string{"timeouts", "tags", "slo", "keepText"}
-)
+// connectParams is the params object of chat(), chatAsync() and connect().
+var connectParams = optionTable[chatParams]{options: []option[chatParams]{
+	{"headers", parseHeaders},
+	{"subprotocols", stringsOpt(func(p *chatParams) *[]string { return &p.subprotocols })},
+	{"protocol", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, _ string) (err error) {
+		p.protocol, err = parseProtocol(rt, v)
+		return err
+	}},
+	{"timeouts", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
+		return parseNested(rt, v, name, &timeoutOptions, &p.timeouts)
+	}},
+	{"maxFrameBytes", parseMaxFrameBytes},
+	{"tags", parseTags},
+	{"slo", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
+		return parseNested(rt, v, name, &sloOptions, p)
+	}},
+	{"keepText", parseKeepText},
+}}
 
-// parseChatParams parses params; connectLevel selects which keys are allowed.
+// sendParams is the params object of session.send() and sendAsync(): the per-turn subset.
+var sendParams = connectParams.only("timeouts", "tags", "slo", "keepText")
+
+// timeoutOptions is the timeouts object.
+var timeoutOptions = optionTable[chatws.Timeouts]{prefix: "timeouts.", options: []option[chatws.Timeouts]{
+	{"connect", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Connect })},
+	{"firstToken", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.FirstToken })},
+	{"idle", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Idle })},
+	{"total", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Total })},
+}}
+
+// sloOptions is the slo object; its values land in the params.
+var sloOptions = optionTable[chatParams]{prefix: "slo.", options: []option[chatParams]{
+	{"ttft", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTTFT })},
+	{"tpot", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTPOT })},
+}}
+
+// protocolOptions is the protocol object (the protocol may also be given as a name).
+var protocolOptions = optionTable[chatws.Protocol]{prefix: "protocol.", options: []option[chatws.Protocol]{
+	{"name", stringOpt(func(p *chatws.Protocol) *string { return &p.Name })},
+	{"request", func(_ *sobek.Runtime, p *chatws.Protocol, v sobek.Value, name string) (err error) {
+		p.Request, err = optTemplate(v, name)
+		return err
+	}},
+	{"model", stringOpt(func(p *chatws.Protocol) *string { return &p.Model })},
+	{"doneOn", stringOpt(func(p *chatws.Protocol) *string { return &p.DoneOn })},
+	{"endSentinel", stringOpt(func(p *chatws.Protocol) *string { return &p.EndSentinel })},
+	{"errorPrefix", stringOpt(func(p *chatws.Protocol) *string { return &p.ErrorPrefix })},
+	{"promptField", stringOpt(func(p *chatws.Protocol) *string { return &p.PromptField })},
+	{"typeField", stringOpt(func(p *chatws.Protocol) *string { return &p.TypeField })},
+	{"tokenTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.TokenTypes })},
+	{"doneTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.DoneTypes })},
+	{"errorTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.ErrorTypes })},
+	{"textField", stringOpt(func(p *chatws.Protocol) *string { return &p.TextField })},
+	{"errorField", stringOpt(func(p *chatws.Protocol) *string { return &p.ErrorField })},
+	{"usageField", stringOpt(func(p *chatws.Protocol) *string { return &p.UsageField })},
+}}
+
+// parseChatParams parses params; connectLevel selects the connect-level or the send-level table.
 func parseChatParams(rt *sobek.Runtime, v sobek.Value, connectLevel bool) (*chatParams, error) {
 	p := &chatParams{}
 	obj, err := optObject(rt, v, "params")
 	if err != nil || obj == nil {
 		return p, err
 	}
-	allowed := sendKeys
-	if connectLevel {
-		allowed = connectKeys
-	}
-	for _, k := range obj.Keys() {
-		val := obj.Get(k)
-		known := false
-		for _, a := range allowed {
-			known = known || a == k
-		}
-		if !known {
-			if !connectLevel && contains(connectKeys, k) {
-				return nil, fmt.Errorf("option %s can only be set in connect(), not in send()", k)
+	table, unknown := &connectParams, func(string) error { return nil }
+	if !connectLevel {
+		table, unknown = &sendParams, func(k string) error {
+			if connectParams.lookup(k) != nil {
+				return fmt.Errorf("option %s can only be set in connect(), not in send()", k)
 			}
-			return nil, unknownOption("", k, allowed...)
+			return nil
 		}
-		if err := p.set(rt, k, val); err != nil {
-			return nil, err
-		}
+	}
+	if err := table.parse(rt, obj, p, unknown); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *chatParams) set(rt *sobek.Runtime, k string, val sobek.Value) error {
-	var err error
-	switch k {
-	case "headers":
-		var m map[string]string
-		if m, err = optStringMap(rt, val, "headers"); err == nil {
-			p.headers = make(http.Header, len(m))
-			for hk, hv := range m {
-				p.headers.Set(hk, hv)
-			}
-		}
-	case "subprotocols":
-		p.subprotocols, err = optStrings(val, "subprotocols")
-	case "protocol":
-		p.protocol, err = parseProtocol(rt, val)
-	case "timeouts":
-		p.timeouts, err = parseTimeouts(rt, val)
-	case "maxFrameBytes":
-		p.maxFrame, err = optInt(val, "maxFrameBytes")
-		if err == nil && p.maxFrame == 0 {
-			err = fmt.Errorf("maxFrameBytes must be positive")
-		}
-	case "tags":
-		if _, err = optObject(rt, val, "tags"); err == nil {
-			p.tags = val
-		}
-	case "slo":
-		err = p.parseSLO(rt, val)
-	case "keepText":
-		switch x := val.Export().(type) {
-		case bool:
-			p.keepText = -1
-			if x {
-				p.keepText = keepTextDefault
-			}
-		default:
-			var n int64
-			if n, err = optInt(val, "keepText"); err == nil {
-				p.keepText = int(min(n, keepTextMax))
-				if n == 0 {
-					p.keepText = -1
-				}
-			}
-		}
-	}
-	return err
-}
-
-func parseTimeouts(rt *sobek.Runtime, v sobek.Value) (chatws.Timeouts, error) {
-	var t chatws.Timeouts
-	obj, err := optObject(rt, v, "timeouts")
-	if err != nil || obj == nil {
-		return t, err
-	}
-	for _, k := range obj.Keys() {
-		var dst *time.Duration
-		switch k {
-		case "connect":
-			dst = &t.Connect
-		case "firstToken":
-			dst = &t.FirstToken
-		case "idle":
-			dst = &t.Idle
-		case "total":
-			dst = &t.Total
-		default:
-			return t, unknownOption("timeouts.", k, "connect", "firstToken", "idle", "total")
-		}
-		if *dst, err = optDuration(obj.Get(k), "timeouts."+k); err != nil {
-			return t, err
-		}
-	}
-	return t, nil
-}
-
-func (p *chatParams) parseSLO(rt *sobek.Runtime, v sobek.Value) error {
-	obj, err := optObject(rt, v, "slo")
+// parseNested parses an optional nested object (nil or undefined: nothing set) with table t.
+func parseNested[T any](rt *sobek.Runtime, v sobek.Value, name string, t *optionTable[T], dst *T) error {
+	obj, err := optObject(rt, v, name)
 	if err != nil || obj == nil {
 		return err
 	}
-	for _, k := range obj.Keys() {
-		switch k {
-		case "ttft":
-			p.sloTTFT, err = optDuration(obj.Get(k), "slo.ttft")
-		case "tpot":
-			p.sloTPOT, err = optDuration(obj.Get(k), "slo.tpot")
-		default:
-			return unknownOption("slo.", k, "ttft", "tpot")
-		}
-		if err != nil {
-			return err
-		}
+	return t.parse(rt, obj, dst, nil)
+}
+
+func parseHeaders(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
+	m, err := optStringMap(rt, v, name)
+	if err != nil {
+		return err
+	}
+	p.headers = make(http.Header, len(m))
+	for k, hv := range m {
+		p.headers.Set(k, hv)
 	}
 	return nil
 }
 
-var protocolKeys = []string{
-	"name", "request", "model", "doneOn", "endSentinel", "errorPrefix", "promptField", "typeField",
-	"tokenTypes", "doneTypes", "errorTypes", "textField", "errorField", "usageField",
+func parseMaxFrameBytes(_ *sobek.Runtime, p *chatParams, v sobek.Value, name string) (err error) {
+	if p.maxFrame, err = optInt(v, name); err == nil && p.maxFrame == 0 {
+		err = errors.New("maxFrameBytes must be positive")
+	}
+	return err
 }
 
-// parseProtocol accepts a protocol name or an object {name?, ...options}; an object with
-// tokenTypes and no name is a custom mapping. The result is validated by building its codec.
+func parseTags(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
+	if _, err := optObject(rt, v, name); err != nil {
+		return err
+	}
+	p.tags = v
+	return nil
+}
+
+// parseKeepText accepts true (keepTextDefault), false or 0 (none) or a byte count (capped).
+func parseKeepText(_ *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
+	if b, ok := v.Export().(bool); ok {
+		p.keepText = -1
+		if b {
+			p.keepText = keepTextDefault
+		}
+		return nil
+	}
+	n, err := optInt(v, name)
+	if err != nil {
+		return err
+	}
+	p.keepText = int(min(n, keepTextMax))
+	if n == 0 {
+		p.keepText = -1
+	}
+	return nil
+}
+
+// parseProtocol accepts a protocol name or an object {name?, ...options}; an object with a
+// custom mapping and no name is "custom" (chatws.Protocol.InferName). The result is validated by
+// building its codec.
 func parseProtocol(rt *sobek.Runtime, v sobek.Value) (chatws.Protocol, error) {
 	var p chatws.Protocol
 	if s, ok := v.Export().(string); ok {
@@ -187,49 +179,10 @@ func parseProtocol(rt *sobek.Runtime, v sobek.Value) (chatws.Protocol, error) {
 		if obj == nil {
 			return p, nil
 		}
-		for _, k := range obj.Keys() {
-			val := obj.Get(k)
-			name := "protocol." + k
-			switch k {
-			case "name":
-				p.Name, err = optString(val, name)
-			case "request":
-				p.Request, err = optTemplate(val, name)
-			case "model":
-				p.Model, err = optString(val, name)
-			case "doneOn":
-				p.DoneOn, err = optString(val, name)
-			case "endSentinel":
-				p.EndSentinel, err = optString(val, name)
-			case "errorPrefix":
-				p.ErrorPrefix, err = optString(val, name)
-			case "promptField":
-				p.PromptField, err = optString(val, name)
-			case "typeField":
-				p.TypeField, err = optString(val, name)
-			case "tokenTypes":
-				p.TokenTypes, err = optStrings(val, name)
-			case "doneTypes":
-				p.DoneTypes, err = optStrings(val, name)
-			case "errorTypes":
-				p.ErrorTypes, err = optStrings(val, name)
-			case "textField":
-				p.TextField, err = optString(val, name)
-			case "errorField":
-				p.ErrorField, err = optString(val, name)
-			case "usageField":
-				p.UsageField, err = optString(val, name)
-			default:
-				return p, unknownOption("protocol.", k, protocolKeys...)
-			}
-			if err != nil {
-				return p, err
-			}
+		if err := protocolOptions.parse(rt, obj, &p, nil); err != nil {
+			return p, err
 		}
-		if p.Name == "" && (len(p.TokenTypes) > 0 || len(p.DoneTypes) > 0 || len(p.ErrorTypes) > 0 ||
-			p.TypeField != "" || p.TextField != "" || p.ErrorField != "" || p.PromptField != "" || p.UsageField != "") {
-			p.Name = chatws.ProtoCustom
-		}
+		p = p.InferName()
 	}
 	if _, err := chatws.NewCodec(p); err != nil {
 		return p, fmt.Errorf("protocol: %w", err)
