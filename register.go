@@ -1,9 +1,14 @@
 // Package featherweight is the k6 extension k6/x/featherweight: a native WebSocket streaming-chat
-// client with LLM-grade metrics and a monitor for the Featherweight backend's 100 Hz loop.
+// client with LLM-grade metrics and a monitor for the Featherweight backend's 100 Hz loop. The
+// binding lives in the featherweight/ package; this file only registers it.
 package featherweight
 
-import "go.k6.io/k6/js/modules"
+import (
+	"go.k6.io/k6/js/modules"
+
+	"github.com/featherweight/xk6-featherweight/featherweight"
+)
 
 func init() {
-	modules.Register("k6/x/featherweight", new(RootModule))
+	modules.Register("k6/x/featherweight", new(featherweight.RootModule))
 }

@@ -1,7 +1,6 @@
 package hz
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -104,43 +103,59 @@ func (c Config) withDefaults() (Config, error) {
 	return c, c.validate()
 }
 
+// ConfigError is an invalid Config field, as Validate and New report it.
+type ConfigError struct {
+	// Field is the Config field's name, e.g. "URL", "HealthzURL", "Mode", "Timeout".
+	Field string
+	// Msg says what is wrong, phrased to follow the field's name, e.g. "is required" or
+	// `must be auto, gauge, counter or histogram, got "rate"`.
+	Msg string
+}
+
+func (e *ConfigError) Error() string { return "hz: " + e.Field + " " + e.Msg }
+
+func configErr(field, format string, args ...any) *ConfigError {
+	return &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// validate returns a *ConfigError for the first invalid field.
 func (c Config) validate() error {
 	if c.URL == "" && c.HealthzURL == "" {
-		return errors.New("hz: URL is required")
+		return configErr("URL", "is required")
 	}
-	for name, u := range map[string]string{"URL": c.URL, "HealthzURL": c.HealthzURL} {
-		if u == "" {
+	for _, f := range [...]struct{ name, url string }{{"URL", c.URL}, {"HealthzURL", c.HealthzURL}} {
+		if f.url == "" {
 			continue
 		}
-		pu, err := url.Parse(u)
+		pu, err := url.Parse(f.url)
 		if err != nil {
-			return fmt.Errorf("hz: %s: %w", name, err)
+			return configErr(f.name, "is not a valid URL: %v", err)
 		}
 		if pu.Scheme != "http" && pu.Scheme != "https" {
-			return fmt.Errorf("hz: %s %q: scheme must be http or https", name, u)
+			return configErr(f.name, "scheme must be http or https, got %q", f.url)
 		}
 		if pu.Host == "" {
-			return fmt.Errorf("hz: %s %q: no host", name, u)
+			return configErr(f.name, "%q has no host", f.url)
 		}
 	}
 	switch c.Mode {
 	case ModeAuto, ModeGauge, ModeCounter, ModeHistogram:
 	default:
-		return fmt.Errorf("hz: Mode %q: want auto, gauge, counter or histogram", c.Mode)
+		return configErr("Mode", "must be auto, gauge, counter or histogram, got %q", c.Mode)
 	}
 	switch c.Aggregate {
 	case AggregateNone, AggregateMean, AggregateMin, AggregateMax, AggregateSum:
 	default:
-		return fmt.Errorf("hz: Aggregate %q: want mean, min, max, sum or empty", c.Aggregate)
+		return configErr("Aggregate", "must be mean, min, max or sum, got %q", c.Aggregate)
 	}
 	if c.Timeout < 0 {
-		return fmt.Errorf("hz: Timeout %s: must be positive", c.Timeout)
+		return configErr("Timeout", "must be positive, got %s", c.Timeout)
 	}
 	if c.MaxBodyBytes < 0 {
-		return fmt.Errorf("hz: MaxBodyBytes %d: must be positive", c.MaxBodyBytes)
+		return configErr("MaxBodyBytes", "must be positive, got %d", c.MaxBodyBytes)
 	}
 	if math.IsNaN(c.Min) || math.IsInf(c.Min, 0) {
-		return fmt.Errorf("hz: Min %v: must be a finite number", c.Min)
+		return configErr("Min", "must be a finite number, got %v", c.Min)
 	}
 	return nil
 }

@@ -71,3 +71,11 @@ func registerMetrics(r *metrics.Registry) (*fwMetrics, error) {
 	}
 	return m, nil
 }
+
+// metricBool is a Rate sample's value: 1 for true.
+func metricBool(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

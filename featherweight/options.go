@@ -156,3 +156,94 @@ func optTemplate(v sobek.Value, name string) (string, error) {
 func unknownOption(name, key string, known ...string) error {
 	return fmt.Errorf("unknown option %s%s (known: %s)", name, key, strings.Join(known, ", "))
 }
+
+// option is one key of a JS options object and its parser, which stores the parsed value in *T;
+// name is the option's full name for errors (e.g. "timeouts.idle").
+type option[T any] struct {
+	key   string
+	parse func(rt *sobek.Runtime, dst *T, v sobek.Value, name string) error
+}
+
+// optionTable is the one list of a JS object's keys and their parsers: the known keys of an
+// "unknown option" error come from it, so they cannot drift from the parsing.
+type optionTable[T any] struct {
+	prefix      string // prepended to keys in errors: "timeouts."
+	skipNullish bool   // null or undefined values keep the default (and are not checked)
+	options     []option[T]
+}
+
+// keys lists the table's keys in order.
+func (t *optionTable[T]) keys() []string {
+	out := make([]string, len(t.options))
+	for i, o := range t.options {
+		out[i] = o.key
+	}
+	return out
+}
+
+// lookup returns the option for key, or nil.
+func (t *optionTable[T]) lookup(key string) *option[T] {
+	for i := range t.options {
+		if t.options[i].key == key {
+			return &t.options[i]
+		}
+	}
+	return nil
+}
+
+// only returns a table of the given keys of t, in that order (each key must be in t).
+func (t *optionTable[T]) only(keys ...string) optionTable[T] {
+	sub := optionTable[T]{prefix: t.prefix, skipNullish: t.skipNullish}
+	for _, k := range keys {
+		sub.options = append(sub.options, *t.lookup(k))
+	}
+	return sub
+}
+
+// parse parses every key of obj into dst, in the object's key order; the first error wins.
+// unknown, when set, is asked first for a key the table does not know.
+func (t *optionTable[T]) parse(rt *sobek.Runtime, obj *sobek.Object, dst *T, unknown func(key string) error) error {
+	for _, k := range obj.Keys() {
+		v := obj.Get(k)
+		if t.skipNullish && common.IsNullish(v) {
+			continue
+		}
+		o := t.lookup(k)
+		if o == nil {
+			if unknown != nil {
+				if err := unknown(k); err != nil {
+					return err
+				}
+			}
+			return unknownOption(t.prefix, k, t.keys()...)
+		}
+		if err := o.parse(rt, dst, v, t.prefix+k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stringOpt is the parser of a string option stored by field.
+func stringOpt[T any](field func(*T) *string) func(*sobek.Runtime, *T, sobek.Value, string) error {
+	return func(_ *sobek.Runtime, dst *T, v sobek.Value, name string) (err error) {
+		*field(dst), err = optString(v, name)
+		return err
+	}
+}
+
+// stringsOpt is the parser of a string-array option stored by field.
+func stringsOpt[T any](field func(*T) *[]string) func(*sobek.Runtime, *T, sobek.Value, string) error {
+	return func(_ *sobek.Runtime, dst *T, v sobek.Value, name string) (err error) {
+		*field(dst), err = optStrings(v, name)
+		return err
+	}
+}
+
+// durationOpt is the parser of a duration option stored by field.
+func durationOpt[T any](field func(*T) *time.Duration) func(*sobek.Runtime, *T, sobek.Value, string) error {
+	return func(_ *sobek.Runtime, dst *T, v sobek.Value, name string) (err error) {
+		*field(dst), err = optDuration(v, name)
+		return err
+	}
+}

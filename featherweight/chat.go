@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -59,11 +58,7 @@ func (mi *ModuleInstance) prepare(url, prompt string, params sobek.Value) *chatC
 		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, url)
 		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagName, url)
 	}
-	name := p.protocol.Name
-	if name == "" {
-		name = chatws.ProtoFeatherweight
-	}
-	c.tags.SetTag("protocol", name)
+	c.tags.SetTag("protocol", p.protocol.EffectiveName())
 	return c
 }
 
@@ -164,113 +159,58 @@ func (mi *ModuleInstance) chatAsync(url, prompt string, params sobek.Value) *sob
 	return p
 }
 
-// session is the object fw.connect returns.
-type session struct {
-	mi   *ModuleInstance
-	base *chatCall
-	conn *chatws.Conn // nil when the connect failed
-	busy atomic.Bool
-	stop func() bool
-}
-
-// connect implements fw.connect(url, params?): a session for several turns, one at a time.
-func (mi *ModuleInstance) connect(url string, params sobek.Value) *sobek.Object {
-	c := mi.prepare(url, "", params)
-	rt := mi.vu.Runtime()
-	s := &session{mi: mi, base: c}
-	conn, failed := c.dial(dialOptions(mi.vu.State(), c.params))
-	obj := rt.NewObject()
-	if failed != nil {
-		c.emitTurn(failed)
-		_ = obj.Set("connected", false)
-		_ = obj.Set("error", errorObject(failed.Err))
-	} else {
-		s.conn = conn
-		s.stop = context.AfterFunc(c.ctx, func() { _ = conn.Close() })
-		_ = obj.Set("connected", true)
-		_ = obj.Set("error", nil)
+// emitTurn pushes one turn's samples:
+//   - fw_chat_turns 1, fw_chat_failed 0/1, fw_chat_tokens, fw_chat_goodput 0/1 always;
+//   - fw_chat_errors 1 tagged error_kind when failed;
+//   - fw_chat_ttft when a token arrived, one fw_chat_itl per gap;
+//   - fw_chat_duration and fw_chat_tpot only for a successful turn (tpot when tokens > 1).
+func (c *chatCall) emitTurn(res *chatws.Result) {
+	m := c.m
+	t := res.Start
+	if t.IsZero() {
+		t = time.Now()
 	}
-	protocol, _ := c.tags.Tags.Get("protocol")
-	_ = obj.Set("protocol", protocol)
-	_ = obj.Set("send", s.send)
-	_ = obj.Set("sendAsync", s.sendAsync)
-	_ = obj.Set("close", s.close)
-	return obj
-}
-
-// turnCall prepares one turn on the JS thread.
-func (s *session) turnCall(prompt string, params sobek.Value) (*chatCall, chatws.TurnOptions) {
-	rt := s.mi.vu.Runtime()
-	if s.mi.vu.State() == nil {
-		common.Throw(rt, errInitContext)
+	tags := c.tags.Tags
+	s := make([]metrics.Sample, 0, 8+len(res.ITLs))
+	add := func(metric *metrics.Metric, v float64) {
+		s = append(s, metrics.Sample{TimeSeries: metrics.TimeSeries{Metric: metric, Tags: tags}, Value: v})
 	}
-	p, err := parseChatParams(rt, params, false)
-	if err != nil {
-		common.Throw(rt, err)
+	add(m.ChatTurns, 1)
+	add(m.ChatFailed, metricBool(!res.OK))
+	add(m.ChatTokens, float64(res.Tokens))
+	if res.HasTTFT {
+		add(m.ChatTTFT, metrics.D(res.TTFT))
 	}
-	c := *s.base
-	c.ctx = s.mi.vu.Context()
-	c.prompt = prompt
-	c.tags = s.base.tags.Clone()
-	if err := common.ApplyCustomUserTags(rt, &c.tags, p.tags); err != nil {
-		common.Throw(rt, err)
+	for _, itl := range res.ITLs {
+		add(m.ChatITL, metrics.D(itl))
 	}
-	merged := *s.base.params
-	if p.sloTTFT > 0 {
-		merged.sloTTFT = p.sloTTFT
-	}
-	if p.sloTPOT > 0 {
-		merged.sloTPOT = p.sloTPOT
-	}
-	c.params = &merged
-	return &c, chatws.TurnOptions{Timeouts: p.timeouts, KeepTextBytes: p.keepText}
-}
-
-func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) map[string]any {
-	var res chatws.Result
-	if s.conn == nil {
-		res = chatws.Result{
-			Err:          &chatws.Error{Kind: chatws.ErrClosed, Msg: "session is not connected"},
-			TokensSource: "frames",
+	if res.OK {
+		add(m.ChatDuration, metrics.D(res.Duration))
+		if res.HasTPOT {
+			add(m.ChatTPOT, metrics.D(res.TPOT))
 		}
-	} else {
-		res = s.conn.Turn(c.ctx, c.prompt, o)
 	}
-	c.emitTurn(&res)
-	return resultObject(&res)
+	add(m.ChatGoodput, metricBool(c.goodput(res)))
+	if res.Err != nil {
+		s = append(s, metrics.Sample{
+			TimeSeries: metrics.TimeSeries{Metric: m.ChatErrors, Tags: tags.With("error_kind", string(res.Err.Kind))},
+			Value:      1,
+		})
+	}
+	c.push(t, s...)
 }
 
-var errSessionBusy = errors.New("session busy: a session runs one turn at a time; await the previous sendAsync() before sending again")
-
-func (s *session) send(prompt string, params sobek.Value) sobek.Value {
-	rt := s.mi.vu.Runtime()
-	c, o := s.turnCall(prompt, params)
-	if !s.busy.CompareAndSwap(false, true) {
-		common.Throw(rt, errSessionBusy)
+// goodput: the turn succeeded and met the SLOs that are set (a TPOT SLO is met vacuously when
+// the turn had fewer than two tokens).
+func (c *chatCall) goodput(res *chatws.Result) bool {
+	if !res.OK {
+		return false
 	}
-	defer s.busy.Store(false)
-	return rt.ToValue(s.runTurn(c, o))
-}
-
-func (s *session) sendAsync(prompt string, params sobek.Value) *sobek.Promise {
-	c, o := s.turnCall(prompt, params)
-	p, resolve, reject := promises.New(s.mi.vu)
-	if !s.busy.CompareAndSwap(false, true) {
-		reject(errSessionBusy)
-		return p
+	if c.params.sloTTFT > 0 && (!res.HasTTFT || res.TTFT > c.params.sloTTFT) {
+		return false
 	}
-	go func() {
-		defer s.busy.Store(false)
-		resolve(s.runTurn(c, o))
-	}()
-	return p
-}
-
-func (s *session) close() {
-	if s.conn != nil {
-		_ = s.conn.Close()
+	if c.params.sloTPOT > 0 && res.HasTPOT && res.TPOT > c.params.sloTPOT {
+		return false
 	}
-	if s.stop != nil {
-		s.stop()
-	}
+	return true
 }

@@ -23,7 +23,7 @@ type hzTest struct {
 func newHzTest(t *testing.T) *hzTest {
 	t.Helper()
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("hz", "testdata", name))
+		b, err := os.ReadFile(filepath.Join("..", "hz", "testdata", name))
 		require.NoError(t, err)
 		return b
 	}
@@ -201,6 +201,16 @@ func TestHzMonitorUsesK6Dialer(t *testing.T) {
 	assert.EqualValues(t, 1, ht.state.Dialer.(*blockingDialer).dials.Load(), "dialed through state.Dialer")
 }
 
+func TestHzMonitorWithoutTransportThrows(t *testing.T) {
+	t.Parallel()
+	ht := newHzTest(t)
+	ht.init(t, `const mon = new fw.HzMonitor({ url: BASE + '/good' })`)
+	ht.state.Transport = nil
+	ht.rt.MoveToVUContext(ht.state)
+	_, err := ht.rt.RunOnEventLoop(`mon.scrape()`)
+	require.ErrorContains(t, err, "no HTTP transport")
+}
+
 func TestHzMonitorScrapeInInitContextThrows(t *testing.T) {
 	t.Parallel()
 	ht := newHzTest(t)
@@ -227,29 +237,29 @@ func TestHzMonitorBadOptionsThrow(t *testing.T) {
 	for i, tc := range []struct {
 		opts, errHas string
 	}{
-		{``, "options object with url is required"},                              // 1
-		{`{}`, "url is required"},                                                // 2
-		{`{ url: BASE, foo: 1 }`, "unknown option foo"},                          // 3
-		{`{ url: 42 }`, "url must be a string"},                                  // 4
-		{`{ url: 'ftp://x/metrics' }`, "url: "},                                  // 5
-		{`{ url: BASE, healthz: 'nope' }`, "healthz: "},                          // 6
-		{`{ url: BASE, mode: 'rate' }`, "mode must be"},                          // 7
-		{`{ url: BASE, aggregate: 'median' }`, "aggregate must be"},              // 8
-		{`{ url: BASE, timeout: -5 }`, "timeout must not be negative"},           // 9
-		{`{ url: BASE, timeout: '-2s' }`, "timeout must not be negative"},        // 10
-		{`{ url: BASE, timeout: 'soon' }`, "timeout: invalid duration"},          // 11
-		{`{ url: BASE, timeout: 0 }`, "timeout must be positive"},                // 12
-		{`{ url: BASE, timeout: true }`, "timeout must be a duration"},           // 13
-		{`{ url: BASE, maxBodyBytes: -1 }`, "maxBodyBytes must not be negative"}, // 14
-		{`{ url: BASE, maxBodyBytes: 'big' }`, "maxBodyBytes must be a number"},  // 15
-		{`{ url: BASE, min: '95' }`, "min must be a number"},                     // 16
-		{`{ url: BASE, min: -1 }`, "min must be a finite number"},                // 17
-		{`{ url: BASE, min: NaN }`, "min must be a finite number"},               // 18
-		{`{ url: BASE, labels: 'app=x' }`, "labels must be an object"},           // 19
-		{`{ url: BASE, labels: { app: {} } }`, "labels.app must be a string"},    // 20
-		{`{ url: BASE, tags: [1] }`, "tags must be an object"},                   // 21
-		{`{ url: BASE, metric: '' }`, "metric must not be empty"},                // 22
-		{`'http://x/metrics'`, "options must be an object"},                      // 23
+		{``, "options object with url is required"},                                // 1
+		{`{}`, "url is required"},                                                  // 2
+		{`{ url: BASE, foo: 1 }`, "unknown option foo"},                            // 3
+		{`{ url: 42 }`, "url must be a string"},                                    // 4
+		{`{ url: 'ftp://x/metrics' }`, "url scheme must be http or https"},         // 5
+		{`{ url: BASE, healthz: 'nope' }`, "healthz scheme must be http or https"}, // 6
+		{`{ url: BASE, mode: 'rate' }`, "mode must be"},                            // 7
+		{`{ url: BASE, aggregate: 'median' }`, "aggregate must be"},                // 8
+		{`{ url: BASE, timeout: -5 }`, "timeout must not be negative"},             // 9
+		{`{ url: BASE, timeout: '-2s' }`, "timeout must not be negative"},          // 10
+		{`{ url: BASE, timeout: 'soon' }`, "timeout: invalid duration"},            // 11
+		{`{ url: BASE, timeout: 0 }`, "timeout must be positive"},                  // 12
+		{`{ url: BASE, timeout: true }`, "timeout must be a duration"},             // 13
+		{`{ url: BASE, maxBodyBytes: -1 }`, "maxBodyBytes must not be negative"},   // 14
+		{`{ url: BASE, maxBodyBytes: 'big' }`, "maxBodyBytes must be a number"},    // 15
+		{`{ url: BASE, min: '95' }`, "min must be a number"},                       // 16
+		{`{ url: BASE, min: -1 }`, "min must be a finite number"},                  // 17
+		{`{ url: BASE, min: NaN }`, "min must be a finite number"},                 // 18
+		{`{ url: BASE, labels: 'app=x' }`, "labels must be an object"},             // 19
+		{`{ url: BASE, labels: { app: {} } }`, "labels.app must be a string"},      // 20
+		{`{ url: BASE, tags: [1] }`, "tags must be an object"},                     // 21
+		{`{ url: BASE, metric: '' }`, "metric must not be empty"},                  // 22
+		{`'http://x/metrics'`, "options must be an object"},                        // 23
 	} {
 		ht := newHzTest(t)
 		_, err := ht.rt.VU.Runtime().RunString(`new fw.HzMonitor(` + tc.opts + `)`)

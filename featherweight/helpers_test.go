@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"sync/atomic"
 	"testing"
 
@@ -45,7 +46,8 @@ func newModuleRuntime(t *testing.T) *modulestest.Runtime {
 }
 
 // vuEnv is a module runtime and the lib.State of a VU of one scenario, not yet moved to: its dials
-// go through a blockingDialer that blocks blocked.test, its samples land in samples.
+// (and its HTTP transport's) go through a blockingDialer that blocks blocked.test, its samples
+// land in samples.
 type vuEnv struct {
 	rt      *modulestest.Runtime
 	state   *lib.State
@@ -59,8 +61,18 @@ func newVUEnv(t *testing.T, scenario string, opts lib.Options) vuEnv {
 	require.NoError(t, err)
 	samples := make(chan metrics.SampleContainer, 1000)
 	root := rt.VU.InitEnvField.Registry.RootTagSet()
+	dialer := &blockingDialer{blocked: blocked}
+	// The VU's HTTP transport, built over its dialer as k6's runner builds it.
+	transport := &http.Transport{
+		Proxy:              http.ProxyFromEnvironment,
+		DialContext:        dialer.DialContext,
+		DisableCompression: true,
+		ForceAttemptHTTP2:  true,
+	}
+	t.Cleanup(transport.CloseIdleConnections)
 	state := &lib.State{
-		Dialer:         &blockingDialer{blocked: blocked},
+		Dialer:         dialer,
+		Transport:      transport,
 		Options:        opts,
 		Samples:        samples,
 		BuiltinMetrics: rt.BuiltinMetrics,

@@ -3,7 +3,7 @@ package featherweight
 import (
 	"errors"
 	"fmt"
-	"math"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -19,6 +19,9 @@ import (
 // dialer, no samples channel).
 var errHzScrapeInInit = errors.New("HzMonitor.scrape() can't be called in the init context: " +
 	"create the monitor in the init context and call scrape() from a scenario's exec function")
+
+// errHzNoTransport is thrown by scrape() when the VU has no HTTP transport (never in k6 itself).
+var errHzNoTransport = errors.New("HzMonitor.scrape(): the VU has no HTTP transport")
 
 // hzMonitor is the JS HzMonitor: one per VU, created in the init context.
 type hzMonitor struct {
@@ -57,13 +60,14 @@ func (m *hzMonitor) scrape() sobek.Value {
 		common.Throw(rt, errHzScrapeInInit)
 	}
 	if m.mon == nil {
-		var dial hz.DialFunc
-		if state.Dialer != nil {
-			dial = state.Dialer.DialContext
+		if state.Transport == nil {
+			common.Throw(rt, errHzNoTransport)
 		}
-		mon, err := hz.New(m.opts.cfg, hz.NewHTTPClient(dial, state.TLSConfig))
-		if err != nil { // validated when the options were parsed; kept for safety
-			common.Throw(rt, fmt.Errorf("HzMonitor: %w", err))
+		// The VU's transport: k6's dialer (blockHostnames, hosts, DNS, data_sent/received),
+		// TLS config, proxy and connection-reuse options, as k6/http uses them.
+		mon, err := hz.New(m.opts.cfg, &http.Client{Transport: state.Transport})
+		if err != nil { // validated when the options were parsed
+			common.Throw(rt, fmt.Errorf("HzMonitor: %w", hzOptionError(err)))
 		}
 		m.mon = mon
 	}
@@ -105,16 +109,9 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 		if state.Options.SystemTags.Has(metrics.TagCheck) {
 			tags = tags.With("check", m.opts.checkName)
 		}
-		samples = append(samples, sample(state.BuiltinMetrics.Checks, tags, hzBool(r.Pass)))
+		samples = append(samples, sample(state.BuiltinMetrics.Checks, tags, metricBool(r.Pass)))
 	}
 	metrics.PushIfNotDone(m.mi.vu.Context(), state.Samples, samples)
-}
-
-func hzBool(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // hzReadingToJS is the object scrape() returns:
@@ -154,7 +151,69 @@ type hzOptions struct {
 	checkName string // the check tag: "hz >= <min>"
 }
 
-var hzOptionNames = []string{"url", "metric", "labels", "mode", "healthz", "min", "timeout", "maxBodyBytes", "aggregate", "tags"}
+// hzOptionTable is the options object of new HzMonitor(options). hz.Config.Validate checks the
+// values it knows (URLs, mode, aggregate, min); the parsers check types and what the script
+// must not leave to a default (an empty metric, a zero timeout or body cap, a negative min).
+var hzOptionTable = optionTable[hzOptions]{skipNullish: true, options: []option[hzOptions]{
+	{"url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })},
+	{"metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		if o.cfg.Metric, err = optString(v, name); err == nil && o.cfg.Metric == "" {
+			err = errors.New("metric must not be empty")
+		}
+		return err
+	}},
+	{"labels", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		o.cfg.Labels, err = optStringMap(rt, v, name)
+		return err
+	}},
+	{"mode", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		s, err := optString(v, name)
+		o.cfg.Mode = hz.Mode(s)
+		return err
+	}},
+	{"healthz", stringOpt(func(o *hzOptions) *string { return &o.cfg.HealthzURL })},
+	{"min", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		switch x := v.Export().(type) {
+		case int64:
+			o.cfg.Min = float64(x)
+		case float64:
+			o.cfg.Min = x
+		default:
+			return fmt.Errorf("%s must be a number, got %s", name, typeOf(v))
+		}
+		if o.cfg.Min < 0 {
+			return fmt.Errorf("%s must be a finite number >= 0, got %v", name, o.cfg.Min)
+		}
+		return nil
+	}},
+	{"timeout", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		if o.cfg.Timeout, err = optDuration(v, name); err == nil && o.cfg.Timeout == 0 {
+			err = errors.New("timeout must be positive")
+		}
+		return err
+	}},
+	{"maxBodyBytes", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		if o.cfg.MaxBodyBytes, err = optInt(v, name); err == nil && o.cfg.MaxBodyBytes == 0 {
+			err = errors.New("maxBodyBytes must be positive")
+		}
+		return err
+	}},
+	{"aggregate", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		s, err := optString(v, name)
+		o.cfg.Aggregate = hz.Aggregate(s)
+		return err
+	}},
+	{"tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		o.tags, err = optStringMap(rt, v, name)
+		return err
+	}},
+}}
+
+// hzOptionNames maps hz.Config's field names to the JS option names, for hz.ConfigError.
+var hzOptionNames = map[string]string{
+	"URL": "url", "HealthzURL": "healthz", "Metric": "metric", "Labels": "labels", "Mode": "mode",
+	"Timeout": "timeout", "MaxBodyBytes": "maxBodyBytes", "Aggregate": "aggregate", "Min": "min",
+}
 
 // parseHzOptions parses the options object; every error names the option.
 func parseHzOptions(rt *sobek.Runtime, v sobek.Value) (hzOptions, error) {
@@ -166,91 +225,25 @@ func parseHzOptions(rt *sobek.Runtime, v sobek.Value) (hzOptions, error) {
 	if obj == nil {
 		return o, errors.New("an options object with url is required")
 	}
-	for _, k := range obj.Keys() {
-		val := obj.Get(k)
-		if common.IsNullish(val) {
-			continue // undefined or null: the default
-		}
-		switch k {
-		case "url":
-			o.cfg.URL, err = optString(val, "url")
-		case "metric":
-			o.cfg.Metric, err = optString(val, "metric")
-			if err == nil && o.cfg.Metric == "" {
-				err = errors.New("metric must not be empty")
-			}
-		case "labels":
-			o.cfg.Labels, err = optStringMap(rt, val, "labels")
-		case "mode":
-			var s string
-			if s, err = optString(val, "mode"); err == nil {
-				o.cfg.Mode = hz.Mode(s)
-				switch o.cfg.Mode {
-				case hz.ModeAuto, hz.ModeGauge, hz.ModeCounter, hz.ModeHistogram:
-				default:
-					err = fmt.Errorf("mode must be 'auto', 'gauge', 'counter' or 'histogram', got %q", s)
-				}
-			}
-		case "healthz":
-			o.cfg.HealthzURL, err = optString(val, "healthz")
-		case "min":
-			f, ok := val.Export().(float64)
-			if i, isInt := val.Export().(int64); isInt {
-				f, ok = float64(i), true
-			}
-			switch {
-			case !ok:
-				err = fmt.Errorf("min must be a number, got %s", typeOf(val))
-			case math.IsNaN(f) || math.IsInf(f, 0) || f < 0:
-				err = fmt.Errorf("min must be a finite number >= 0, got %v", f)
-			default:
-				o.cfg.Min = f
-			}
-		case "timeout":
-			o.cfg.Timeout, err = optDuration(val, "timeout")
-			if err == nil && o.cfg.Timeout == 0 {
-				err = errors.New("timeout must be positive")
-			}
-		case "maxBodyBytes":
-			o.cfg.MaxBodyBytes, err = optInt(val, "maxBodyBytes")
-			if err == nil && o.cfg.MaxBodyBytes == 0 {
-				err = errors.New("maxBodyBytes must be positive")
-			}
-		case "aggregate":
-			var s string
-			if s, err = optString(val, "aggregate"); err == nil {
-				o.cfg.Aggregate = hz.Aggregate(s)
-				switch o.cfg.Aggregate {
-				case hz.AggregateNone, hz.AggregateMean, hz.AggregateMin, hz.AggregateMax, hz.AggregateSum:
-				default:
-					err = fmt.Errorf("aggregate must be 'mean', 'min', 'max' or 'sum', got %q", s)
-				}
-			}
-		case "tags":
-			o.tags, err = optStringMap(rt, val, "tags")
-		default:
-			err = unknownOption("", k, hzOptionNames...)
-		}
-		if err != nil {
-			return o, err
-		}
-	}
-	if o.cfg.URL == "" && o.cfg.HealthzURL == "" {
-		return o, errors.New("option url is required")
-	}
-	if o.cfg.URL != "" {
-		if err := (hz.Config{URL: o.cfg.URL}).Validate(); err != nil {
-			return o, fmt.Errorf("url: %w", err)
-		}
-	}
-	if o.cfg.HealthzURL != "" {
-		if err := (hz.Config{HealthzURL: o.cfg.HealthzURL}).Validate(); err != nil {
-			return o, fmt.Errorf("healthz: %w", err)
-		}
+	if err := hzOptionTable.parse(rt, obj, &o, nil); err != nil {
+		return o, err
 	}
 	if err := o.cfg.Validate(); err != nil {
-		return o, err
+		return o, hzOptionError(err)
 	}
 	o.checkName = "hz >= " + strconv.FormatFloat(o.cfg.Min, 'f', -1, 64)
 	return o, nil
+}
+
+// hzOptionError names the JS option of an *hz.ConfigError ("url is required").
+func hzOptionError(err error) error {
+	var ce *hz.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	name, ok := hzOptionNames[ce.Field]
+	if !ok {
+		name = ce.Field
+	}
+	return fmt.Errorf("%s %s", name, ce.Msg)
 }

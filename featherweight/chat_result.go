@@ -10,69 +10,7 @@ import (
 	"github.com/featherweight/xk6-featherweight/chatws"
 )
 
-// emitTurn pushes one turn's samples:
-//   - fw_chat_turns 1, fw_chat_failed 0/1, fw_chat_tokens, fw_chat_goodput 0/1 always;
-//   - fw_chat_errors 1 tagged error_kind when failed;
-//   - fw_chat_ttft when a token arrived, one fw_chat_itl per gap;
-//   - fw_chat_duration and fw_chat_tpot only for a successful turn (tpot when tokens > 1).
-func (c *chatCall) emitTurn(res *chatws.Result) {
-	m := c.m
-	t := res.Start
-	if t.IsZero() {
-		t = time.Now()
-	}
-	tags := c.tags.Tags
-	s := make([]metrics.Sample, 0, 8+len(res.ITLs))
-	add := func(metric *metrics.Metric, v float64) {
-		s = append(s, metrics.Sample{TimeSeries: metrics.TimeSeries{Metric: metric, Tags: tags}, Value: v})
-	}
-	add(m.ChatTurns, 1)
-	add(m.ChatFailed, b2f(!res.OK))
-	add(m.ChatTokens, float64(res.Tokens))
-	if res.HasTTFT {
-		add(m.ChatTTFT, metrics.D(res.TTFT))
-	}
-	for _, itl := range res.ITLs {
-		add(m.ChatITL, metrics.D(itl))
-	}
-	if res.OK {
-		add(m.ChatDuration, metrics.D(res.Duration))
-		if res.HasTPOT {
-			add(m.ChatTPOT, metrics.D(res.TPOT))
-		}
-	}
-	add(m.ChatGoodput, b2f(c.goodput(res)))
-	if res.Err != nil {
-		s = append(s, metrics.Sample{
-			TimeSeries: metrics.TimeSeries{Metric: m.ChatErrors, Tags: tags.With("error_kind", string(res.Err.Kind))},
-			Value:      1,
-		})
-	}
-	c.push(t, s...)
-}
-
-// goodput: the turn succeeded and met the SLOs that are set (a TPOT SLO is met vacuously when
-// the turn had fewer than two tokens).
-func (c *chatCall) goodput(res *chatws.Result) bool {
-	if !res.OK {
-		return false
-	}
-	if c.params.sloTTFT > 0 && (!res.HasTTFT || res.TTFT > c.params.sloTTFT) {
-		return false
-	}
-	if c.params.sloTPOT > 0 && res.HasTPOT && res.TPOT > c.params.sloTPOT {
-		return false
-	}
-	return true
-}
-
-func b2f(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
+// errorObject is a turn error to JS: {kind, message}, or null.
 func errorObject(e *chatws.Error) any {
 	if e == nil {
 		return nil

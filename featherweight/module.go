@@ -1,7 +1,8 @@
+// Package featherweight is the JS binding of k6/x/featherweight: the only package that knows k6
+// and sobek. It parses options from scripts, runs chatws turns and hz scrapes, and emits metrics.
 package featherweight
 
 import (
-	"github.com/grafana/sobek"
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/js/modules"
 )
@@ -41,10 +42,3 @@ func (mi *ModuleInstance) Exports() modules.Exports {
 	}
 	return modules.Exports{Default: named, Named: named}
 }
-
-// throwf throws a JS TypeError-like exception; used for bad options from the script.
-func (mi *ModuleInstance) throw(err error) {
-	common.Throw(mi.vu.Runtime(), err)
-}
-
-var _ = sobek.Undefined

@@ -1,0 +1,124 @@
+package featherweight
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+
+	"github.com/grafana/sobek"
+	"go.k6.io/k6/js/common"
+	"go.k6.io/k6/js/promises"
+
+	"github.com/featherweight/xk6-featherweight/chatws"
+)
+
+// session is the object fw.connect returns.
+type session struct {
+	mi   *ModuleInstance
+	base *chatCall
+	conn *chatws.Conn // nil when the connect failed
+	busy atomic.Bool
+	stop func() bool
+}
+
+// connect implements fw.connect(url, params?): a session for several turns, one at a time.
+func (mi *ModuleInstance) connect(url string, params sobek.Value) *sobek.Object {
+	c := mi.prepare(url, "", params)
+	rt := mi.vu.Runtime()
+	s := &session{mi: mi, base: c}
+	conn, failed := c.dial(dialOptions(mi.vu.State(), c.params))
+	obj := rt.NewObject()
+	if failed != nil {
+		c.emitTurn(failed)
+		_ = obj.Set("connected", false)
+		_ = obj.Set("error", errorObject(failed.Err))
+	} else {
+		s.conn = conn
+		s.stop = context.AfterFunc(c.ctx, func() { _ = conn.Close() })
+		_ = obj.Set("connected", true)
+		_ = obj.Set("error", nil)
+	}
+	protocol, _ := c.tags.Tags.Get("protocol")
+	_ = obj.Set("protocol", protocol)
+	_ = obj.Set("send", s.send)
+	_ = obj.Set("sendAsync", s.sendAsync)
+	_ = obj.Set("close", s.close)
+	return obj
+}
+
+// turnCall prepares one turn on the JS thread.
+func (s *session) turnCall(prompt string, params sobek.Value) (*chatCall, chatws.TurnOptions) {
+	rt := s.mi.vu.Runtime()
+	if s.mi.vu.State() == nil {
+		common.Throw(rt, errInitContext)
+	}
+	p, err := parseChatParams(rt, params, false)
+	if err != nil {
+		common.Throw(rt, err)
+	}
+	c := *s.base
+	c.ctx = s.mi.vu.Context()
+	c.prompt = prompt
+	c.tags = s.base.tags.Clone()
+	if err := common.ApplyCustomUserTags(rt, &c.tags, p.tags); err != nil {
+		common.Throw(rt, err)
+	}
+	merged := *s.base.params
+	if p.sloTTFT > 0 {
+		merged.sloTTFT = p.sloTTFT
+	}
+	if p.sloTPOT > 0 {
+		merged.sloTPOT = p.sloTPOT
+	}
+	c.params = &merged
+	return &c, chatws.TurnOptions{Timeouts: p.timeouts, KeepTextBytes: p.keepText}
+}
+
+func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) map[string]any {
+	var res chatws.Result
+	if s.conn == nil {
+		res = chatws.Result{
+			Err:          &chatws.Error{Kind: chatws.ErrClosed, Msg: "session is not connected"},
+			TokensSource: "frames",
+		}
+	} else {
+		res = s.conn.Turn(c.ctx, c.prompt, o)
+	}
+	c.emitTurn(&res)
+	return resultObject(&res)
+}
+
+var errSessionBusy = errors.New("session busy: a session runs one turn at a time; await the previous sendAsync() before sending again")
+
+func (s *session) send(prompt string, params sobek.Value) sobek.Value {
+	rt := s.mi.vu.Runtime()
+	c, o := s.turnCall(prompt, params)
+	if !s.busy.CompareAndSwap(false, true) {
+		common.Throw(rt, errSessionBusy)
+	}
+	defer s.busy.Store(false)
+	return rt.ToValue(s.runTurn(c, o))
+}
+
+func (s *session) sendAsync(prompt string, params sobek.Value) *sobek.Promise {
+	c, o := s.turnCall(prompt, params)
+	p, resolve, reject := promises.New(s.mi.vu)
+	if !s.busy.CompareAndSwap(false, true) {
+		reject(errSessionBusy)
+		return p
+	}
+	go func() {
+		defer s.busy.Store(false)
+		resolve(s.runTurn(c, o))
+	}()
+	return p
+}
+
+func (s *session) close() {
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+	if s.stop != nil {
+		s.stop()
+	}
+}
