@@ -264,6 +264,9 @@ func runChatRow(t *testing.T, row chatRow) {
 		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
 		recs = append(recs, r)
 	}
+	if testing.Verbose() {
+		t.Logf("%d records, first %+v, last %+v", len(recs), first(recs), last(recs))
+	}
 	var truth []serverTurn
 	if fs != nil {
 		truth = fs.Truth()
@@ -355,5 +358,246 @@ func reconcile(t *testing.T, row chatRow, recs []chatRecord, truth []serverTurn,
 		assert.Positive(t, ok)
 	} else {
 		assert.Positive(t, kinds[row.kind], "at least one %s failure; got %v", row.kind, kinds)
+	}
+}
+
+func first[T any](s []T) (v T) {
+	if len(s) > 0 {
+		v = s[0]
+	}
+	return v
+}
+
+func last[T any](s []T) (v T) {
+	if len(s) > 0 {
+		v = s[len(s)-1]
+	}
+	return v
+}
+
+// hzRead is one reading as the Hz driver (testdata/faults/hz.js) logged it.
+type hzRead struct {
+	OK            bool     `json:"ok"`
+	Hz            *float64 `json:"hz"`
+	Pass          bool     `json:"pass"`
+	Source        string   `json:"source"`
+	Mode          string   `json:"mode"`
+	Reset         bool     `json:"reset"`
+	Reason        string   `json:"reason"`
+	Msg           string   `json:"msg"`
+	HealthzReason string   `json:"healthzReason"`
+}
+
+// hzWant is the expected reading of one scrape.
+type hzWant struct {
+	ok            bool
+	reason        string  // failure reason; alternatives separated by '|'
+	healthzReason string  // the fallback's reason
+	source        string  // "" = not checked
+	hz            float64 // hzNull: no value; hzAny: any finite positive value; else the value
+	reset         bool
+}
+
+const (
+	hzNull = -1
+	hzAny  = -2
+)
+
+// hzRow is one fault of the Hz matrix.
+type hzRow struct {
+	name     string
+	metrics  hzHandler // nil: /metrics answers 404
+	healthz  hzHandler // non-nil: the monitor falls back to /healthz
+	path     string    // the monitor's url path; "" = /metrics
+	opts     map[string]any
+	env      map[string]string
+	scrapes  int // 0 = 3
+	tls      bool
+	insecure bool
+	want     func(n int) hzWant
+	check    func(t *testing.T, hs *hzServer, run K6Run, reads []hzRead)
+	bound    time.Duration // 0 = 20s
+	defect   string
+}
+
+func same(w hzWant) func(int) hzWant { return func(int) hzWant { return w } }
+
+func hzRows() []hzRow {
+	failed := func(reason string) func(int) hzWant { return same(hzWant{reason: reason, hz: hzNull}) }
+	return []hzRow{
+		{name: "hz healthy gauge, k6 userAgent", metrics: gauge("100"), env: map[string]string{"FW_UA": "fw-e2e-agent/1.0"},
+			want: same(hzWant{ok: true, source: "metrics", hz: 100}),
+			check: func(t *testing.T, hs *hzServer, _ K6Run, _ []hzRead) {
+				assert.Equal(t, []string{"fw-e2e-agent/1.0"}, hs.UserAgents(), "the Hz monitor sends k6's userAgent")
+			}, defect: "8 (Hz client hygiene: userAgent)"},
+		{name: "hz 401", metrics: status(401), want: failed("http_status")},
+		{name: "hz 500", metrics: status(500), want: failed("http_status")},
+		{name: "hz 503 with hz from healthz", metrics: status(503), healthz: healthzJSON(503, 62.5),
+			want: same(hzWant{ok: true, source: "healthz", hz: 62.5})},
+		{name: "hz both endpoints fail", metrics: status(500), healthz: status(500),
+			want: same(hzWant{reason: "http_status", healthzReason: "http_status", hz: hzNull})},
+		{name: "hz timeout", metrics: slow(3 * time.Second), opts: map[string]any{"timeout": "300ms"},
+			want: failed("timeout"), bound: 15 * time.Second},
+		{name: "hz garbage body", metrics: body("<html>this is { not prometheus\n"), want: failed("parse")},
+		{name: "hz huge body", metrics: huge(1 << 20), opts: map[string]any{"maxBodyBytes": 65536}, want: failed("body_too_large")},
+		{name: "hz NaN", metrics: gauge("NaN"), want: failed("nan")},
+		{name: "hz +Inf", metrics: gauge("+Inf"), want: failed("nan")},
+		{name: "hz counter reset", metrics: counterSeq(1000, 1100, 50, 150), scrapes: 4,
+			opts: map[string]any{"metric": "consciousness_loop_ticks_total", "mode": "counter"},
+			want: func(n int) hzWant {
+				switch n {
+				case 0:
+					return hzWant{ok: true, source: "metrics", hz: hzNull} // the baseline
+				case 2:
+					return hzWant{ok: true, source: "metrics", hz: hzNull, reset: true}
+				}
+				return hzWant{ok: true, source: "metrics", hz: hzAny}
+			}},
+		{name: "hz missing metric", metrics: body("# TYPE other_metric gauge\nother_metric 1\n"), want: failed("missing_metric")},
+		{name: "hz redirect loop honours k6 maxRedirects", path: "/loop/0", env: map[string]string{"FW_MAX_REDIRECTS": "3"},
+			want: failed("connect|http_status"),
+			check: func(t *testing.T, hs *hzServer, _ K6Run, reads []hzRead) {
+				assert.LessOrEqual(t, hs.Hits("/loop/"), len(reads)*(3+1), "at most maxRedirects (3) redirects per scrape")
+			}, defect: "8 (Hz client hygiene: maxRedirects)"},
+		{name: "hz TLS unknown authority", tls: true, metrics: gauge("100"), want: failed("connect")},
+		{name: "hz TLS insecureSkipTLSVerify", tls: true, insecure: true, metrics: gauge("100"),
+			want: same(hzWant{ok: true, source: "metrics", hz: 100})},
+		{name: "hz silent fallback is tagged and warned once", healthz: healthzJSON(200, 99.5), scrapes: 4,
+			want: same(hzWant{ok: true, source: "healthz", hz: 99.5}),
+			check: func(t *testing.T, _ *hzServer, run K6Run, _ []hzRead) {
+				for _, s := range run.Where("checks", "type", "hz") {
+					assert.Equal(t, "healthz", s.Tags["source"], "checks{type:hz} carry the reading's source")
+				}
+				var warns int
+				for _, m := range logLines(run.Stderr, "warning") {
+					if strings.Contains(m, "healthz") {
+						warns++
+					}
+				}
+				assert.Equal(t, 1, warns, "one warning (not one per scrape) that readings come from /healthz")
+			}, defect: "4 (a silent /healthz fallback)"},
+	}
+}
+
+// TestFaultHz runs every Hz fault row and reconciles each reading with the emitted samples.
+func TestFaultHz(t *testing.T) {
+	t.Parallel()
+	for _, row := range hzRows() {
+		t.Run(row.name, func(t *testing.T) {
+			t.Parallel()
+			runHzRow(t, row)
+		})
+	}
+}
+
+func runHzRow(t *testing.T, row hzRow) {
+	if row.defect != "" {
+		t.Logf("proves issue 10 defect %s", row.defect)
+	}
+	scrapes := row.scrapes
+	if scrapes == 0 {
+		scrapes = 3
+	}
+	hs := newHzServer(t, row.tls, row.metrics, row.healthz)
+	path := row.path
+	if path == "" {
+		path = "/metrics"
+	}
+	opts := map[string]any{"url": hs.srv.URL + path}
+	if row.healthz != nil {
+		opts["healthz"] = hs.srv.URL + "/healthz"
+	}
+	for k, v := range row.opts {
+		opts[k] = v
+	}
+	oj, err := json.Marshal(opts)
+	require.NoError(t, err)
+	env := map[string]string{"FW_HZ_OPTS": string(oj), "FW_SCRAPES": strconv.Itoa(scrapes)}
+	if row.insecure {
+		env["FW_INSECURE"] = "1"
+	}
+	for k, v := range row.env {
+		env[k] = v
+	}
+	bound := row.bound
+	if bound == 0 {
+		bound = 20 * time.Second
+	}
+	start := time.Now()
+	run := RunK6(t, "testdata/faults/hz.js", env, "--log-format", "json")
+	took := time.Since(start)
+	requireNoPanic(t, run)
+	require.Equal(t, 0, run.ExitCode, "k6 exit code")
+	assert.Less(t, took, bound, "time bound")
+
+	var reads []hzRead
+	for _, l := range consoleLines(t, run.Stderr, "FWH ") {
+		var r hzRead
+		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
+		reads = append(reads, r)
+	}
+	require.Len(t, reads, scrapes, "one reading per scrape")
+	var values, checks, passed, failures int
+	reasons := map[string]int{}
+	for i, r := range reads {
+		w := row.want(i)
+		assert.Equal(t, w.ok, r.OK, "scrape %d ok (%s: %s)", i, r.Reason, r.Msg)
+		if w.reason == "" {
+			assert.Empty(t, r.Reason, "scrape %d: %s", i, r.Msg)
+		} else {
+			assert.Contains(t, strings.Split(w.reason, "|"), r.Reason, "scrape %d reason: %s", i, r.Msg)
+		}
+		assert.Equal(t, w.healthzReason, r.HealthzReason, "scrape %d healthz reason", i)
+		if w.source != "" {
+			assert.Equal(t, w.source, r.Source, "scrape %d source", i)
+		}
+		assert.Equal(t, w.reset, r.Reset, "scrape %d reset", i)
+		switch w.hz {
+		case hzNull:
+			assert.Nil(t, r.Hz, "scrape %d has no value", i)
+		case hzAny:
+			if assert.NotNil(t, r.Hz, "scrape %d has a value", i) {
+				assert.Positive(t, *r.Hz)
+			}
+		default:
+			if assert.NotNil(t, r.Hz, "scrape %d has a value", i) {
+				assert.InDelta(t, w.hz, *r.Hz, 0.01)
+			}
+		}
+		if !r.OK {
+			failures++
+			reasons[r.Reason]++
+		}
+		if r.Hz != nil {
+			values++
+		}
+		if r.Hz != nil || !r.OK {
+			checks++
+		}
+		if r.Pass {
+			passed++
+		}
+	}
+	// The samples say the same as the readings.
+	assert.Equal(t, scrapes, run.Count("fw_hz_scrape_failed"), "one fw_hz_scrape_failed sample per scrape")
+	assert.Equal(t, scrapes, run.Count("fw_hz_scrape_duration"), "one duration per scrape")
+	assert.EqualValues(t, failures, run.Sum("fw_hz_scrape_failed"), "failed scrapes")
+	for reason, n := range reasons {
+		assert.EqualValues(t, n, run.Sum("fw_hz_scrape_failed", "reason", reason), "fw_hz_scrape_failed{reason:%s}", reason)
+	}
+	hzs := run.Where("fw_loop_hz")
+	assert.Len(t, hzs, values, "one fw_loop_hz sample per reading with a value")
+	j := 0
+	for _, r := range reads {
+		if r.Hz != nil && j < len(hzs) {
+			assert.InDelta(t, *r.Hz, hzs[j].Value, 1e-9)
+			assert.Equal(t, r.Source, hzs[j].Tags["source"], "fw_loop_hz is tagged with its source")
+			j++
+		}
+	}
+	assert.Equal(t, checks, run.Count("checks", "type", "hz"), "a check per value and per failure")
+	assert.EqualValues(t, passed, run.Sum("checks", "type", "hz"), "passed checks")
+	if row.check != nil {
+		row.check(t, hs, run, reads)
 	}
 }

@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -424,6 +425,7 @@ type hzServer struct {
 
 	mu   sync.Mutex
 	hits map[string]int
+	ua   map[string]bool // User-Agent headers seen
 }
 
 // hzHandler answers the n-th request to its path.
@@ -431,12 +433,13 @@ type hzHandler func(w http.ResponseWriter, r *http.Request, n int)
 
 func newHzServer(t *testing.T, tlsOn bool, metrics, healthz hzHandler) *hzServer {
 	t.Helper()
-	hs := &hzServer{hits: map[string]int{}}
+	hs := &hzServer{hits: map[string]int{}, ua: map[string]bool{}}
 	stop := make(chan struct{})
 	hs.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hs.mu.Lock()
 		n := hs.hits[r.URL.Path]
 		hs.hits[r.URL.Path]++
+		hs.ua[r.UserAgent()] = true
 		hs.mu.Unlock()
 		h := map[string]hzHandler{"/metrics": metrics, "/healthz": healthz}[r.URL.Path]
 		if strings.HasPrefix(r.URL.Path, "/loop/") { // a redirect loop
@@ -484,5 +487,71 @@ func gauge(value string) hzHandler {
 	return func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		fmt.Fprintf(w, "# TYPE consciousness_loop_hz gauge\nconsciousness_loop_hz{app=\"featherweight-consciousness\"} %s\n", value)
+	}
+}
+
+// UserAgents are the User-Agent headers seen so far.
+func (hs *hzServer) UserAgents() []string {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	var out []string
+	for ua := range hs.ua {
+		out = append(out, ua)
+	}
+	return out
+}
+
+// status answers with an HTTP status and a short body.
+func status(code int) hzHandler {
+	return func(w http.ResponseWriter, _ *http.Request, _ int) { http.Error(w, "fault", code) }
+}
+
+// body answers 200 with a fixed text body.
+func body(text string) hzHandler {
+	return func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_, _ = w.Write([]byte(text))
+	}
+}
+
+// healthzJSON answers with code and a /healthz body carrying hz.
+func healthzJSON(code int, hz float64) hzHandler {
+	return func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		fmt.Fprintf(w, `{"status":"degraded","hz":%v,"timestamp":"2026-01-01T00:00:00Z","uptime":1.5,"backend":"node"}`, hz)
+	}
+}
+
+// slow answers only after d (or when the client leaves).
+func slow(d time.Duration) hzHandler {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(d):
+			gauge("100")(w, r, n)
+		}
+	}
+}
+
+// huge answers 200 with a valid exposition of about size bytes.
+func huge(size int) hzHandler {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		line := "# " + strings.Repeat("padding ", 15) + "\n"
+		for i := 0; i < size/len(line); i++ {
+			if _, err := io.WriteString(w, line); err != nil {
+				return
+			}
+		}
+		gauge("100")(w, r, n)
+	}
+}
+
+// counterSeq serves a tick counter whose n-th value is values[n] (the last one repeats).
+func counterSeq(values ...int) hzHandler {
+	return func(w http.ResponseWriter, _ *http.Request, n int) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		fmt.Fprintf(w, "# TYPE consciousness_loop_ticks_total counter\nconsciousness_loop_ticks_total %d\n", values[min(n, len(values)-1)])
 	}
 }
