@@ -5,6 +5,8 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -599,5 +601,128 @@ func runHzRow(t *testing.T, row hzRow) {
 	assert.EqualValues(t, passed, run.Sum("checks", "type", "hz"), "passed checks")
 	if row.check != nil {
 		row.check(t, hs, run, reads)
+	}
+}
+
+// TestFaultBadArguments (defect 2): a script bug throws a JS exception that names the argument
+// and what is expected; it is never counted as a failed turn, and nullish nested options mean
+// "default" for chat as for the Hz monitor.
+func TestFaultBadArguments(t *testing.T) {
+	t.Parallel()
+	t.Log("proves issue 10 defect 2 (script bugs counted as backend failures)")
+	fs := newFaultServer(t, "featherweight", handshake{}, false, nil)
+	run := RunK6(t, "testdata/faults/badargs.js", map[string]string{
+		"FW_URL": fs.URL("/api/chat"), "FW_HTTP": fs.srv.URL,
+	}, "--log-format", "json")
+	requireNoPanic(t, run)
+	require.Equal(t, 0, run.ExitCode)
+	type outcome struct {
+		Case  string `json:"case"`
+		Threw bool   `json:"threw"`
+		OK    bool   `json:"ok"`
+		Msg   string `json:"msg"`
+	}
+	got := map[string]outcome{}
+	for _, l := range consoleLines(t, run.Stderr, "FWA ") {
+		var o outcome
+		require.NoError(t, json.Unmarshal([]byte(l), &o), l)
+		got[o.Case] = o
+	}
+	cases := []struct {
+		name    string
+		mention []string // nil: must not throw (and a chat turn must succeed)
+		chat    bool     // a chat turn that must succeed
+	}{
+		{"chat(undefined, p)", []string{"url"}, false},
+		{"chat(null, p)", []string{"url"}, false},
+		{"chat(http URL, p)", []string{"url", "ws", "wss"}, false},
+		{"chat(url) without prompt", []string{"prompt"}, false},
+		{"chatAsync(http URL, p)", []string{"url", "ws", "wss"}, false},
+		{"connect(undefined)", []string{"url"}, false},
+		{"connect(ftp URL)", []string{"url", "ws", "wss"}, false},
+		{"session.send() without prompt", []string{"prompt"}, false},
+		{"timeouts.total huge integer", []string{"total"}, false},
+		{"timeouts.total undefined means default", nil, true},
+		{"timeouts.firstToken null means default", nil, true},
+		{"HzMonitor ftp URL", []string{"url", "http", "https"}, false},
+		{"HzMonitor ws URL", []string{"url", "http", "https"}, false},
+		{"HzMonitor timeout undefined means default", nil, false},
+	}
+	chats := 0
+	for _, c := range cases {
+		o, ok := got[c.name]
+		if !assert.True(t, ok, "case %q ran", c.name) {
+			continue
+		}
+		if c.mention == nil {
+			assert.False(t, o.Threw, "%s: must not throw: %s", c.name, o.Msg)
+			if c.chat {
+				chats++
+				assert.True(t, o.OK, "%s: the turn succeeds: %s", c.name, o.Msg)
+			}
+			continue
+		}
+		if assert.True(t, o.Threw, "%s: must throw a JS exception (got a result: %s)", c.name, o.Msg) {
+			for _, m := range c.mention {
+				assert.Contains(t, o.Msg, m, "%s: the exception names %s", c.name, m)
+			}
+		}
+	}
+	assert.EqualValues(t, chats, run.Sum("fw_chat_turns"), "only the valid calls count as turns")
+	assert.Zero(t, run.Sum("fw_chat_errors", "error_kind", "connect"), "no script bug is a connect failure")
+	assert.Len(t, fs.Truth(), chats, "the server saw only the valid turns")
+}
+
+// TestFaultSecretsNeverLeak (defect 3): a password in URL userinfo and an Authorization header
+// value, used against failing and healthy chat servers and a failing Hz endpoint, appear nowhere
+// in k6's stdout, stderr, summary files or metric samples (tags url and name included).
+func TestFaultSecretsNeverLeak(t *testing.T) {
+	t.Parallel()
+	t.Log("proves issue 10 defect 3 (secrets leak)")
+	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET"
+	rejecting := newFaultServer(t, "featherweight", handshake{status: 401}, false, nil)
+	healthy := newFaultServer(t, "featherweight", handshake{}, false, nil)
+	hz := newHzServer(t, false, status(401), status(500))
+	withUser := func(u string) string {
+		scheme, rest, _ := strings.Cut(u, "://")
+		return scheme + "://fwuser:" + password + "@" + rest
+	}
+	dir := t.TempDir()
+	summary := dir + "/summary.json"
+	run := RunK6(t, "testdata/faults/secrets.js", map[string]string{
+		"FW_CHAT_REJECT":      rejecting.URL("/api/chat"),
+		"FW_CHAT_REJECT_USER": withUser(rejecting.URL("/api/chat")),
+		"FW_CHAT_OK":          healthy.URL("/api/chat"),
+		"FW_CHAT_OK_USER":     withUser(healthy.URL("/api/chat")),
+		"FW_HZ_BASE":          withUser(hz.srv.URL),
+		"FW_TOKEN":            token,
+		"FW_SUMMARY":          summary,
+	}, "--log-format", "json", "--out", "json="+dir+"/samples.json", "--out", "csv="+dir+"/samples.csv",
+		"--summary-export", dir+"/export.json")
+	requireNoPanic(t, run)
+	require.Equal(t, 0, run.ExitCode)
+	require.Len(t, consoleLines(t, run.Stderr, "FWS "), 9, "every step ran")
+	// gorilla/websocket refuses URLs with userinfo, so the userinfo turn may fail; the header-only
+	// turns reach the server.
+	require.GreaterOrEqual(t, len(healthy.Truth()), 2, "the healthy server served the header-only turns")
+	_, rejected, _ := rejecting.Counts()
+	require.GreaterOrEqual(t, rejected, 2, "the header-only upgrades were rejected with 401")
+	require.Positive(t, hz.Hits("/metrics"))
+
+	outputs := map[string]string{"stdout": run.Stdout, "stderr": run.Stderr}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		outputs[e.Name()] = string(b)
+	}
+	require.Contains(t, outputs, "summary.json")
+	for name, text := range outputs {
+		for _, secret := range []string{password, token} {
+			if i := strings.Index(text, secret); i >= 0 {
+				t.Errorf("%s contains the secret %q: ...%s...", name, secret, text[max(i-120, 0):min(i+40, len(text))])
+			}
+		}
 	}
 }
