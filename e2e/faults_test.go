@@ -108,6 +108,7 @@ type chatRow struct {
 	mode     string         // chat.js FW_MODE; "" = oneshot
 	turns    int            // turns per iteration (per session); 0 = 1
 	iters    int            // iterations; 0 = 2
+	vus      int            // VUs sharing the iterations; 0 = 1
 	params   map[string]any // chat params besides protocol and keepText
 	plan     func(turn int) step
 	hs       handshake
@@ -184,6 +185,10 @@ func chatRows() []chatRow {
 		{name: "pong storm", mode: "session", turns: 3, plan: always(step{tokens: 20, pongs: 50})},
 		{name: "async one-shots and session turns", mode: "async", turns: 6, iters: 2},
 		{name: "async session turns", mode: "sessionAsync", turns: 5, iters: 2},
+		// send() right after an awaited sendAsync() must not find the session busy: the promise
+		// may not resolve before the turn has released the session.
+		{name: "send right after an awaited sendAsync", mode: "sessionMixed", turns: 200, iters: 8, vus: 4,
+			defect: "new: sendAsync resolves before it clears the session's busy flag"},
 	}
 	// In-stream errors in every framing, followed on the same session by more turns: the failed
 	// turn reads on to its terminal frame (or the session is given up), and the next turns are
@@ -249,6 +254,9 @@ func runChatRow(t *testing.T, row chatRow) {
 	if row.insecure {
 		env["FW_INSECURE"] = "1"
 	}
+	if row.vus > 0 {
+		env["FW_VUS"] = strconv.Itoa(row.vus)
+	}
 	bound := row.bound
 	if bound == 0 {
 		bound = 20 * time.Second
@@ -259,6 +267,7 @@ func runChatRow(t *testing.T, row chatRow) {
 	requireNoPanic(t, run)
 	require.Equal(t, 0, run.ExitCode, "k6 exit code")
 	assert.Less(t, took, bound, "time bound")
+	assert.Empty(t, logLines(run.Stderr, "error"), "no uncaught exception in the script")
 
 	var recs []chatRecord
 	for _, l := range consoleLines(t, run.Stderr, "FWR ") {
@@ -278,6 +287,9 @@ func runChatRow(t *testing.T, row chatRow) {
 		upgrades, rejected, _ := fs.Counts()
 		assert.Zero(t, upgrades)
 		assert.Equal(t, len(recs), rejected, "every rejected upgrade is one failed turn")
+		for _, smp := range run.Where("fw_chat_errors") {
+			assert.Equal(t, strconv.Itoa(row.hs.status), smp.Tags["status"], "the status tag is the upgrade's HTTP status")
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -45,8 +46,8 @@ func measure(t *testing.T, pid int, api string) procStats {
 	return procStats{goroutines: n, fds: len(ents)}
 }
 
-// TestLeakSessionTurns runs a few thousand chat turns (blocking and async session turns, async
-// one-shots, one-shots whose connection drops mid-stream) in one k6 process kept alive by an idle
+// TestLeakSessionTurns runs a few thousand chat turns (session turns, async one-shots, one-shots
+// whose connection drops mid-stream) in one k6 process kept alive by an idle
 // scenario, and checks that k6's goroutines and open fds return to their baseline afterwards.
 func TestLeakSessionTurns(t *testing.T) {
 	t.Parallel()
@@ -87,9 +88,16 @@ func TestLeakSessionTurns(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 100*time.Millisecond, "k6's REST API never answered")
+		defer resp.Body.Close()
+		var st struct {
+			Data struct {
+				Attributes struct {
+					Running bool `json:"running"`
+				} `json:"attributes"`
+			} `json:"data"`
+		}
+		return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&st) == nil && st.Data.Attributes.Running
+	}, 20*time.Second, 100*time.Millisecond, "k6's REST API never reported the test running")
 	time.Sleep(time.Second)
 	base = measure(t, pid, api)
 	require.Empty(t, healthy.Truth(), "the baseline was taken before the first turn")
@@ -125,6 +133,7 @@ func TestLeakSessionTurns(t *testing.T) {
 		t.Errorf("k6 did not return to its baseline: %s, baseline %s", after, base)
 	}
 	require.NotContains(t, strings.ToLower(stderr.String()), "panic")
+	require.Empty(t, logLines(stderr.String(), "error"), "no uncaught exception")
 	require.NotContains(t, stderr.String(), "session turn failed")
 	require.NotContains(t, stderr.String(), "chatAsync failed")
 	require.NotContains(t, stderr.String(), "drop turn: unexpected")

@@ -1,7 +1,7 @@
 // The fault matrix's chat driver (e2e/faults_test.go). Every turn, failed or not, is logged as one
 // console line `FWR {json}` that the Go test reconciles with the fault server's ground truth.
 //
-// FW_URL     the endpoint          FW_MODE   oneshot | session | async | sessionAsync
+// FW_URL     the endpoint          FW_MODE   oneshot | session | async | sessionAsync | sessionMixed
 // FW_PARAMS  JSON chat params       FW_TURNS  turns per iteration (per session)
 // FW_VUS, FW_ITERS                  FW_INSECURE=1 sets insecureSkipTLSVerify
 import fw from 'k6/x/featherweight';
@@ -50,7 +50,8 @@ export default async function () {
         return;
       }
       for (let k = 0; k < TURNS; k++) {
-        const res = MODE === 'sessionAsync' ? await s.sendAsync(prompt(k)) : s.send(prompt(k));
+        const useAsync = MODE === 'sessionAsync' || (MODE === 'sessionMixed' && k % 2 === 1);
+        const res = useAsync ? await s.sendAsync(prompt(k)) : s.send(prompt(k));
         record(prompt(k), res);
       }
       s.close();

@@ -1,6 +1,5 @@
 // The bounded leak test's script (e2e/leak_test.go). The `turns` scenario starts after FW_START
-// and runs FW_VUS x FW_ITERS iterations, each: one session of FW_SESSION_TURNS turns (every
-// other one with sendAsync), FW_ASYNC concurrent chatAsync one-shots, and FW_DROPS one-shots
+// and runs FW_VUS x FW_ITERS iterations, each: one session of FW_SESSION_TURNS turns, FW_ASYNC concurrent chatAsync one-shots, and FW_DROPS one-shots
 // against a server that drops the connection mid-stream. The `hold` scenario keeps k6 alive
 // (idle) so the test can measure the process before and after.
 import fw from 'k6/x/featherweight';
@@ -25,7 +24,7 @@ export function hold() {
 export async function turns() {
   const s = fw.connect(__ENV.FW_URL);
   for (let k = 0; k < N('FW_SESSION_TURNS', 50); k++) {
-    const res = k % 2 ? await s.sendAsync('s' + k) : s.send('s' + k);
+    const res = s.send('s' + k);
     if (!res.ok) console.error('session turn failed: ' + res.error.kind + ': ' + res.error.message);
   }
   s.close();
