@@ -738,3 +738,29 @@ func TestFaultSecretsNeverLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultSessionTagsAtSend (defect 7): a session's turn carries the group and VU tags current
+// when send() is called, not those of the moment of connect().
+func TestFaultSessionTagsAtSend(t *testing.T) {
+	t.Parallel()
+	t.Log("proves issue 10 defect 7 (tags at the wrong time)")
+	fs := newFaultServer(t, "featherweight", handshake{}, false, nil)
+	run := RunK6(t, "testdata/faults/tags.js", map[string]string{"FW_URL": fs.URL("/api/chat")}, "--log-format", "json")
+	requireNoPanic(t, run)
+	require.Equal(t, 0, run.ExitCode)
+	require.Len(t, fs.Truth(), 2)
+	for _, s := range run.Where("fw_chat_connecting") {
+		assert.Equal(t, "", s.Tags["group"], "connect ran outside any group")
+	}
+	for _, m := range []string{"fw_chat_turns", "fw_chat_failed", "fw_chat_duration", "fw_chat_tokens"} {
+		g := run.Where(m, "turn", "g")
+		if assert.Len(t, g, 1, m) {
+			assert.Equal(t, "::later", g[0].Tags["group"], "%s of the turn sent inside group('later')", m)
+		}
+		after := run.Where(m, "turn", "t")
+		if assert.Len(t, after, 1, m) {
+			assert.Equal(t, "two", after[0].Tags["phase"], "%s of the turn sent after exec.vu.metrics.tags.phase was set", m)
+			assert.Equal(t, "", after[0].Tags["group"], "%s of the turn sent outside the group", m)
+		}
+	}
+}
