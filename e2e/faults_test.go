@@ -162,8 +162,6 @@ func chatRows() []chatRow {
 		{name: "connection dropped mid-stream (1006)", plan: always(step{tokens: 3, fault: fDrop, want: "closed"}), kind: "closed", closeCode: 1006},
 		{name: "server close 1011 mid-session", mode: "session", turns: 4,
 			plan: at(1, step{tokens: 2, fault: fClose, code: 1011, want: "closed"}), kind: "closed", closeCode: 1011},
-		{name: "error frame alone (featherweight schema error), session", mode: "session", turns: 4,
-			plan: at(1, step{tokens: 2, fault: fErrOnly, want: "server_error"}), kind: "server_error", msg: "upstream model failed"},
 		{name: "malformed JSON, session", mode: "session", turns: 4,
 			plan: at(1, step{tokens: 2, fault: fMalformedThenDone, want: "protocol"}), kind: "protocol"},
 		{name: "binary garbage frame, session", mode: "session", turns: 4,
@@ -196,8 +194,19 @@ func chatRows() []chatRow {
 	for _, proto := range []string{"featherweight", "unified", "openai", "realtime", "text", "custom"} {
 		rows = append(rows, chatRow{
 			name: "error frame then terminal, " + proto + " session", proto: proto, mode: "session", turns: 4,
-			plan: at(1, step{tokens: 2, fault: fErrThenDone, want: "server_error"}), kind: "server_error",
+			params: ms(`{"idle":"2s"}`), // whichever way a fix resolves the turn, it is bounded
+			plan:   at(1, step{tokens: 2, fault: fErrThenDone, want: "server_error"}), kind: "server_error",
 			msg: "upstream model failed", defect: "1 (session out of step after an in-stream error)",
+		})
+	}
+	// An error frame with nothing after it (Featherweight schema errors, a rejected realtime client
+	// event), followed by more turns on the session.
+	for _, proto := range []string{"featherweight", "unified", "openai", "realtime", "text", "custom"} {
+		rows = append(rows, chatRow{
+			name: "error frame alone, " + proto + " session", proto: proto, mode: "session", turns: 4,
+			params: ms(`{"idle":"2s"}`), // a client that reads on for a terminal frame waits at most this
+			plan:   at(1, step{tokens: 2, fault: fErrOnly, want: "server_error"}), kind: "server_error",
+			msg: "upstream model failed",
 		})
 	}
 	// Frames each codec must ignore between tokens (another turn's id, keepalives, role-only chunks).
@@ -348,6 +357,7 @@ func reconcile(t *testing.T, row chatRow, recs []chatRecord, truth []serverTurn,
 		} else {
 			assert.False(t, r.OK, "turn %q must fail with %s", r.Prompt, st.Want)
 			assert.Equal(t, st.Want, r.Kind, "turn %q: %s", r.Prompt, r.Msg)
+			assert.LessOrEqual(t, r.Chunks, st.Tokens, "turn %q received no more token frames than the server sent it", r.Prompt)
 		}
 	}
 	for _, st := range truth {

@@ -276,11 +276,13 @@ func (fs *faultServer) errorFrames(id string, withTerminal bool) []string {
 	case "openai":
 		f = []string{`{"error":{"message":"` + msg + `","type":"server_error"}}`}
 	case "realtime":
-		f = []string{`{"type":"error","error":{"type":"server_error","message":"` + msg + `"}}`}
-		if withTerminal {
-			f = append(f, `{"type":"response.done","response":{"status":"failed"}}`)
+		if !withTerminal { // a rejected client event: no response.done follows
+			return []string{`{"type":"error","error":{"type":"invalid_request_error","message":"` + msg + `"}}`}
 		}
-		return f
+		return []string{
+			`{"type":"error","error":{"type":"server_error","message":"` + msg + `"}}`,
+			`{"type":"response.done","response":{"status":"failed"}}`,
+		}
 	case "custom":
 		f = []string{`{"op":"fault","reason":"` + msg + `"}`}
 	default:
