@@ -31,6 +31,7 @@ const (
 	fOversize                       // a token frame larger than the client's maxFrameBytes
 	fStall                          // silence: the server sends nothing more until the client leaves
 	fForever                        // token frames every 10 ms until the client leaves
+	fKeepalive                      // frames the client must ignore, every 50 ms, until the client leaves
 )
 
 // step is the server's plan for one turn.
@@ -390,6 +391,22 @@ func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bo
 		return write(fs.tokenFrame(id, strings.Repeat("x", 64<<10)))
 	case fStall:
 		return true // nothing more; the next read sees the client's next prompt or its close
+	case fKeepalive:
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for range 600 { // 30 s at most
+			select {
+			case <-fs.stop:
+				return false
+			case <-tick.C:
+			}
+			for _, f := range fs.noiseFrames() {
+				if !write(f) {
+					return false
+				}
+			}
+		}
+		return false
 	case fForever:
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
