@@ -316,7 +316,13 @@ func (fs *faultServer) noiseFrames() []string {
 
 // answer plays one turn; false means the connection is finished.
 func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bool {
-	rec := serverTurn{Prompt: prompt, Want: st.want}
+	// The turn is recorded as it starts (and its tokens as they are sent), so the ground truth is
+	// complete the moment the client has seen anything of it.
+	fs.mu.Lock()
+	idx := len(fs.turns)
+	fs.turns = append(fs.turns, serverTurn{Prompt: prompt, Want: st.want})
+	fs.mu.Unlock()
+	sent := 0
 	write := func(s string) bool {
 		_ = ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		return ws.WriteMessage(websocket.TextMessage, []byte(s)) == nil
@@ -341,18 +347,16 @@ func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bo
 			}
 		}
 		text := fmt.Sprintf("%s.%d ", prompt, i)
+		fs.mu.Lock() // counted before the write: a token on the wire is always in the truth
+		fs.turns[idx].Tokens++
+		fs.turns[idx].Text += text
+		fs.mu.Unlock()
 		if !write(fs.tokenFrame(id, text)) {
 			return false
 		}
-		rec.Tokens++
-		rec.Text += text
+		sent++
 		return true
 	}
-	defer func() {
-		fs.mu.Lock()
-		fs.turns = append(fs.turns, rec)
-		fs.mu.Unlock()
-	}()
 	for i := range st.tokens {
 		if !sendToken(i) {
 			return false
@@ -368,7 +372,7 @@ func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bo
 	}
 	switch st.fault {
 	case fDone:
-		return writeAll(fs.doneFrames(rec.Tokens))
+		return writeAll(fs.doneFrames(sent))
 	case fErrThenDone:
 		return writeAll(fs.errorFrames(id, true))
 	case fErrOnly:
@@ -380,13 +384,13 @@ func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bo
 		_ = ws.NetConn().Close()
 		return false
 	case fMalformedThenDone:
-		return write(`{"type":"stream_event","event":{"type":"token","data":"cut`) && writeAll(fs.doneFrames(rec.Tokens))
+		return write(`{"type":"stream_event","event":{"type":"token","data":"cut`) && writeAll(fs.doneFrames(sent))
 	case fBinaryThenDone:
 		_ = ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		if ws.WriteMessage(websocket.BinaryMessage, []byte{0xff, 0xfe, 0x00, 0x01, '{'}) != nil {
 			return false
 		}
-		return writeAll(fs.doneFrames(rec.Tokens))
+		return writeAll(fs.doneFrames(sent))
 	case fOversize:
 		return write(fs.tokenFrame(id, strings.Repeat("x", 64<<10)))
 	case fStall:
