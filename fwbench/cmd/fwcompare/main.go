@@ -58,6 +58,7 @@ flags (defaults also from the environment variable in brackets):
 	}
 	fs.Var(&tol.Latency, "latency", "relative increase allowed in a TTFT/ITL/TPOT percentile, e.g. 20% [FW_COMPARE_LATENCY]")
 	fs.Var(&tol.TailLatency, "tail-latency", "relative increase allowed in a p99 (TTFT/ITL/TPOT), e.g. 50% [FW_COMPARE_TAIL_LATENCY]")
+	fs.IntVar(&tol.TailMinSamples, "tail-min-samples", tol.TailMinSamples, "samples a p99 needs in both runs to be judged (fewer: shown only) [FW_COMPARE_TAIL_MIN_SAMPLES]")
 	fs.DurationVar(&tol.LatencyFloor, "latency-floor", tol.LatencyFloor, "latency increase always allowed, however large relatively [FW_COMPARE_LATENCY_FLOOR]")
 	fs.Var(&tol.Throughput, "throughput", "relative drop allowed in turns/s and tokens/s [FW_COMPARE_THROUGHPUT]")
 	fs.Var(&tol.ErrorRate, "error-rate", "absolute increase allowed in the failed share of turns, e.g. 0.5% [FW_COMPARE_ERROR_RATE]")
@@ -74,7 +75,7 @@ flags (defaults also from the environment variable in brackets):
 		fs.Usage()
 		return exitUsage
 	}
-	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 {
+	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 || tol.TailMinSamples < 0 {
 		fmt.Fprintln(stderr, "fwcompare: tolerances must not be negative")
 		return exitUsage
 	}
@@ -135,6 +136,13 @@ func envTolerances(lookupEnv func(string) (string, bool)) (compare.Tolerances, e
 			return tol, fmt.Errorf("FW_COMPARE_LATENCY_FLOOR=%q: expected a duration such as 10ms", v)
 		}
 		tol.LatencyFloor = d
+	}
+	if v, ok := get("FW_COMPARE_TAIL_MIN_SAMPLES"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return tol, fmt.Errorf("FW_COMPARE_TAIL_MIN_SAMPLES=%q: expected a non-negative integer", v)
+		}
+		tol.TailMinSamples = n
 	}
 	hz := []struct {
 		name string

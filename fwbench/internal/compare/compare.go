@@ -21,6 +21,8 @@ const (
 	NA Verdict = "n/a"
 	// Shown: an Info figure, never judged.
 	Shown Verdict = "-"
+	// FewSamples: a p99 over fewer than Tolerances.TailMinSamples samples, shown but not judged.
+	FewSamples Verdict = "few samples"
 )
 
 // Fails reports whether v fails the comparison.
@@ -65,6 +67,12 @@ func Compare(base, next *Summary, tol Tolerances) (*Report, error) {
 		row.Base, row.HasBase = f.value(base)
 		row.New, row.HasNew = f.value(next)
 		row.Verdict, row.Allowed = judge(row, tol)
+		if row.Kind == TailLatency && row.Verdict != NA && row.Verdict != Missing {
+			if n := min(f.samples(base), f.samples(next)); n >= 0 && n < float64(tol.TailMinSamples) {
+				row.Verdict = FewSamples
+				row.Allowed = fmt.Sprintf("n=%.0f < %d", n, tol.TailMinSamples)
+			}
+		}
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, nil

@@ -286,7 +286,9 @@ func TestTailLatencyHasItsOwnTolerance(t *testing.T) {
 	p99 := value(t, raw, "fw_chat_ttft", "p(99)")
 	setValue(t, raw, "fw_chat_ttft", "p(99)", p99*1.3) // +30%, +16ms: noise for a p99
 	base := summaryOf(t, loadRaw(t), "a")
-	rep, err := Compare(base, summaryOf(t, raw, "b"), DefaultTolerances())
+	tol := DefaultTolerances()
+	tol.TailMinSamples = 0 // the fixture has 147 turns: judge its p99 anyway
+	rep, err := Compare(base, summaryOf(t, raw, "b"), tol)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,8 +296,31 @@ func TestTailLatencyHasItsOwnTolerance(t *testing.T) {
 		t.Errorf("+30%% on a p99 is within the default tail tolerance, got %d regressions", n)
 	}
 	setValue(t, raw, "fw_chat_ttft", "p(99)", p99*1.6)
-	rep, _ = Compare(base, summaryOf(t, raw, "b"), DefaultTolerances())
+	rep, _ = Compare(base, summaryOf(t, raw, "b"), tol)
 	if regs := rep.Regressions(); len(regs) != 1 || regs[0].ID() != "fw_chat_ttft p(99)" {
 		t.Errorf("+60%% on TTFT p99: regressions = %+v", regs)
+	}
+}
+
+// A p99 over fewer samples than TailMinSamples is shown, not judged: the smoke fixture has 147 turns
+// (so TTFT and TPOT p99 are unjudged) and 3528 tokens (so ITL p99 is judged).
+func TestFewSamplesLeaveAP99Unjudged(t *testing.T) {
+	t.Parallel()
+	raw := loadRaw(t)
+	setValue(t, raw, "fw_chat_ttft", "p(99)", value(t, raw, "fw_chat_ttft", "p(99)")*3)
+	setValue(t, raw, "fw_chat_itl", "p(99)", value(t, raw, "fw_chat_itl", "p(99)")*3)
+	rep, err := Compare(summaryOf(t, loadRaw(t), "a"), summaryOf(t, raw, "b"), DefaultTolerances())
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[string]Verdict{}
+	for _, r := range rep.Rows {
+		verdicts[r.ID()] = r.Verdict
+	}
+	if verdicts["fw_chat_ttft p(99)"] != FewSamples || verdicts["fw_chat_tpot p(99)"] != FewSamples {
+		t.Errorf("TTFT/TPOT p99 over 147 turns: %q, %q; want %q", verdicts["fw_chat_ttft p(99)"], verdicts["fw_chat_tpot p(99)"], FewSamples)
+	}
+	if verdicts["fw_chat_itl p(99)"] != Regression {
+		t.Errorf("ITL p99 over 3528 tokens tripled: %q, want %q", verdicts["fw_chat_itl p(99)"], Regression)
 	}
 }

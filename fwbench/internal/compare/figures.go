@@ -29,6 +29,9 @@ type Figure struct {
 	Metric, Stat string
 	// Kind says how the figure is judged.
 	Kind Kind
+	// Samples names the counter whose count approximates the figure's number of samples (used to
+	// leave a p99 of too few samples unjudged); empty when it does not matter.
+	Samples string
 }
 
 // ID names the figure by its k6 metric and aggregate, e.g. "fw_chat_ttft p(95)".
@@ -45,24 +48,34 @@ const thresholdsRow = "thresholds"
 // Figures are the key figures of a Featherweight run, in table order.
 func Figures() []Figure {
 	return []Figure{
-		{"turns", "fw_chat_turns", "count", Info},
-		{"turns/s", "fw_chat_turns", "rate", Throughput},
-		{"error rate", "error_rate", "rate", ErrorShare},
-		{"TTFT p50", "fw_chat_ttft", "med", Latency},
-		{"TTFT p90", "fw_chat_ttft", "p(90)", Latency},
-		{"TTFT p95", "fw_chat_ttft", "p(95)", Latency},
-		{"TTFT p99", "fw_chat_ttft", "p(99)", TailLatency},
-		{"ITL p50", "fw_chat_itl", "med", Latency},
-		{"ITL p95", "fw_chat_itl", "p(95)", Latency},
-		{"ITL p99", "fw_chat_itl", "p(99)", TailLatency},
-		{"TPOT p50", "fw_chat_tpot", "med", Latency},
-		{"TPOT p95", "fw_chat_tpot", "p(95)", Latency},
-		{"TPOT p99", "fw_chat_tpot", "p(99)", TailLatency},
-		{"tokens/s", "fw_chat_tokens", "rate", Throughput},
-		{"Hz avg", "fw_loop_hz", "avg", HzAvg},
-		{"Hz min", "fw_loop_hz", "min", HzMin},
-		{"failed thresholds", thresholdsRow, "", FailedThresholds},
+		{"turns", "fw_chat_turns", "count", Info, ""},
+		{"turns/s", "fw_chat_turns", "rate", Throughput, ""},
+		{"error rate", "error_rate", "rate", ErrorShare, ""},
+		{"TTFT p50", "fw_chat_ttft", "med", Latency, ""},
+		{"TTFT p90", "fw_chat_ttft", "p(90)", Latency, ""},
+		{"TTFT p95", "fw_chat_ttft", "p(95)", Latency, ""},
+		{"TTFT p99", "fw_chat_ttft", "p(99)", TailLatency, "fw_chat_turns"},
+		{"ITL p50", "fw_chat_itl", "med", Latency, ""},
+		{"ITL p95", "fw_chat_itl", "p(95)", Latency, ""},
+		{"ITL p99", "fw_chat_itl", "p(99)", TailLatency, "fw_chat_tokens"},
+		{"TPOT p50", "fw_chat_tpot", "med", Latency, ""},
+		{"TPOT p95", "fw_chat_tpot", "p(95)", Latency, ""},
+		{"TPOT p99", "fw_chat_tpot", "p(99)", TailLatency, "fw_chat_turns"},
+		{"tokens/s", "fw_chat_tokens", "rate", Throughput, ""},
+		{"Hz avg", "fw_loop_hz", "avg", HzAvg, ""},
+		{"Hz min", "fw_loop_hz", "min", HzMin, ""},
+		{"failed thresholds", thresholdsRow, "", FailedThresholds, ""},
 	}
+}
+
+// samples returns the figure's approximate sample count in s, or -1 when unknown.
+func (f Figure) samples(s *Summary) float64 {
+	if m, ok := s.Metrics[f.Samples]; ok {
+		if n, ok := m.Values["count"]; ok {
+			return n
+		}
+	}
+	return -1
 }
 
 // value returns the figure's value in s and whether s has it.

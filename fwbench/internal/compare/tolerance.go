@@ -16,6 +16,9 @@ type Tolerances struct {
 	// TailLatency is the relative increase allowed in a p99: with a few hundred samples a p99 is
 	// one of the slowest handful and moves by 20-30% between identical runs. Default 0.50 (50%).
 	TailLatency Fraction
+	// TailMinSamples is the number of samples a p99 needs, in both runs, to be judged at all:
+	// below it the p99 is one of the run's few slowest values and is only shown. Default 1000.
+	TailMinSamples int
 	// LatencyFloor is an increase always allowed, whatever its relative size: small latencies are
 	// noisy in relative terms (a 15 ms ITL p99 moving by 6 ms is +40%). Default 10ms.
 	LatencyFloor time.Duration
@@ -34,13 +37,14 @@ type Tolerances struct {
 // DefaultTolerances returns the documented defaults.
 func DefaultTolerances() Tolerances {
 	return Tolerances{
-		Latency:      0.20,
-		TailLatency:  0.50,
-		LatencyFloor: 10 * time.Millisecond,
-		Throughput:   0.15,
-		ErrorRate:    0.005,
-		HzAvg:        2,
-		HzMin:        10,
+		Latency:        0.20,
+		TailLatency:    0.50,
+		TailMinSamples: 1000,
+		LatencyFloor:   10 * time.Millisecond,
+		Throughput:     0.15,
+		ErrorRate:      0.005,
+		HzAvg:          2,
+		HzMin:          10,
 	}
 }
 
