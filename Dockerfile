@@ -35,6 +35,10 @@ COPY --from=builder /out/k6/ /
 # FW_HZ_SCRAPERS, FW_PROFILE, FW_OUT_DIR) are read from the container's environment: pass them with -e / env:. The
 # script's own defaults apply when they are unset.
 ENV FW_EXAMPLES=/opt/featherweight/examples
+# The web dashboard (K6_WEB_DASHBOARD=true; K6_WEB_DASHBOARD_EXPORT=... for the HTML report) shows
+# the chat layout: TTFT, ITL, turns and errors by kind, tokens/s, the loop's Hz.
+ENV XK6_DASHBOARD_CONFIG=/opt/featherweight/examples/dashboard/featherweight.dashboard.json \
+    K6_WEB_DASHBOARD_TAGS=group,error_kind
 USER 12345
 WORKDIR /home/k6
 ENTRYPOINT ["k6"]
