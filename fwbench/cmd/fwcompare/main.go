@@ -56,8 +56,9 @@ flags (defaults also from the environment variable in brackets):
 `)
 		fs.PrintDefaults()
 	}
-	fs.Var(&tol.Latency, "latency", "relative increase allowed in a TTFT/ITL/TPOT percentile, e.g. 20% [FW_COMPARE_LATENCY]")
+	fs.Var(&tol.Latency, "latency", "relative increase allowed in a TTFT/ITL/TPOT p50, p90 or p95, e.g. 20% [FW_COMPARE_LATENCY]")
 	fs.Var(&tol.TailLatency, "tail-latency", "relative increase allowed in a p99 (TTFT/ITL/TPOT), e.g. 50% [FW_COMPARE_TAIL_LATENCY]")
+	fs.DurationVar(&tol.TailLatencyFloor, "tail-latency-floor", tol.TailLatencyFloor, "p99 increase always allowed [FW_COMPARE_TAIL_LATENCY_FLOOR]")
 	fs.IntVar(&tol.TailMinSamples, "tail-min-samples", tol.TailMinSamples, "samples a p99 needs in both runs to be judged (fewer: shown only) [FW_COMPARE_TAIL_MIN_SAMPLES]")
 	fs.DurationVar(&tol.LatencyFloor, "latency-floor", tol.LatencyFloor, "latency increase always allowed, however large relatively [FW_COMPARE_LATENCY_FLOOR]")
 	fs.Var(&tol.Throughput, "throughput", "relative drop allowed in turns/s and tokens/s [FW_COMPARE_THROUGHPUT]")
@@ -75,7 +76,7 @@ flags (defaults also from the environment variable in brackets):
 		fs.Usage()
 		return exitUsage
 	}
-	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 || tol.TailMinSamples < 0 {
+	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 || tol.TailLatencyFloor < 0 || tol.TailMinSamples < 0 {
 		fmt.Fprintln(stderr, "fwcompare: tolerances must not be negative")
 		return exitUsage
 	}
@@ -130,12 +131,21 @@ func envTolerances(lookupEnv func(string) (string, bool)) (compare.Tolerances, e
 			}
 		}
 	}
-	if v, ok := get("FW_COMPARE_LATENCY_FLOOR"); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return tol, fmt.Errorf("FW_COMPARE_LATENCY_FLOOR=%q: expected a duration such as 10ms", v)
+	floors := []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"FW_COMPARE_LATENCY_FLOOR", &tol.LatencyFloor},
+		{"FW_COMPARE_TAIL_LATENCY_FLOOR", &tol.TailLatencyFloor},
+	}
+	for _, f := range floors {
+		if v, ok := get(f.name); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return tol, fmt.Errorf("%s=%q: expected a duration such as 10ms", f.name, v)
+			}
+			*f.dst = d
 		}
-		tol.LatencyFloor = d
 	}
 	if v, ok := get("FW_COMPARE_TAIL_MIN_SAMPLES"); ok {
 		n, err := strconv.Atoi(v)

@@ -95,11 +95,11 @@ func judge(r Row, tol Tolerances) (Verdict, string) {
 	var worse, better bool
 	switch r.Kind {
 	case Latency, TailLatency:
-		rel := float64(tol.Latency)
+		rel, floorD := float64(tol.Latency), tol.LatencyFloor
 		if r.Kind == TailLatency {
-			rel = float64(tol.TailLatency)
+			rel, floorD = float64(tol.TailLatency), tol.TailLatencyFloor
 		}
-		floor := float64(tol.LatencyFloor.Microseconds()) / 1000 // summaries hold milliseconds
+		floor := float64(floorD.Microseconds()) / 1000 // summaries hold milliseconds
 		worse = n > b*(1+rel) && n-b > floor
 		better = b > n*(1+rel) && b-n > floor
 	case Throughput:
@@ -130,7 +130,7 @@ func allowedText(k Kind, tol Tolerances) string {
 	case Latency:
 		return fmt.Sprintf("+%s and +%s", pct(float64(tol.Latency)), tol.LatencyFloor)
 	case TailLatency:
-		return fmt.Sprintf("+%s and +%s", pct(float64(tol.TailLatency)), tol.LatencyFloor)
+		return fmt.Sprintf("+%s and +%s", pct(float64(tol.TailLatency)), tol.TailLatencyFloor)
 	case Throughput:
 		return "-" + pct(float64(tol.Throughput))
 	case ErrorShare:

@@ -192,6 +192,12 @@ func TestCompareJudgesEachKind(t *testing.T) {
 			m := raw["metrics"].(map[string]any)["fw_loop_hz"].(map[string]any)
 			m["thresholds"] = map[string]any{"avg>95": map[string]any{"ok": false}}
 		}, []string{"thresholds"}},
+		{"13 ITL p99 +60% but under the 25ms tail floor", func(t *testing.T, raw map[string]any) {
+			setValue(t, raw, "fw_chat_itl", "p(99)", value(t, raw, "fw_chat_itl", "p(99)")*1.6)
+		}, nil},
+		{"14 ITL p99 +40ms", func(t *testing.T, raw map[string]any) {
+			setValue(t, raw, "fw_chat_itl", "p(99)", value(t, raw, "fw_chat_itl", "p(99)")+40)
+		}, []string{"fw_chat_itl p(99)"}},
 		{"12 the turn count alone is only shown", func(t *testing.T, raw map[string]any) {
 			setValue(t, raw, "fw_chat_turns", "count", 1)
 		}, nil},

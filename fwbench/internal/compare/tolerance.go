@@ -16,6 +16,10 @@ type Tolerances struct {
 	// TailLatency is the relative increase allowed in a p99: with a few hundred samples a p99 is
 	// one of the slowest handful and moves by 20-30% between identical runs. Default 0.50 (50%).
 	TailLatency Fraction
+	// TailLatencyFloor is the floor for a p99: the slowest 1% of 15 ms token gaps is where a busy
+	// load generator's scheduling hiccups land, and moved by 13 ms between two identical smoke runs.
+	// Default 25ms.
+	TailLatencyFloor time.Duration
 	// TailMinSamples is the number of samples a p99 needs, in both runs, to be judged at all:
 	// below it the p99 is one of the run's few slowest values and is only shown. Default 1000.
 	TailMinSamples int
@@ -37,14 +41,15 @@ type Tolerances struct {
 // DefaultTolerances returns the documented defaults.
 func DefaultTolerances() Tolerances {
 	return Tolerances{
-		Latency:        0.20,
-		TailLatency:    0.50,
-		TailMinSamples: 1000,
-		LatencyFloor:   10 * time.Millisecond,
-		Throughput:     0.15,
-		ErrorRate:      0.005,
-		HzAvg:          2,
-		HzMin:          10,
+		Latency:          0.20,
+		TailLatency:      0.50,
+		TailLatencyFloor: 25 * time.Millisecond,
+		TailMinSamples:   1000,
+		LatencyFloor:     10 * time.Millisecond,
+		Throughput:       0.15,
+		ErrorRate:        0.005,
+		HzAvg:            2,
+		HzMin:            10,
 	}
 }
 
