@@ -49,9 +49,19 @@ type compareRun struct {
 	stdout, stderr string
 }
 
+// ciTolerances widen the defaults for a shared CI machine, where other tests' load can starve
+// fwsim's loop or k6 for a second (seen: Hz avg 89.8 in a healthy smoke run at load average 18 on
+// 2 cores). The test proves the wiring and the verdict on a gross regression (+250 ms TTFT); the
+// defaults' margins are unit-tested and justified in docs/compare.md.
+var ciTolerances = []string{
+	"FW_COMPARE_LATENCY=50%", "FW_COMPARE_LATENCY_FLOOR=25ms", "FW_COMPARE_THROUGHPUT=30%",
+	"FW_COMPARE_HZ_AVG=15", "FW_COMPARE_HZ_MIN=100",
+}
+
 func runCompare(t *testing.T, args ...string) compareRun {
 	t.Helper()
 	cmd := exec.Command(fwcompare(t), args...)
+	cmd.Env = append(os.Environ(), ciTolerances...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -82,6 +92,7 @@ func TestCompareRuns(t *testing.T) {
 	r = runCompare(t, base, slow)
 	require.Equal(t, 1, r.code, "a backend with a 300 ms first token regressed")
 	require.Contains(t, r.stdout, "REGRESSION in")
+	require.Contains(t, r.stdout, "(fw_chat_ttft med: +")
 	require.Contains(t, r.stdout, "(fw_chat_ttft p(95): +")
 	require.NotContains(t, r.stdout, "(fw_loop_hz", "the loop did not regress")
 	require.NotContains(t, r.stdout, "(error_rate", "no turn failed")

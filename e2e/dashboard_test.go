@@ -160,7 +160,8 @@ func TestDashboardReportShowsTheChat(t *testing.T) {
 	for _, row := range data["fw_chat_ttft"] {
 		if len(row) > 0 {
 			require.Len(t, row, 7)
-			require.InDelta(t, 40, row[2], 25, "TTFT median per period is fwsim's 40 ms")
+			minV, med, p99, maxV := row[3], row[2], row[6], row[1]
+			require.True(t, 0 < minV && minV <= med && med <= p99 && p99 <= maxV, "TTFT min<=med<=p99<=max: %v", row)
 		}
 	}
 }
