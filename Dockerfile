@@ -5,6 +5,7 @@
 #   docker run --rm --network host fw-k6:latest          # the bundled 1,000-VU scenario
 #   docker run --rm --network host -e FW_PROFILE=smoke fw-k6:latest
 #   docker run --rm -v "$PWD:/scripts" fw-k6:latest run /scripts/other.js
+#   docker run --rm -v "$PWD/out:/out" --entrypoint fwcompare fw-k6:latest /out/a/summary.json /out/b/summary.json
 #
 # Both base images are build args so that machines without a registry can pass local stand-ins
 # (scripts/docker-test.sh does). The builder needs a working `git` (xk6 refuses to start without
@@ -24,6 +25,7 @@ RUN set -eux; cd /src; export CGO_ENABLED=0 GOTOOLCHAIN=local; \
     go -C tools tool xk6 build "${K6_VERSION}" \
         --with github.com/featherweight/xk6-featherweight=/src --output /out/k6/usr/bin/k6; \
     /out/k6/usr/bin/k6 version | grep -q 'k6/x/featherweight'; \
+    go -C fwbench build -trimpath -o /out/k6/usr/bin/fwcompare ./cmd/fwcompare; \
     cp -r /src/examples /out/k6/opt/featherweight/examples; \
     rm -rf /out/k6/opt/featherweight/examples/compose /out/k6/opt/featherweight/examples/k8s
 
@@ -35,6 +37,10 @@ COPY --from=builder /out/k6/ /
 # FW_HZ_SCRAPERS, FW_PROFILE, FW_OUT_DIR) are read from the container's environment: pass them with -e / env:. The
 # script's own defaults apply when they are unset.
 ENV FW_EXAMPLES=/opt/featherweight/examples
+# The web dashboard (K6_WEB_DASHBOARD=true; K6_WEB_DASHBOARD_EXPORT=... for the HTML report) shows
+# the chat layout: TTFT, ITL, turns and errors by kind, tokens/s, the loop's Hz.
+ENV XK6_DASHBOARD_CONFIG=/opt/featherweight/examples/dashboard/featherweight.dashboard.json \
+    K6_WEB_DASHBOARD_TAGS=group,error_kind
 USER 12345
 WORKDIR /home/k6
 ENTRYPOINT ["k6"]

@@ -56,6 +56,10 @@ export K6_WEB_DASHBOARD_HOST=${K6_WEB_DASHBOARD_HOST:-127.0.0.1}
 export K6_WEB_DASHBOARD_PORT=${K6_WEB_DASHBOARD_PORT:-5665}
 export K6_WEB_DASHBOARD_PERIOD=${K6_WEB_DASHBOARD_PERIOD:-3s} # short runs need >1 snapshot for a report
 export K6_WEB_DASHBOARD_EXPORT=${K6_WEB_DASHBOARD_EXPORT:-$FW_OUT_DIR/report.html}
+# The chat layout (TTFT, ITL, turns and errors by kind, tokens/s, the loop's Hz) for the live
+# dashboard and the report; error_kind makes the dashboard keep one series per error kind.
+export XK6_DASHBOARD_CONFIG=${XK6_DASHBOARD_CONFIG:-examples/dashboard/featherweight.dashboard.json}
+export K6_WEB_DASHBOARD_TAGS=${K6_WEB_DASHBOARD_TAGS:-group,error_kind}
 export K6_NO_USAGE_REPORT=true
 
 set +e

@@ -1,0 +1,167 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const dashboardConfig = "../examples/dashboard/featherweight.dashboard.json"
+
+// reportEvent is one recorded dashboard event in the exported report.
+type reportEvent struct {
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
+}
+
+// readReport decodes the events embedded in the web dashboard's HTML export (a gzip'd, base64'd
+// JSON-lines block in <script id="data">).
+func readReport(t *testing.T, path string) []reportEvent {
+	t.Helper()
+	html, err := os.ReadFile(path)
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?s)<script id="data"[^>]*>(.*?)</script>`).FindSubmatch(html)
+	require.NotNil(t, m, "no data block in %s", path)
+	gz, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(m[1])))
+	require.NoError(t, err)
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	require.NoError(t, err)
+	var events []reportEvent
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var e reportEvent
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
+		events = append(events, e)
+	}
+	require.NoError(t, sc.Err())
+	return events
+}
+
+// series maps each metric (and submetric) name to its aggregate arrays, one per snapshot. A snapshot
+// is an array of per-metric aggregate arrays in the sorted order of the metric names announced so far.
+func series(t *testing.T, events []reportEvent) map[string][][]float64 {
+	t.Helper()
+	var names []string
+	out := map[string][][]float64{}
+	for _, e := range events {
+		switch e.Event {
+		case "metric":
+			var defs map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(e.Data, &defs))
+			for n := range defs {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+		case "snapshot":
+			var rows [][]float64
+			require.NoError(t, json.Unmarshal(e.Data, &rows))
+			require.Len(t, rows, len(names), "a snapshot has one row per announced metric")
+			for i, row := range rows {
+				out[names[i]] = append(out[names[i]], row)
+			}
+		}
+	}
+	return out
+}
+
+// The report of a run (through scripts/run.sh, as `make run` does) against a backend that fails 5%
+// of its turns holds the chat layout and, over time, every series it charts.
+func TestDashboardReportShowsTheChat(t *testing.T) {
+	f := StartFwsim(t, "-error-rate", "0.05")
+	out := t.TempDir()
+	cmd := exec.Command("../scripts/run.sh")
+	cmd.Env = removeEnv(os.Environ(), "XK6_DASHBOARD_CONFIG", "K6_WEB_DASHBOARD_TAGS", "K6_WEB_DASHBOARD_EXPORT")
+	cmd.Env = append(cmd.Env, "FW_PROFILE=smoke", "FW_OUT_DIR="+out,
+		"FW_CHAT_URL="+f.WS+"/api/chat", "FW_METRICS_URL="+f.HTTP+"/metrics", "FW_HEALTHZ_URL="+f.HTTP+"/healthz",
+		"K6="+binary(t, "FW_K6"), "K6_WEB_DASHBOARD_PORT="+strconv.Itoa(freePort(t)), "K6_WEB_DASHBOARD_PERIOD=2s")
+	output, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "5%% failed turns must fail the run\n%s", tail(string(output), 4000))
+	require.Equal(t, 99, exit.ExitCode(), "%s", tail(string(output), 4000))
+
+	events := readReport(t, filepath.Join(out, "report.html"))
+	require.NotEmpty(t, events)
+	require.Equal(t, "config", events[0].Event)
+
+	// The report carries the shipped layout, and every chart's query names a metric this run has.
+	var shipped, got map[string]any
+	raw, err := os.ReadFile(dashboardConfig)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &shipped))
+	require.NoError(t, json.Unmarshal(events[0].Data, &got))
+	require.Equal(t, shipped, got, "the report uses examples/dashboard/featherweight.dashboard.json")
+
+	data := series(t, events)
+	var cfg struct {
+		Tabs []struct {
+			Title    string
+			Sections []struct {
+				Panels []struct {
+					Title  string
+					Kind   string
+					Series []struct{ Query string }
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(raw, &cfg))
+	require.Equal(t, "Chat", cfg.Tabs[0].Title, "the chat comes first")
+	for _, tab := range cfg.Tabs {
+		for _, sec := range tab.Sections {
+			for _, p := range sec.Panels {
+				for _, s := range p.Series {
+					name, _, _ := strings.Cut(s.Query, "[")
+					if name == "" { // summary panels select every metric
+						continue
+					}
+					require.Contains(t, data, name, "panel %q charts %q, which the run never produced", p.Title, s.Query)
+				}
+			}
+		}
+	}
+
+	// Each charted series has values over time, not one point.
+	for _, name := range []string{"vus", "fw_chat_ttft", "fw_chat_itl", "fw_chat_turns", "fw_chat_errors",
+		"fw_chat_errors{error_kind:server_error}", "error_rate", "fw_chat_tokens", "fw_loop_hz", "fw_loop_hz_floor"} {
+		filled := 0
+		for _, row := range data[name] {
+			if len(row) > 0 {
+				filled++
+			}
+		}
+		require.GreaterOrEqual(t, filled, 3, "%s has values in %d snapshots", name, filled)
+	}
+	// Trends carry avg, max, med, min, p(90), p(95), p(99) (the order announced in the param event);
+	// the Hz floor line sits at 95.
+	for _, row := range data["fw_loop_hz_floor"] {
+		if len(row) > 0 {
+			require.Len(t, row, 7)
+			require.InDelta(t, 95, row[0], 1e-9)
+		}
+	}
+	for _, row := range data["fw_chat_ttft"] {
+		if len(row) > 0 {
+			require.Len(t, row, 7)
+			minV, med, p99, maxV := row[3], row[2], row[6], row[1]
+			require.True(t, 0 < minV && minV <= med && med <= p99 && p99 <= maxV, "TTFT min<=med<=p99<=max: %v", row)
+		}
+	}
+}

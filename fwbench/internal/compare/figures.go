@@ -1,0 +1,100 @@
+package compare
+
+// Kind says how a figure is judged.
+type Kind int
+
+const (
+	// Info figures are shown but never judged (e.g. the turn count, which depends on the run's length).
+	Info Kind = iota
+	// Latency figures regress when they grow beyond Tolerances.Latency and LatencyFloor.
+	Latency
+	// TailLatency figures (p99) are judged like Latency with Tolerances.TailLatency.
+	TailLatency
+	// Throughput figures regress when they drop beyond Tolerances.Throughput.
+	Throughput
+	// ErrorShare figures regress when they grow by more than Tolerances.ErrorRate (absolute).
+	ErrorShare
+	// HzAvg and HzMin regress when they drop by more than Tolerances.HzAvg / HzMin (absolute Hz).
+	HzAvg
+	HzMin
+	// FailedThresholds regresses when NEW failed more of its own thresholds than BASE.
+	FailedThresholds
+)
+
+// Figure is one row of the comparison: a metric aggregate of the k6 summary.
+type Figure struct {
+	// Label is the row's name in the table, e.g. "TTFT p95".
+	Label string
+	// Metric and Stat locate the value: Metrics[Metric].Values[Stat], e.g. fw_chat_ttft, p(95).
+	Metric, Stat string
+	// Kind says how the figure is judged.
+	Kind Kind
+	// Samples names the counter whose count approximates the figure's number of samples (used to
+	// leave a p99 of too few samples unjudged); empty when it does not matter.
+	Samples string
+}
+
+// ID names the figure by its k6 metric and aggregate, e.g. "fw_chat_ttft p(95)".
+func (f Figure) ID() string {
+	if f.Stat == "" {
+		return f.Metric
+	}
+	return f.Metric + " " + f.Stat
+}
+
+// thresholdsRow is the pseudo-metric of the failed-thresholds row.
+const thresholdsRow = "thresholds"
+
+// Figures are the key figures of a Featherweight run, in table order.
+func Figures() []Figure {
+	return []Figure{
+		{"turns", "fw_chat_turns", "count", Info, ""},
+		{"turns/s", "fw_chat_turns", "rate", Throughput, ""},
+		{"error rate", "error_rate", "rate", ErrorShare, ""},
+		{"TTFT p50", "fw_chat_ttft", "med", Latency, ""},
+		{"TTFT p90", "fw_chat_ttft", "p(90)", Latency, ""},
+		{"TTFT p95", "fw_chat_ttft", "p(95)", Latency, ""},
+		{"TTFT p99", "fw_chat_ttft", "p(99)", TailLatency, "fw_chat_turns"},
+		{"ITL p50", "fw_chat_itl", "med", Latency, ""},
+		{"ITL p95", "fw_chat_itl", "p(95)", Latency, ""},
+		{"ITL p99", "fw_chat_itl", "p(99)", TailLatency, "fw_chat_tokens"},
+		{"TPOT p50", "fw_chat_tpot", "med", Latency, ""},
+		{"TPOT p95", "fw_chat_tpot", "p(95)", Latency, ""},
+		{"TPOT p99", "fw_chat_tpot", "p(99)", TailLatency, "fw_chat_turns"},
+		{"tokens/s", "fw_chat_tokens", "rate", Throughput, ""},
+		{"Hz avg", "fw_loop_hz", "avg", HzAvg, ""},
+		{"Hz min", "fw_loop_hz", "min", HzMin, ""},
+		{"failed thresholds", thresholdsRow, "", FailedThresholds, ""},
+	}
+}
+
+// samples returns the figure's approximate sample count in s, or -1 when unknown.
+func (f Figure) samples(s *Summary) float64 {
+	if m, ok := s.Metrics[f.Samples]; ok {
+		if n, ok := m.Values["count"]; ok {
+			return n
+		}
+	}
+	return -1
+}
+
+// value returns the figure's value in s and whether s has it.
+func (f Figure) value(s *Summary) (float64, bool) {
+	if f.Metric == thresholdsRow {
+		n := 0
+		for _, m := range s.Metrics {
+			for _, t := range m.Thresholds {
+				if !t.OK {
+					n++
+				}
+			}
+		}
+		return float64(n), true
+	}
+	m, ok := s.Metrics[f.Metric]
+	if !ok {
+		return 0, false
+	}
+	v, ok := m.Values[f.Stat]
+	return v, ok
+}
