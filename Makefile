@@ -5,7 +5,7 @@ SHELL := /bin/bash
 K6_VERSION ?= v1.8.1
 MODULE     := github.com/featherweight/xk6-featherweight
 XK6        := go -C tools tool xk6
-GO_SOURCES := go.mod go.sum $(shell find . -name '*.go' -not -path './tools/*' -not -path './e2e/*' -not -name '*_test.go')
+GO_SOURCES := go.mod go.sum fwsim/go.mod fwsim/go.sum $(shell find . -name '*.go' -not -path './tools/*' -not -path './e2e/*' -not -name '*_test.go')
 
 .PHONY: help
 help: ## List the targets
@@ -22,7 +22,7 @@ k6: $(GO_SOURCES) tools/go.mod tools/go.sum
 fwsim: bin/fwsim ## Build the reference backend bin/fwsim
 
 bin/fwsim: $(GO_SOURCES)
-	go build -o bin/fwsim ./cmd/fwsim
+	go -C fwsim build -o ../bin/fwsim ./cmd/fwsim
 
 .PHONY: run
 run: build fwsim ## Run the bundled 1,000-VU scenario (against bin/fwsim unless FW_CHAT_URL is set)
@@ -52,7 +52,8 @@ test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback
 
 .PHONY: bench
 bench: ## Go benchmarks (decoders, scrape, frame encoding) — see docs/BENCHMARKS.md
-	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/ ./fwsim/
+	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/
+	go -C fwsim test -run '^$$' -bench . -benchmem .
 
 .PHONY: clean
 clean: ## Remove build outputs

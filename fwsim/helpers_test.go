@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/fwsim"
-	"github.com/featherweight/xk6-featherweight/internal/fwsimtest"
+	"github.com/featherweight/xk6-featherweight/fwsim/internal/fwsimtest"
 )
 
 // testConfig is a fast configuration: 5 tokens, 1 ms delays, no jitter, fixed seed.

@@ -29,9 +29,9 @@ import (
 // achieved loop Hz, server CPU and RSS (read from the server's own /metrics). It is skipped unless
 // FWSIM_LOAD_ADDR is set:
 //
-//	go build -o /tmp/fwsim ./cmd/fwsim && /tmp/fwsim -addr 127.0.0.1:18080 &
+//	go -C fwsim build -o /tmp/fwsim ./cmd/fwsim && /tmp/fwsim -addr 127.0.0.1:18080 &
 //	FWSIM_LOAD_ADDR=127.0.0.1:18080 FWSIM_LOAD_CONNS=1000 FWSIM_LOAD_DURATION=30s \
-//	  go test -run TestLoad -v -timeout 10m ./fwsim
+//	  go -C fwsim test -tags loadtest -run TestLoad -v -timeout 10m .
 func TestLoad(t *testing.T) {
 	addr := os.Getenv("FWSIM_LOAD_ADDR")
 	if addr == "" {

@@ -2,30 +2,15 @@ package chatws_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/chatws"
-	"github.com/featherweight/xk6-featherweight/fwsim"
-	"github.com/featherweight/xk6-featherweight/internal/fwsimtest"
 )
 
-// startFwsim serves the reference backend on loopback with fast replies and the given faults.
-func startFwsim(t *testing.T, mutate func(*fwsim.Config)) (string, *fwsim.Server) {
-	t.Helper()
-	cfg := fwsim.DefaultConfig()
-	cfg.Tokens, cfg.TTFT, cfg.ITL, cfg.Jitter, cfg.Seed = 6, 5*time.Millisecond, 2*time.Millisecond, 0, 1
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	base, s := fwsimtest.Start(t, cfg)
-	return "ws" + strings.TrimPrefix(base, "http"), s
-}
-
-var fwsimPaths = []struct {
+var simPaths = []struct {
 	path  string
 	proto chatws.Protocol
 	usage bool
@@ -46,16 +31,19 @@ func session(t *testing.T, url string, p chatws.Protocol, to chatws.Timeouts, n 
 	defer c.Close()
 	out := make([]chatws.Result, n)
 	for i := range out {
-		out[i] = c.Turn(context.Background(), "hello fwsim", chatws.TurnOptions{})
+		out[i] = c.Turn(context.Background(), "hello sim", chatws.TurnOptions{})
 		out[i].ITLs = append([]time.Duration(nil), out[i].ITLs...)
 	}
 	return out
 }
 
-func TestFwsimProtocols(t *testing.T) {
+// TestSimProtocols runs three turns per framing against simServer (each framing as the reference
+// backend speaks it) and checks the server counted the same turns.
+func TestSimProtocols(t *testing.T) {
 	t.Parallel()
-	url, srv := startFwsim(t, nil)
-	for _, fp := range fwsimPaths {
+	srv := startSim(t, nil)
+	url := srv.URL
+	for _, fp := range simPaths {
 		for i, r := range session(t, url+fp.path, fp.proto, chatws.Timeouts{}, 3) {
 			require.True(t, r.OK, "%s %s turn %d: %v", fp.path, fp.proto.Name, i, r.Err)
 			require.Equal(t, 6, r.Chunks, fp.path)
@@ -73,40 +61,42 @@ func TestFwsimProtocols(t *testing.T) {
 	// The server counts a turn after its last write returns, which may be after the client saw it;
 	// with doneOn finish_reason the client may close before the trailing usage/[DONE] frames, and
 	// the server then records that last turn as aborted.
-	n := uint64(3 * len(fwsimPaths))
+	n := int64(3 * len(simPaths))
 	require.Eventually(t, func() bool {
-		tr := srv.Truth().Turns
-		return tr.Started == n && tr.Completed+tr.Aborted == n && tr.Aborted <= 1
+		tr := &srv.turns
+		return tr.started.Load() == n && tr.completed.Load()+tr.aborted.Load() == n && tr.aborted.Load() <= 1
 	}, 2*time.Second, 10*time.Millisecond, "server turns == client turns")
-	require.Zero(t, srv.Truth().Turns.Failed)
+	require.Zero(t, srv.turns.failed.Load())
 }
 
-func TestFwsimFaults(t *testing.T) {
+// TestSimFaults injects each fault into every framing: the first turn fails with its kind, the
+// second shows whether the session survived.
+func TestSimFaults(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		mutate func(*fwsim.Config)
+		mutate func(*simConfig)
 		to     chatws.Timeouts
 		kinds  []chatws.ErrorKind // per turn of a 2-turn session
 	}{
-		{"01 error frame, session survives", func(c *fwsim.Config) { c.ErrorRate = 1 }, chatws.Timeouts{},
+		{"01 error frame, session survives", func(c *simConfig) { c.errorFrame = true }, chatws.Timeouts{},
 			[]chatws.ErrorKind{chatws.ErrServerError, chatws.ErrServerError}},
-		{"02 malformed, session survives", func(c *fwsim.Config) { c.MalformedRate = 1 }, chatws.Timeouts{},
+		{"02 malformed, session survives", func(c *simConfig) { c.malformed = true }, chatws.Timeouts{},
 			[]chatws.ErrorKind{chatws.ErrProtocol, chatws.ErrProtocol}},
-		{"03 cut", func(c *fwsim.Config) { c.CutRate = 1 }, chatws.Timeouts{},
+		{"03 cut", func(c *simConfig) { c.cut = true }, chatws.Timeouts{},
 			[]chatws.ErrorKind{chatws.ErrClosed, chatws.ErrClosed}},
-		{"04 stall", func(c *fwsim.Config) { c.StallRate, c.Stall = 1, 2*time.Second }, chatws.Timeouts{Idle: 200 * time.Millisecond},
+		{"04 stall", func(c *simConfig) { c.stall = 2 * time.Second }, chatws.Timeouts{Idle: 200 * time.Millisecond},
 			[]chatws.ErrorKind{chatws.ErrTimeoutIdle, chatws.ErrClosed}},
-		{"05 slow first token", func(c *fwsim.Config) { c.TTFT = 2 * time.Second }, chatws.Timeouts{FirstToken: 200 * time.Millisecond},
+		{"05 slow first token", func(c *simConfig) { c.ttft = 2 * time.Second }, chatws.Timeouts{FirstToken: 200 * time.Millisecond},
 			[]chatws.ErrorKind{chatws.ErrTimeoutFirstToken, chatws.ErrClosed}},
-		{"06 total", func(c *fwsim.Config) { c.ITL = 100 * time.Millisecond }, chatws.Timeouts{Total: 250 * time.Millisecond},
+		{"06 total", func(c *simConfig) { c.itl = 100 * time.Millisecond }, chatws.Timeouts{Total: 250 * time.Millisecond},
 			[]chatws.ErrorKind{chatws.ErrTimeoutTotal, chatws.ErrClosed}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			url, _ := startFwsim(t, tc.mutate)
-			for _, fp := range fwsimPaths {
+			url := startSim(t, tc.mutate).URL
+			for _, fp := range simPaths {
 				res := session(t, url+fp.path, fp.proto, tc.to, len(tc.kinds))
 				for i, want := range tc.kinds {
 					require.False(t, res[i].OK, "%s %s turn %d", fp.path, fp.proto.Name, i)
@@ -120,9 +110,9 @@ func TestFwsimFaults(t *testing.T) {
 	}
 }
 
-func TestFwsimReject(t *testing.T) {
+func TestSimReject(t *testing.T) {
 	t.Parallel()
-	url, _ := startFwsim(t, func(c *fwsim.Config) { c.RejectRate, c.RejectStatus = 1, 503 })
+	url := startSim(t, func(c *simConfig) { c.rejectStatus = 503 }).URL
 	_, info, err := chatws.Dial(context.Background(), url+"/api/chat", chatws.Options{})
 	var e *chatws.Error
 	require.ErrorAs(t, err, &e)
