@@ -75,8 +75,8 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 	return t.res
 }
 
-func (c *Conn) newTurn(ctx context.Context, o TurnOptions) *turn {
-	t := &turn{
+func (c *Conn) newTurn(ctx context.Context, o TurnOptions) turn {
+	t := turn{
 		c:     c,
 		ctx:   ctx,
 		to:    o.Timeouts.withDefaults(c.timeouts),
