@@ -2,6 +2,7 @@ package chatws
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,10 +59,10 @@ const (
 // Protocols lists the built-in protocol names.
 var Protocols = []string{ProtoFeatherweight, ProtoFeatherweightUnified, ProtoOpenAI, ProtoOpenAIRealtime, ProtoText, ProtoCustom}
 
-// NewCodec builds the codec for p.
+// NewCodec builds the codec for p (named by p.EffectiveName).
 func NewCodec(p Protocol) (Codec, error) {
-	switch p.Name {
-	case "", ProtoFeatherweight:
+	switch p.EffectiveName() {
+	case ProtoFeatherweight:
 		return featherweightCodec{}, nil
 	case ProtoFeatherweightUnified:
 		return newUnifiedCodec(p)
@@ -70,15 +71,8 @@ func NewCodec(p Protocol) (Codec, error) {
 	case ProtoOpenAIRealtime:
 		return newRealtimeCodec(p)
 	case ProtoText:
-		s := p.EndSentinel
-		if s == "" {
-			s = DefaultEndSentinel
-		}
-		e := p.ErrorPrefix
-		if e == "" {
-			e = DefaultTextErrorPrefix
-		}
-		return textCodec{end: []byte(s), errPrefix: []byte(e)}, nil
+		end, errPrefix := orDefault(p.EndSentinel, DefaultEndSentinel), orDefault(p.ErrorPrefix, DefaultTextErrorPrefix)
+		return textCodec{end: []byte(end), errPrefix: []byte(errPrefix)}, nil
 	case ProtoCustom:
 		return newCustomCodec(p)
 	default:
@@ -93,10 +87,22 @@ type template struct {
 
 type segment struct {
 	lit string
-	ph  string // "prompt", "messageId", "model", "timestamp" or "" for a literal
+	ph  placeholder // phLiteral for a literal
 }
 
-var placeholders = []string{"prompt", "messageId", "model", "timestamp"}
+// placeholder names a {{...}} variable of a request template.
+type placeholder string
+
+// Template placeholders.
+const (
+	phLiteral   placeholder = ""
+	phPrompt    placeholder = "prompt"
+	phMessageID placeholder = "messageId"
+	phModel     placeholder = "model"
+	phTimestamp placeholder = "timestamp"
+)
+
+var placeholders = []placeholder{phPrompt, phMessageID, phModel, phTimestamp}
 
 func compileTemplate(s string, multiFrame bool) (template, error) {
 	var parts []string
@@ -118,14 +124,8 @@ func compileTemplate(s string, multiFrame bool) (template, error) {
 			if j < 0 {
 				return t, fmt.Errorf("unterminated placeholder in request template")
 			}
-			name := strings.TrimSpace(part[i+2 : i+j])
-			known := false
-			for _, p := range placeholders {
-				if p == name {
-					known = true
-				}
-			}
-			if !known {
+			name := placeholder(strings.TrimSpace(part[i+2 : i+j]))
+			if !slices.Contains(placeholders, name) {
 				return t, fmt.Errorf("unknown placeholder {{%s}} in request template (want prompt, messageId, model or timestamp)", name)
 			}
 			if i > 0 {
@@ -166,16 +166,16 @@ func (t template) render(v templateVars, escape bool) [][]byte {
 		for _, s := range segs {
 			var val string
 			switch s.ph {
-			case "":
+			case phLiteral:
 				b = append(b, s.lit...)
 				continue
-			case "prompt":
+			case phPrompt:
 				val = v.prompt
-			case "messageId":
+			case phMessageID:
 				val = v.messageID
-			case "model":
+			case phModel:
 				val = v.model
-			case "timestamp":
+			case phTimestamp:
 				val = v.now.UTC().Format(time.RFC3339Nano)
 			}
 			if escape {

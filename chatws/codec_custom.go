@@ -2,6 +2,7 @@ package chatws
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -18,9 +19,9 @@ type customCodec struct {
 
 func newCustomCodec(p Protocol) (Codec, error) {
 	c := customCodec{
-		typeF:  splitPath(orDefault(p.TypeField, "type")),
-		textF:  splitPath(orDefault(p.TextField, "content")),
-		errorF: splitPath(orDefault(p.ErrorField, "message")),
+		typeF:  splitPath(orDefault(p.TypeField, DefaultTypeField)),
+		textF:  splitPath(orDefault(p.TextField, DefaultTextField)),
+		errorF: splitPath(orDefault(p.ErrorField, DefaultErrorField)),
 		usageF: splitPath(p.UsageField),
 		token:  p.TokenTypes,
 		done:   p.DoneTypes,
@@ -70,13 +71,9 @@ func (c customCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte, 
 	return c.tpl.render(templateVars{prompt: prompt, messageID: id, now: now}, true), true, nil
 }
 
+// matchAny reports whether the raw JSON string equals one of vals.
 func matchAny(raw []byte, vals []string) bool {
-	for _, v := range vals {
-		if rawEquals(raw, v) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(vals, func(v string) bool { return rawEquals(raw, v) })
 }
 
 func (c customCodec) Decode(frame []byte, _ string) (Event, error) {

@@ -39,11 +39,11 @@ func newOpenAICodec(p Protocol) (Codec, error) {
 		c.model = DefaultOpenAIModel
 	}
 	switch p.DoneOn {
-	case "", "done":
-	case "finish_reason":
+	case "", DoneOnDone:
+	case DoneOnFinishReason:
 		c.finishIsDone = true
 	default:
-		return nil, fmt.Errorf("doneOn must be 'done' or 'finish_reason', got %q", p.DoneOn)
+		return nil, fmt.Errorf("doneOn must be '%s' or '%s', got %q", DoneOnDone, DoneOnFinishReason, p.DoneOn)
 	}
 	req := p.Request
 	if req == "" {

@@ -166,6 +166,29 @@ func TestDecodeCustom(t *testing.T) {
 	require.ErrorContains(t, err, "unknown protocol")
 }
 
+func TestEffectiveName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    Protocol
+		want string
+	}{
+		{Protocol{}, ProtoFeatherweight},
+		{Protocol{Name: ProtoOpenAI}, ProtoOpenAI},
+		{Protocol{TokenTypes: []string{"t"}, DoneTypes: []string{"d"}}, ProtoCustom},
+		{Protocol{UsageField: "n"}, ProtoCustom},
+		{Protocol{Name: ProtoText, TypeField: "kind"}, ProtoText},
+	} {
+		require.Equal(t, tc.want, tc.p.EffectiveName(), "%+v", tc.p)
+	}
+	c := mustCodec(t, Protocol{TypeField: "kind", TokenTypes: []string{"delta"}, DoneTypes: []string{"fin"}})
+	require.Equal(t, ProtoCustom, c.Name())
+	ev, err := c.Decode([]byte(`{"kind":"delta","content":"a"}`), "m1")
+	require.NoError(t, err)
+	require.Equal(t, EventToken, ev.Kind)
+	_, err = NewCodec(Protocol{TypeField: "kind"})
+	require.ErrorContains(t, err, "tokenTypes and doneTypes", "an inferred custom mapping is validated")
+}
+
 func TestEncodeRequests(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -102,7 +102,7 @@ func TestTurnSuccess(t *testing.T) {
 		require.Nil(t, res.Err)
 		require.Equal(t, 3, res.Chunks)
 		require.Equal(t, 3, res.Tokens)
-		require.Equal(t, "frames", res.TokensSource)
+		require.Equal(t, TokensFrames, res.TokensSource)
 		require.True(t, res.HasTTFT)
 		require.Len(t, res.ITLs, 2)
 		for _, itl := range res.ITLs {
@@ -325,7 +325,7 @@ func TestOpenAIAndRealtimeOverSocket(t *testing.T) {
 	require.True(t, res.OK, "%v", res.Err)
 	require.Equal(t, 2, res.Chunks)
 	require.Equal(t, 5, res.Tokens)
-	require.Equal(t, "usage", res.TokensSource)
+	require.Equal(t, TokensUsage, res.TokensSource)
 	require.Equal(t, "ab", res.Text)
 
 	rt := wsServer(t, func(ws *websocket.Conn) {

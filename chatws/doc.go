@@ -1,7 +1,7 @@
 // Package chatws is a streaming-chat WebSocket client that times LLM-style token streams.
 //
-// It is plain Go (no k6 imports) so it can be tested and reused without k6; the k6 binding in
-// the repository root turns a [Result] into k6 samples.
+// It is plain Go (no k6 imports) so it can be tested and reused without k6; the k6 binding
+// (package featherweight) turns a [Result] into k6 samples.
 //
 // # Usage
 //
@@ -10,6 +10,9 @@
 //	defer conn.Close()
 //	res := conn.Turn(ctx, "hello", chatws.TurnOptions{})
 //	if !res.OK { log.Print(res.Err.Kind) }
+//
+// A turn runs as a small state machine (turn.go): it writes the prompt, awaits the first token,
+// streams until the terminal frame, and is done; each read's deadline follows from the phase.
 //
 // # Timing
 //

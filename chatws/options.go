@@ -19,6 +19,15 @@ const (
 	DefaultEndSentinel       = "[END]"
 	DefaultTextErrorPrefix   = "[ERROR] "
 	DefaultOpenAIModel       = "featherweight"
+	DefaultTypeField         = "type"    // custom: dotted path of the event type
+	DefaultTextField         = "content" // custom: dotted path of the token text
+	DefaultErrorField        = "message" // custom: dotted path of the error text
+)
+
+// Values of Protocol.DoneOn (openai).
+const (
+	DoneOnDone         = "done"          // the [DONE] frame ends the turn (default)
+	DoneOnFinishReason = "finish_reason" // the first chunk with finish_reason set ends the turn
 )
 
 // Timeouts bound each phase of a connection and a turn. A zero field selects its default.
@@ -96,8 +105,9 @@ type TurnOptions struct {
 // Protocol describes a built-in framing and its options. Only the fields of the named
 // protocol are read.
 type Protocol struct {
-	// Name: "featherweight" (default), "featherweight-unified", "openai", "openai-realtime",
-	// "text" or "custom".
+	// Name: "featherweight", "featherweight-unified", "openai", "openai-realtime", "text" or
+	// "custom". Empty selects "custom" when a custom mapping field is set, else "featherweight"
+	// (see EffectiveName).
 	Name string
 
 	// Request is a request template for openai, openai-realtime, featherweight-unified and
@@ -128,4 +138,22 @@ type Protocol struct {
 	TextField   string   // dotted path of the token text. Default "content".
 	ErrorField  string   // dotted path of the error text. Default "message".
 	UsageField  string   // dotted path of a token count in a done frame. Optional.
+}
+
+// EffectiveName is the protocol the codec speaks (and the "protocol" tag): Name when set;
+// otherwise ProtoCustom when any custom mapping field is set, else ProtoFeatherweight.
+func (p Protocol) EffectiveName() string {
+	switch {
+	case p.Name != "":
+		return p.Name
+	case p.isCustomMapping():
+		return ProtoCustom
+	default:
+		return ProtoFeatherweight
+	}
+}
+
+func (p Protocol) isCustomMapping() bool {
+	return len(p.TokenTypes) > 0 || len(p.DoneTypes) > 0 || len(p.ErrorTypes) > 0 ||
+		p.TypeField != "" || p.TextField != "" || p.ErrorField != "" || p.PromptField != "" || p.UsageField != ""
 }

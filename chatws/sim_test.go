@@ -52,9 +52,9 @@ func TestSimProtocols(t *testing.T) {
 			require.GreaterOrEqual(t, r.TTFT, 5*time.Millisecond)
 			require.NotEmpty(t, r.Text)
 			if fp.usage {
-				require.Equal(t, "usage", r.TokensSource, fp.path)
+				require.Equal(t, chatws.TokensUsage, r.TokensSource, fp.path)
 			} else {
-				require.Equal(t, "frames", r.TokensSource, fp.path)
+				require.Equal(t, chatws.TokensFrames, r.TokensSource, fp.path)
 			}
 		}
 	}

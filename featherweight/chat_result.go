@@ -28,7 +28,7 @@ func resultObject(res *chatws.Result) map[string]any {
 		"ok":           res.OK,
 		"error":        errorObject(res.Err),
 		"tokens":       res.Tokens,
-		"tokensSource": res.TokensSource,
+		"tokensSource": string(res.TokensSource),
 		"chunks":       res.Chunks,
 		"ttft":         nil,
 		"duration":     nil,

@@ -1,0 +1,315 @@
+package chatws
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// drainWait bounds the wait for the next frame once a turn's failure is decided (an undecodable
+// frame, or an error the server follows with a terminal frame).
+const drainWait = time.Second
+
+// pastDeadline is set on the socket to end a blocked read when the context is cancelled.
+var pastDeadline = time.Unix(1, 0)
+
+func newMessageID() string {
+	return "fw-" + strconv.FormatUint(rand.Uint64(), 36)
+}
+
+// turnPhase is where a turn is: it writes the prompt, awaits the first token, streams until the
+// terminal frame, and is done (with a result, successful or not).
+type turnPhase uint8
+
+const (
+	phaseWrite turnPhase = iota
+	phaseFirstToken
+	phaseStream
+	phaseDone
+)
+
+// turn is the state of one Conn.Turn.
+type turn struct {
+	c     *Conn
+	ctx   context.Context
+	to    Timeouts
+	keep  int // reply text bytes to keep
+	phase turnPhase
+	res   Result
+
+	written   time.Time // the clock of TTFT and Duration
+	last      time.Time // the last token-bearing frame
+	lastFrame time.Time // the last frame of any kind
+	usage     int       // server-reported usage, -1 when none
+	text      []byte
+	pending   *Error // a failure already decided; the turn reads on to its terminal frame
+}
+
+// Turn sends prompt and reads the reply until the terminal frame, an error, a timeout or ctx
+// cancellation. It never panics on server data.
+func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	t := c.newTurn(ctx, o)
+	if !t.usable() {
+		return t.res
+	}
+	// Cancellation ends a blocked read or write at once.
+	nc := c.ws.NetConn()
+	stop := context.AfterFunc(ctx, func() {
+		_ = nc.SetReadDeadline(pastDeadline)
+		_ = nc.SetWriteDeadline(pastDeadline)
+	})
+	defer stop()
+
+	t.write(prompt)
+	for t.phase != phaseDone {
+		t.read()
+	}
+	return t.res
+}
+
+func (c *Conn) newTurn(ctx context.Context, o TurnOptions) turn {
+	t := turn{
+		c:     c,
+		ctx:   ctx,
+		to:    o.Timeouts.withDefaults(c.timeouts),
+		keep:  c.opts.KeepTextBytes,
+		res:   Result{MessageID: o.MessageID, TokensSource: TokensFrames},
+		usage: -1,
+	}
+	if t.res.MessageID == "" {
+		t.res.MessageID = newMessageID()
+	}
+	if o.KeepTextBytes != 0 {
+		t.keep = max(o.KeepTextBytes, 0)
+	}
+	c.itls = c.itls[:0]
+	return t
+}
+
+// fail ends the turn with an error.
+func (t *turn) fail(kind ErrorKind, msg string, cause error) {
+	t.res.Err = newErr(kind, msg, cause)
+	t.res.ITLs = t.c.itls
+	t.res.Tokens = t.res.Chunks
+	t.phase = phaseDone
+}
+
+// failPending ends the turn with the failure decided earlier.
+func (t *turn) failPending() { t.fail(t.pending.Kind, t.pending.Msg, t.pending.Err) }
+
+// usable reports whether the turn can start; if not, it has failed.
+func (t *turn) usable() bool {
+	if err := t.ctx.Err(); err != nil {
+		t.res.Start = time.Now()
+		t.fail(ErrCanceled, "turn canceled before start", err)
+		return false
+	}
+	if t.c.closed.Load() || t.c.broken.Load() {
+		t.res.Start = time.Now()
+		t.res.CloseCode = t.c.closeCodeOr(websocket.CloseAbnormalClosure)
+		t.fail(ErrClosed, "connection is closed", nil)
+		return false
+	}
+	return true
+}
+
+// write sends the prompt's frames: phaseWrite -> phaseFirstToken, or done on failure.
+func (t *turn) write(prompt string) {
+	c := t.c
+	frames, isText, err := c.codec.EncodeRequest(prompt, t.res.MessageID, time.Now())
+	if err != nil {
+		t.res.Start = time.Now()
+		t.fail(ErrProtocol, "cannot encode request", err)
+		return
+	}
+	mt := websocket.BinaryMessage
+	if isText {
+		mt = websocket.TextMessage
+	}
+	t.res.Start = time.Now()
+	_ = c.ws.SetWriteDeadline(t.res.Start.Add(t.to.Total))
+	for _, f := range frames {
+		if err := c.ws.WriteMessage(mt, f); err != nil {
+			c.broken.Store(true)
+			if t.ctx.Err() != nil {
+				t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
+				return
+			}
+			t.res.CloseCode = c.closeCodeOr(websocket.CloseAbnormalClosure)
+			t.fail(ErrClosed, "write failed", err)
+			return
+		}
+	}
+	// The clock for TTFT and duration starts as the prompt is handed to the socket, stamped before
+	// the write (as vLLM's benchmark does): a goroutine descheduled after its write returns would
+	// otherwise find the first token already buffered and report a TTFT of microseconds. Scheduling
+	// delays can then only lengthen the measured TTFT, never shorten it.
+	t.written = t.res.Start
+	t.phase = phaseFirstToken
+}
+
+// deadline is the read deadline of the next frame and the timeout that expires at it.
+func (t *turn) deadline() (time.Time, ErrorKind) {
+	deadline, kind := t.written.Add(t.to.Total), ErrTimeoutTotal
+	if t.phase == phaseFirstToken {
+		if d := t.written.Add(t.to.FirstToken); d.Before(deadline) {
+			deadline, kind = d, ErrTimeoutFirstToken
+		}
+	} else if d := t.last.Add(t.to.Idle); d.Before(deadline) {
+		deadline, kind = d, ErrTimeoutIdle
+	}
+	if t.pending != nil { // draining after a decided failure: do not wait long for the rest
+		if d := t.lastFrame.Add(min(t.to.Idle, drainWait)); d.Before(deadline) {
+			deadline = d
+		}
+	}
+	return deadline, kind
+}
+
+// read reads and handles one frame (phaseFirstToken or phaseStream).
+func (t *turn) read() {
+	deadline, timeout := t.deadline()
+	_ = t.c.ws.NetConn().SetReadDeadline(deadline)
+	if t.ctx.Err() != nil { // cancelled between AfterFunc and our deadline update
+		t.c.broken.Store(true)
+		t.res.Duration = time.Since(t.written)
+		t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
+		return
+	}
+	frame, err := t.c.readMessage()
+	now := time.Now() // stamp right after the read returns
+	t.lastFrame = now
+	if err != nil {
+		t.c.broken.Store(true)
+		t.res.Duration = now.Sub(t.written)
+		if t.pending != nil && t.ctx.Err() == nil {
+			t.failPending()
+			return
+		}
+		t.readFailed(err, timeout)
+		return
+	}
+	ev, err := t.c.codec.Decode(frame, t.res.MessageID)
+	if err != nil {
+		if t.pending == nil {
+			t.pending = newErr(ErrProtocol, "undecodable frame", err)
+		}
+		return // read on to the terminal frame so the connection stays in step
+	}
+	t.handle(ev, now)
+}
+
+// handle applies one decoded frame received at now.
+func (t *turn) handle(ev Event, now time.Time) {
+	if len(ev.Text) > 0 {
+		t.token(ev.Text, now)
+	}
+	if ev.HasUsage {
+		t.usage = ev.Usage
+	}
+	if t.pending != nil && (ev.Kind == EventDone || ev.Kind == EventError) {
+		t.end(now)
+		t.failPending()
+		return
+	}
+	switch ev.Kind {
+	case EventDone:
+		t.succeed(now)
+	case EventError:
+		msg := orDefault(ev.Message, "server error frame")
+		if ev.Continue {
+			t.pending = newErr(ErrServerError, msg, nil)
+			return
+		}
+		t.end(now)
+		t.fail(ErrServerError, msg, nil)
+	}
+}
+
+// token counts a token-bearing frame: phaseFirstToken -> phaseStream.
+func (t *turn) token(text []byte, now time.Time) {
+	t.res.Chunks++
+	if t.phase == phaseFirstToken {
+		t.res.HasTTFT, t.res.TTFT = true, now.Sub(t.written)
+		t.phase = phaseStream
+	} else {
+		t.c.itls = append(t.c.itls, now.Sub(t.last))
+	}
+	t.last = now
+	if room := t.keep - len(t.text); room > 0 {
+		t.text = append(t.text, text[:min(room, len(text))]...)
+	}
+}
+
+// end records the duration and the text of a turn ended by a frame at now.
+func (t *turn) end(now time.Time) {
+	t.res.Duration = now.Sub(t.written)
+	t.res.Text = string(t.text)
+}
+
+// succeed ends the turn at its terminal frame.
+func (t *turn) succeed(now time.Time) {
+	res := &t.res
+	t.end(now)
+	res.OK = true
+	res.ITLs = t.c.itls
+	res.Tokens = res.Chunks
+	if t.usage >= 0 {
+		res.Tokens, res.TokensSource = t.usage, TokensUsage
+	}
+	if res.HasTTFT && res.Tokens > 1 {
+		res.HasTPOT = true
+		res.TPOT = (res.Duration - res.TTFT) / time.Duration(res.Tokens-1)
+	}
+	t.phase = phaseDone
+}
+
+// readFailed ends the turn on a read error; timeout is the timeout the read deadline enforced.
+func (t *turn) readFailed(err error, timeout ErrorKind) {
+	c, res := t.c, &t.res
+	if t.ctx.Err() != nil {
+		t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
+		return
+	}
+	if c.closed.Load() {
+		res.CloseCode = c.closeCodeOr(websocket.CloseNormalClosure)
+		t.fail(ErrClosed, "connection closed by client", err)
+		return
+	}
+	if errors.Is(err, websocket.ErrReadLimit) {
+		t.fail(ErrProtocol, "frame larger than maxFrameBytes ("+strconv.FormatInt(c.opts.MaxFrameBytes, 10)+")", err)
+		return
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.fail(timeout, t.timeoutMessage(timeout), err)
+		return
+	}
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		res.CloseCode = ce.Code
+		t.fail(ErrClosed, "server closed the connection before the end of the reply", err)
+		return
+	}
+	res.CloseCode = c.closeCodeOr(websocket.CloseAbnormalClosure)
+	t.fail(ErrClosed, "connection dropped before the end of the reply", err)
+}
+
+func (t *turn) timeoutMessage(timeout ErrorKind) string {
+	switch timeout {
+	case ErrTimeoutFirstToken:
+		return "no token within " + t.to.FirstToken.String()
+	case ErrTimeoutIdle:
+		return "no frame within " + t.to.Idle.String() + " of the last token"
+	default:
+		return "turn exceeded " + t.to.Total.String()
+	}
+}
