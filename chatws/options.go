@@ -139,21 +139,3 @@ type Protocol struct {
 	ErrorField  string   // dotted path of the error text. Default "message".
 	UsageField  string   // dotted path of a token count in a done frame. Optional.
 }
-
-// EffectiveName is the protocol the codec speaks (and the "protocol" tag): Name when set;
-// otherwise ProtoCustom when any custom mapping field is set, else ProtoFeatherweight.
-func (p Protocol) EffectiveName() string {
-	switch {
-	case p.Name != "":
-		return p.Name
-	case p.isCustomMapping():
-		return ProtoCustom
-	default:
-		return ProtoFeatherweight
-	}
-}
-
-func (p Protocol) isCustomMapping() bool {
-	return len(p.TokenTypes) > 0 || len(p.DoneTypes) > 0 || len(p.ErrorTypes) > 0 ||
-		p.TypeField != "" || p.TextField != "" || p.ErrorField != "" || p.PromptField != "" || p.UsageField != ""
-}

@@ -3,13 +3,17 @@ package chatws
 // DefaultProtocol is the protocol a zero Protocol speaks: the Featherweight chat orchestrator.
 const DefaultProtocol = ProtoFeatherweight
 
-// EffectiveName is the name of the protocol p speaks: p.Name, or DefaultProtocol when it is empty.
-// It is the value of the "protocol" tag.
+// EffectiveName is the protocol the codec speaks (and the "protocol" tag): Name when set;
+// otherwise ProtoCustom when any custom mapping field is set, else DefaultProtocol.
 func (p Protocol) EffectiveName() string {
-	if p.Name == "" {
+	switch {
+	case p.Name != "":
+		return p.Name
+	case p.IsCustomMapping():
+		return ProtoCustom
+	default:
 		return DefaultProtocol
 	}
-	return p.Name
 }
 
 // IsCustomMapping reports whether p sets a field that only the custom mapping reads (type, token,
