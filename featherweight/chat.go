@@ -115,7 +115,7 @@ func (c *chatCall) dial(opts chatws.Options) (*chatws.Conn, *chatws.Result) {
 		if !errors.As(err, &ce) {
 			ce = &chatws.Error{Kind: chatws.ErrConnect, Msg: err.Error()}
 		}
-		res := chatws.Result{Err: ce, Start: info.Start, TokensSource: "frames"}
+		res := chatws.Result{Err: ce, Start: info.Start, TokensSource: chatws.TokensFrames}
 		return nil, &res
 	}
 	return conn, nil

@@ -79,7 +79,7 @@ func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) map[string]any {
 	if s.conn == nil {
 		res = chatws.Result{
 			Err:          &chatws.Error{Kind: chatws.ErrClosed, Msg: "session is not connected"},
-			TokensSource: "frames",
+			TokensSource: chatws.TokensFrames,
 		}
 	} else {
 		res = s.conn.Turn(c.ctx, c.prompt, o)
