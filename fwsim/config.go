@@ -65,9 +65,21 @@ type Config struct {
 	Seed int64
 	// EndSentinel is the frame that ends a reply on /ws/text. Default "[END]".
 	EndSentinel string
-	// MaxConns caps concurrent WebSocket connections; upgrades beyond it get HTTP 503.
-	// Default 0 (no cap).
+	// MaxConns caps concurrent WebSocket connections (handshakes in progress included); upgrades
+	// beyond it get HTTP 503. 0 means no cap. Default 20000.
 	MaxConns int
+	// IdleTimeout closes a WebSocket (close code 1001, "idle timeout") when no client data frame
+	// arrived and no reply was being streamed for this long; pings do not count as activity.
+	// It also bounds idle keep-alive HTTP connections (Server.HTTPServer). Default 2m.
+	IdleTimeout time.Duration
+	// HandshakeTimeout bounds reading an HTTP request's headers (http.Server.ReadHeaderTimeout,
+	// against slowloris handshakes; see Server.HTTPServer) and writing the upgrade response.
+	// Default 10s.
+	HandshakeTimeout time.Duration
+	// MaxPendingItems caps the conversation items a /v1/realtime connection keeps for its next
+	// response.create; an item beyond it, or one that would make the pending text longer than
+	// ReadLimit, is answered with an error event and dropped. Default 64.
+	MaxPendingItems int
 
 	// WriteTimeout bounds one frame write; a client that does not read is dropped. Default 10s.
 	WriteTimeout time.Duration
@@ -80,20 +92,24 @@ type Config struct {
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{
-		Hz:              100,
-		HzWindow:        time.Second,
-		DegradedBelowHz: 95,
-		LoopCatchUp:     200 * time.Millisecond,
-		Tokens:          24,
-		TTFT:            40 * time.Millisecond,
-		ITL:             15 * time.Millisecond,
-		Jitter:          0.2,
-		TokenBytes:      4,
-		RejectStatus:    503,
-		Stall:           10 * time.Second,
-		EndSentinel:     "[END]",
-		WriteTimeout:    10 * time.Second,
-		ReadLimit:       1 << 20,
+		Hz:               100,
+		HzWindow:         time.Second,
+		DegradedBelowHz:  95,
+		LoopCatchUp:      200 * time.Millisecond,
+		Tokens:           24,
+		TTFT:             40 * time.Millisecond,
+		ITL:              15 * time.Millisecond,
+		Jitter:           0.2,
+		TokenBytes:       4,
+		RejectStatus:     503,
+		Stall:            10 * time.Second,
+		EndSentinel:      "[END]",
+		MaxConns:         20000,
+		IdleTimeout:      2 * time.Minute,
+		HandshakeTimeout: 10 * time.Second,
+		MaxPendingItems:  64,
+		WriteTimeout:     10 * time.Second,
+		ReadLimit:        1 << 20,
 	}
 }
 
@@ -167,6 +183,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConns < 0 {
 		bad("MaxConns", c.MaxConns, "must be >= 0 (0 = no cap)")
+	}
+	if c.IdleTimeout <= 0 {
+		bad("IdleTimeout", c.IdleTimeout, "must be > 0")
+	}
+	if c.HandshakeTimeout <= 0 {
+		bad("HandshakeTimeout", c.HandshakeTimeout, "must be > 0")
+	}
+	if c.MaxPendingItems < 1 || c.MaxPendingItems > 1<<20 {
+		bad("MaxPendingItems", c.MaxPendingItems, "must be in [1, 1048576]")
 	}
 	if c.WriteTimeout <= 0 {
 		bad("WriteTimeout", c.WriteTimeout, "must be > 0")

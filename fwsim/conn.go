@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,7 +24,11 @@ const (
 	numProtocols
 )
 
-var protocolPaths = [numProtocols]string{"/api/chat", "/api/chat/unified", "/v1/chat/stream", "/v1/realtime", "/ws/text"}
+var protocolPaths = [numProtocols]string{"/api/chat", "/ws/unified-chat", "/v1/chat/stream", "/v1/realtime", "/ws/text"}
+
+// protocolAliases are further paths for a framing; their turns count under protocolPaths' path.
+// /api/chat/unified was fwsim's first unified path; the real unified server is /ws/unified-chat.
+var protocolAliases = map[string]protocolID{"/api/chat/unified": protoUnified}
 
 var protocols = [numProtocols]protocol{orchestrator{}, unified{}, openAI{}, realtime{}, textProto{}}
 
@@ -77,8 +82,7 @@ func decodeJSONFrame(mt int, data []byte, v any) (request, bool) {
 type turn struct {
 	req     request
 	seq     uint64
-	sent    int    // tokens sent
-	text    []byte // reply so far (realtime's output_text.done)
+	sent    int // tokens sent
 	gen     replyGen
 	created int64
 	idBuf   []byte
@@ -97,9 +101,13 @@ type wsConn struct {
 	done     chan struct{}
 	doneOnce sync.Once
 
+	// lastRead is when the reader last got a data frame (UnixNano); the writer's idle check reads it.
+	lastRead atomic.Int64
+
 	// reader-only state
-	readSeq uint64
-	pending []byte // realtime: user text from conversation.item.create
+	readSeq      uint64
+	pending      []byte // realtime: user text from conversation.item.create
+	pendingItems int    // realtime: items in pending (capped by Config.MaxPendingItems)
 
 	// writer-only state
 	rng   *rand.Rand
@@ -243,6 +251,7 @@ func (c *wsConn) readLoop() {
 			}
 			return
 		}
+		c.lastRead.Store(time.Now().UnixNano())
 		c.readSeq++
 		req := c.p.parse(c, mt, data)
 		if req.kind == reqIgnore {
@@ -256,15 +265,34 @@ func (c *wsConn) readLoop() {
 	}
 }
 
+// keepBufCap is the largest buffer a connection keeps between requests: one oversized message or
+// frame must not pin its memory for the connection's life.
+const keepBufCap = 64 << 10
+
+// trimBuf empties b, dropping it when it grew beyond keepBufCap.
+func trimBuf(b []byte) []byte {
+	if cap(b) > keepBufCap {
+		return nil
+	}
+	return b[:0]
+}
+
 // nextID returns a per-connection identifier such as "fwsim-3-7".
 func (c *wsConn) nextID(prefix string) string {
 	return prefix + strconv.FormatUint(c.id, 10) + "-" + strconv.FormatUint(c.readSeq, 10)
 }
 
+// writeLoop serves requests in order. Between turns it enforces Config.IdleTimeout: the
+// connection is closed when neither a client data frame nor the end of a turn happened for that
+// long (a turn in progress, however long, is never cut by it).
 func (c *wsConn) writeLoop() {
 	if err := c.p.open(c); err != nil {
 		return
 	}
+	idleFor := c.s.cfg.IdleTimeout
+	idle := time.NewTimer(idleFor)
+	defer idle.Stop()
+	lastTurn := time.Now()
 	for {
 		select {
 		case <-c.done:
@@ -273,6 +301,22 @@ func (c *wsConn) writeLoop() {
 			if !c.handle(&req) {
 				return
 			}
+			c.buf = trimBuf(c.buf)
+			c.tok = trimBuf(c.tok)
+			lastTurn = time.Now()
+			idle.Reset(idleFor)
+		case <-idle.C:
+			last := lastTurn
+			if r := time.Unix(0, c.lastRead.Load()); r.After(last) {
+				last = r
+			}
+			if rest := idleFor - time.Since(last); rest > 0 {
+				idle.Reset(rest)
+				continue
+			}
+			c.s.counters.idleClosed.Add(1)
+			c.shutdown(websocket.CloseGoingAway, "fwsim: idle timeout")
+			return
 		}
 	}
 }
@@ -325,7 +369,6 @@ func (c *wsConn) runTurn(req *request) (bool, outcome) {
 	t.req = *req
 	t.seq++
 	t.sent = 0
-	t.text = t.text[:0]
 	t.gen = newReplyGen(c.s.seed, req.prompt)
 	t.created = time.Now().Unix()
 	pl := cfg.roll(c.rng)

@@ -5,7 +5,7 @@
 // # Endpoints
 //
 //	/api/chat          Featherweight orchestrator framing (the default)
-//	/api/chat/unified  Featherweight unified chat framing
+//	/ws/unified-chat   Featherweight unified chat framing (alias /api/chat/unified)
 //	/v1/chat/stream    OpenAI-style chat.completion.chunk frames, then [DONE]
 //	/v1/realtime       OpenAI Realtime-style events (text)
 //	/ws/text           plain text frames ended by Config.EndSentinel

@@ -138,7 +138,7 @@ var drivers = []driver{
 		},
 	},
 	{
-		name: "unified", path: "/api/chat/unified",
+		name: "unified", path: "/ws/unified-chat",
 		prompt: func(p string) []string { return []string{`{"message":"` + p + `"}`} },
 		classify: func(_ int, data []byte) (frameKind, string) {
 			var m struct{ Type, Content string }

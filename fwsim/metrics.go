@@ -68,6 +68,8 @@ var (
 		nil, prometheus.Labels{"app": AppLabel})
 	descRejected = prometheus.NewDesc("fwsim_chat_connections_rejected_total", "WebSocket upgrades refused.",
 		nil, prometheus.Labels{"app": AppLabel})
+	descIdleClosed = prometheus.NewDesc("fwsim_chat_connections_idle_closed_total", "WebSockets closed by the idle timeout.",
+		nil, prometheus.Labels{"app": AppLabel})
 	descTurns = prometheus.NewDesc("fwsim_chat_turns_total", "Turns by endpoint path and outcome (started, completed, failed, aborted).",
 		[]string{"path", "outcome"}, prometheus.Labels{"app": AppLabel})
 	descFaults = prometheus.NewDesc("fwsim_chat_turn_faults_total", "Turns by fault cause (see docs/fwsim.md).",
@@ -80,7 +82,7 @@ var (
 type chatCollector struct{ s *Server }
 
 func (c *chatCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descActive, descOpened, descRejected, descTurns, descFaults, descTokens} {
+	for _, d := range []*prometheus.Desc{descActive, descOpened, descRejected, descIdleClosed, descTurns, descFaults, descTokens} {
 		ch <- d
 	}
 }
@@ -90,6 +92,7 @@ func (c *chatCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(k.active.Load()))
 	ch <- prometheus.MustNewConstMetric(descOpened, prometheus.CounterValue, float64(k.opened.Load()))
 	ch <- prometheus.MustNewConstMetric(descRejected, prometheus.CounterValue, float64(k.rejected.Load()))
+	ch <- prometheus.MustNewConstMetric(descIdleClosed, prometheus.CounterValue, float64(k.idleClosed.Load()))
 	ch <- prometheus.MustNewConstMetric(descTokens, prometheus.CounterValue, float64(k.tokens.Load()))
 	for i := range k.paths {
 		p := &k.paths[i]

@@ -226,6 +226,9 @@ func TestConfigValidation(t *testing.T) {
 		{"LoopCatchUp", func(c *fwsim.Config) { c.LoopCatchUp = -1 }},
 		{"WriteTimeout", func(c *fwsim.Config) { c.WriteTimeout = 0 }},
 		{"ReadLimit", func(c *fwsim.Config) { c.ReadLimit = 1 }},
+		{"IdleTimeout", func(c *fwsim.Config) { c.IdleTimeout = 0 }},
+		{"HandshakeTimeout", func(c *fwsim.Config) { c.HandshakeTimeout = -1 }},
+		{"MaxPendingItems", func(c *fwsim.Config) { c.MaxPendingItems = 0 }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.field, func(t *testing.T) {

@@ -1,6 +1,11 @@
 package fwsim
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
 
 // realtime is the OpenAI Realtime-style event framing (/v1/realtime), text modality only.
 //
@@ -25,12 +30,9 @@ type realtimeEvent struct {
 	Type    string `json:"type"`
 	EventID string `json:"event_id"`
 	Item    *struct {
-		Type    string `json:"type"`
-		Role    string `json:"role"`
-		Content []struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		} `json:"content"`
+		Type    string          `json:"type"`
+		Role    string          `json:"role"`
+		Content realtimeContent `json:"content"`
 	} `json:"item"`
 	Response *struct {
 		Instructions string `json:"instructions"`
@@ -47,13 +49,8 @@ func (realtime) parse(c *wsConn, mt int, data []byte) request {
 		if ev.Item == nil {
 			return request{kind: reqInvalid, msg: "conversation.item.create without item"}
 		}
-		for _, part := range ev.Item.Content {
-			if part.Type == "input_text" || part.Type == "text" {
-				if len(c.pending) > 0 {
-					c.pending = append(c.pending, '\n')
-				}
-				c.pending = append(c.pending, part.Text...)
-			}
+		if msg := c.addPendingItem(ev.Item.Content); msg != "" {
+			return request{kind: reqInvalid, msg: msg}
 		}
 		b := []byte(`{"type":"conversation.item.created","event_id":`)
 		b = appendJSONString(b, c.nextID("evt_fwsim_in_"))
@@ -66,7 +63,8 @@ func (realtime) parse(c *wsConn, mt int, data []byte) request {
 		if ev.Response != nil && ev.Response.Instructions != "" {
 			prompt = ev.Response.Instructions
 		}
-		c.pending = c.pending[:0]
+		c.pending = trimBuf(c.pending)
+		c.pendingItems = 0
 		return request{kind: reqTurn, prompt: prompt, id: c.nextID("resp_fwsim_")}
 	case "session.update":
 		b := []byte(`{"type":"session.updated","event_id":`)
@@ -78,6 +76,44 @@ func (realtime) parse(c *wsConn, mt int, data []byte) request {
 	default:
 		return request{kind: reqInvalid, msg: `unsupported event type "` + ev.Type + `"`}
 	}
+}
+
+// realtimeContent is the content of a conversation item.
+type realtimeContent = []struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// addPendingItem keeps an item's text for the next response.create. It refuses (returning the
+// error message, the item dropped) an item beyond Config.MaxPendingItems or one that would make
+// the pending text longer than Config.ReadLimit: a client that never sends response.create must
+// not grow the connection without bound.
+func (c *wsConn) addPendingItem(content realtimeContent) string {
+	cfg := &c.s.cfg
+	if c.pendingItems >= cfg.MaxPendingItems {
+		return "too many conversation items pending: at most " + strconv.Itoa(cfg.MaxPendingItems) +
+			" before response.create; item dropped"
+	}
+	n := len(c.pending)
+	for _, part := range content {
+		if part.Type == "input_text" || part.Type == "text" {
+			n += 1 + len(part.Text)
+		}
+	}
+	if int64(n) > cfg.ReadLimit {
+		return "pending conversation text too long: at most " + strconv.FormatInt(cfg.ReadLimit, 10) +
+			" bytes before response.create; item dropped"
+	}
+	for _, part := range content {
+		if part.Type == "input_text" || part.Type == "text" {
+			if len(c.pending) > 0 {
+				c.pending = append(c.pending, '\n')
+			}
+			c.pending = append(c.pending, part.Text...)
+		}
+	}
+	c.pendingItems++
+	return ""
 }
 
 // head starts an event with its type and a fresh event_id.
@@ -126,7 +162,6 @@ func (r realtime) appendDelta(c *wsConn, t *turn, tok []byte) []byte {
 }
 
 func (r realtime) token(c *wsConn, t *turn, tok []byte) error {
-	t.text = append(t.text, tok...)
 	c.buf = r.appendDelta(c, t, tok)
 	return c.send(c.buf)
 }
@@ -151,13 +186,40 @@ func (r realtime) complete(c *wsConn, t *turn) error {
 	c.buf = appendJSONString(c.buf, t.req.id)
 	c.buf = append(c.buf, `,"item_id":"item_`...)
 	c.buf = append(c.buf, t.req.id...)
-	c.buf = append(c.buf, `","output_index":0,"content_index":0,"text":`...)
-	c.buf = appendJSONString(c.buf, t.text)
-	c.buf = append(c.buf, '}')
-	if err := c.send(c.buf); err != nil {
+	c.buf = append(c.buf, `","output_index":0,"content_index":0,"text":"`...)
+	if err := r.sendText(c, t); err != nil {
 		return err
 	}
 	return r.done(c, t, "completed")
+}
+
+// sendText writes c.buf, then the turn's whole reply as JSON string contents, then `"}`, as one
+// frame. The reply is regenerated token by token (it is a function of seed and prompt) and
+// streamed through the frame writer, so a long reply costs no per-connection memory.
+func (realtime) sendText(c *wsConn, t *turn) error {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
+	w, err := c.ws.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(c.buf); err != nil {
+		_ = w.Close()
+		return err
+	}
+	gen := newReplyGen(c.s.seed, t.req.prompt)
+	for range t.sent {
+		c.tok = gen.appendToken(c.tok[:0], c.s.cfg.TokenBytes)
+		c.buf = appendJSONString(c.buf[:0], c.tok)
+		if _, err := w.Write(c.buf[1 : len(c.buf)-1]); err != nil { // without the quotes
+			_ = w.Close()
+			return err
+		}
+	}
+	if _, err := w.Write([]byte(`"}`)); err != nil {
+		_ = w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 func (r realtime) sendError(c *wsConn, typ, code, msg string) error {

@@ -63,10 +63,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.rng = rand.New(rand.NewPCG(uint64(s.seed), 0x66776d73696d)) //nolint:gosec // not crypto
 	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  1024,
-		WriteBufferSize: 1024,
-		WriteBufferPool: &sync.Pool{},
-		CheckOrigin:     func(*http.Request) bool { return true },
+		HandshakeTimeout: cfg.HandshakeTimeout,
+		ReadBufferSize:   1024,
+		WriteBufferSize:  1024,
+		WriteBufferPool:  &sync.Pool{},
+		CheckOrigin:      func(*http.Request) bool { return true },
 	}
 	var tickDur prometheus.Histogram
 	// The loop is created before the registry (the gauges read it); the histograms are wired after.
@@ -85,6 +86,17 @@ func (s *Server) Seed() int64 { return s.seed }
 
 // Handler returns the HTTP handler serving every endpoint.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns an http.Server for Handler with the configured bounds: ReadHeaderTimeout
+// (Config.HandshakeTimeout) against slowloris handshakes and IdleTimeout (Config.IdleTimeout) for
+// idle keep-alive connections. Set its Addr (or call Serve), ErrorLog and the like as needed.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.HandshakeTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+	}
+}
 
 // Start runs the loop in a goroutine. It returns ErrClosed after Close; a second Start is a no-op.
 func (s *Server) Start() error {
@@ -144,6 +156,9 @@ func (s *Server) routes() http.Handler {
 	for i, p := range protocols {
 		mux.Handle(protocolPaths[i], s.wsHandler(p))
 	}
+	for path, id := range protocolAliases {
+		mux.Handle(path, s.wsHandler(protocols[id]))
+	}
 	metrics := s.metricsHandler()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.DisableMetrics {
@@ -164,7 +179,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "fwsim: the reference Featherweight backend\n\n"+
 			"/api/chat          Featherweight orchestrator (WebSocket)\n"+
-			"/api/chat/unified  unified chat (WebSocket)\n"+
+			"/ws/unified-chat   unified chat (WebSocket; alias /api/chat/unified)\n"+
 			"/v1/chat/stream    OpenAI-style chunks (WebSocket)\n"+
 			"/v1/realtime       OpenAI Realtime-style events (WebSocket)\n"+
 			"/ws/text           plain text frames (WebSocket)\n"+

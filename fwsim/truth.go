@@ -40,9 +40,10 @@ type Truth struct {
 
 // TruthConnections counts WebSocket connections.
 type TruthConnections struct {
-	Opened   uint64 `json:"opened"`   // upgrades that succeeded
-	Active   int64  `json:"active"`   // open right now
-	Rejected uint64 `json:"rejected"` // upgrades refused (RejectRate, MaxConns, shutting down)
+	Opened     uint64 `json:"opened"`      // upgrades that succeeded
+	Active     int64  `json:"active"`      // open right now
+	Rejected   uint64 `json:"rejected"`    // upgrades refused (RejectRate, MaxConns, shutting down)
+	IdleClosed uint64 `json:"idle_closed"` // closed by the server after Config.IdleTimeout
 }
 
 // TruthTurns counts turns; started == completed + failed + aborted once the server is idle.
@@ -76,6 +77,7 @@ type pathCounters struct {
 // counters is the atomic state behind Truth and the chat metrics.
 type counters struct {
 	opened, rejected atomic.Uint64
+	idleClosed       atomic.Uint64
 	active           atomic.Int64
 	tokens           atomic.Uint64
 	causes           [numCauses]atomic.Uint64
@@ -83,7 +85,8 @@ type counters struct {
 }
 
 func (c *counters) snapshot() (t Truth) {
-	t.Connections = TruthConnections{Opened: c.opened.Load(), Active: c.active.Load(), Rejected: c.rejected.Load()}
+	t.Connections = TruthConnections{Opened: c.opened.Load(), Active: c.active.Load(), Rejected: c.rejected.Load(),
+		IdleClosed: c.idleClosed.Load()}
 	t.Turns.FailedByCause = make(map[string]uint64, numCauses)
 	for i := range c.causes {
 		t.Turns.FailedByCause[causeNames[i]] = c.causes[i].Load()

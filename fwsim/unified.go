@@ -1,6 +1,6 @@
 package fwsim
 
-// unified is the Featherweight unified chat framing (/api/chat/unified):
+// unified is the Featherweight unified chat framing (/ws/unified-chat; alias /api/chat/unified):
 //
 //	client: {"message":"<prompt>"}
 //	server: {"type":"chunk","content":"<text>"} ... {"type":"end"}

@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -70,7 +69,10 @@ func parseFlags(args []string, stderr io.Writer) (fwsim.Config, options, error) 
 	fs.BoolVar(&cfg.DisableHealthz, "no-healthz", false, "/healthz answers 404")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "RNG seed (0 = time-based; the seed in use is logged)")
 	fs.StringVar(&cfg.EndSentinel, "end-sentinel", cfg.EndSentinel, "end marker of a /ws/text reply")
-	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "cap on concurrent WebSockets, beyond it upgrades get 503 (0 = no cap)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "cap on concurrent WebSockets, beyond it upgrades get 503 (0 = no cap)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "close a WebSocket with no client frame and no reply in progress for this long")
+	fs.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", cfg.HandshakeTimeout, "bound on reading a request's headers (slowloris) and writing the upgrade")
+	fs.IntVar(&cfg.MaxPendingItems, "max-pending-items", cfg.MaxPendingItems, "/v1/realtime: conversation items kept before response.create; beyond, an error event")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "bound on one frame write")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "grace period for HTTP shutdown")
 	fs.BoolVar(&o.verbose, "v", false, "log connection-level errors to stderr")
@@ -103,11 +105,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           sim.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	srv := sim.HTTPServer() // ReadHeaderTimeout and IdleTimeout from the config
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	if err := sim.Start(); err != nil {
 		_ = ln.Close()
 		return err

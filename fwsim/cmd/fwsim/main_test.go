@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"testing"
@@ -33,7 +35,14 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{name: "defaults", check: func(t *testing.T, c fwsim.Config, o options) {
 			require.Equal(t, "127.0.0.1:8080", o.addr)
+			host, _, err := net.SplitHostPort(o.addr)
+			require.NoError(t, err)
+			require.True(t, net.ParseIP(host).IsLoopback(), "fwsim binds loopback by default")
 			require.Equal(t, def, c)
+			require.Equal(t, 20000, c.MaxConns)
+			require.Equal(t, 2*time.Minute, c.IdleTimeout)
+			require.Equal(t, 10*time.Second, c.HandshakeTimeout)
+			require.Equal(t, 64, c.MaxPendingItems)
 			require.Equal(t, 100.0, c.Hz)
 			require.Equal(t, 24, c.Tokens)
 			require.Equal(t, 40*time.Millisecond, c.TTFT)
@@ -50,7 +59,8 @@ func TestParseFlags(t *testing.T) {
 			"-jitter", "0", "-token-bytes", "3", "-error-rate", "0.1", "-cut-rate", "0.2",
 			"-reject-rate", "0.3", "-reject-status", "429", "-malformed-rate", "0.4",
 			"-stall-rate", "0.5", "-stall", "1s", "-no-metrics", "-no-healthz", "-seed", "9",
-			"-end-sentinel", "<<EOT>>", "-max-conns", "10",
+			"-end-sentinel", "<<EOT>>", "-max-conns", "10", "-idle-timeout", "30s",
+			"-handshake-timeout", "3s", "-max-pending-items", "5",
 		}, check: func(t *testing.T, c fwsim.Config, o options) {
 			require.Equal(t, "127.0.0.1:0", o.addr)
 			want := def
@@ -60,9 +70,11 @@ func TestParseFlags(t *testing.T) {
 			want.MalformedRate, want.StallRate, want.Stall = 0.4, 0.5, time.Second
 			want.DisableMetrics, want.DisableHealthz, want.Seed = true, true, 9
 			want.EndSentinel, want.MaxConns = "<<EOT>>", 10
+			want.IdleTimeout, want.HandshakeTimeout, want.MaxPendingItems = 30*time.Second, 3*time.Second, 5
 			require.Equal(t, want, c)
 		}},
 		{name: "invalid rate", args: []string{"-error-rate", "2"}, err: fwsim.ErrInvalidConfig},
+		{name: "invalid idle timeout", args: []string{"-idle-timeout", "0"}, err: fwsim.ErrInvalidConfig},
 		{name: "invalid status", args: []string{"-reject-status", "200"}, err: fwsim.ErrInvalidConfig},
 		{name: "unknown flag", args: []string{"-nope"}},
 		{name: "stray argument", args: []string{"extra"}},
@@ -140,4 +152,37 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 	_, _, err = ws.ReadMessage()
 	require.True(t, websocket.IsCloseError(err, websocket.CloseGoingAway), "open sockets get a going-away close, got %v", err)
+}
+
+// The binary applies the handshake bound: a request whose headers never end is dropped.
+func TestRunDropsSlowHandshake(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-handshake-timeout", "200ms"}, pw, io.Discard)
+		_ = pw.Close()
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	m := listenLine.FindStringSubmatch(line)
+	require.NotNil(t, m, "stdout line %q", line)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+
+	conn, err := net.Dial("tcp", m[1])
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "GET /api/chat HTTP/1.1\r\nHost: x\r\n")
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, conn.SetReadDeadline(start.Add(5*time.Second)))
+	_, err = io.Copy(io.Discard, conn)
+	var ne net.Error
+	require.False(t, errors.As(err, &ne) && ne.Timeout(), "a half-sent request stayed open: %v", err)
+	require.Less(t, time.Since(start), 3*time.Second)
 }

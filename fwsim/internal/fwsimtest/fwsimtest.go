@@ -12,14 +12,17 @@ import (
 )
 
 // Start runs a Server for cfg, its loop started, behind an httptest server on loopback and returns
-// the base URL (http://127.0.0.1:port) and the Server. At cleanup it closes the client connections,
+// the base URL (http://127.0.0.1:port) and the Server. The http.Server is Server.HTTPServer, so
+// the configured handshake and idle bounds apply. At cleanup it closes the client connections,
 // then the Server (which closes its WebSockets), then the listener.
 func Start(t testing.TB, cfg fwsim.Config) (string, *fwsim.Server) {
 	t.Helper()
 	s, err := fwsim.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, s.Start())
-	hs := httptest.NewServer(s.Handler())
+	hs := httptest.NewUnstartedServer(nil)
+	hs.Config = s.HTTPServer()
+	hs.Start()
 	t.Cleanup(func() {
 		hs.CloseClientConnections()
 		assert.NoError(t, s.Close())
