@@ -170,3 +170,37 @@ func TestScrapeFallbackNote(t *testing.T) {
 	assert.Equal(t, SourceHealthz, r.Source)
 	assert.Nil(t, r.Fallback)
 }
+
+// TestScrapeSendsUserinfoAsBasicAuth: user:password@ in the URL reaches the server as Basic auth
+// (net/http does it), also after a redirect on the same host, and not after one to another host.
+func TestScrapeSendsUserinfoAsBasicAuth(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	mux := http.NewServeMux()
+	record := func(r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %v %s:%s", r.URL.Path, ok, u, p))
+		mu.Unlock()
+	}
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		http.Redirect(w, r, "/final", http.StatusFound)
+	})
+	srv := newRedirectServer(t, mux)
+	mux.HandleFunc("/final", func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		http.Redirect(w, r, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)+"/elsewhere", http.StatusFound)
+	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		_, _ = fmt.Fprint(w, gaugeBody)
+	})
+	u := strings.Replace(srv.URL, "://", "://fwuser:"+testPassword+"@", 1) + "/metrics"
+	r := newTestMonitor(t, DefaultConfig(u)).Scrape(context.Background())
+	require.True(t, r.OK, r.Err)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"/metrics true fwuser:" + testPassword, "/final true fwuser:" + testPassword, "/elsewhere false :"}, seen)
+}
