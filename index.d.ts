@@ -250,14 +250,33 @@ export interface HzOptions {
   aggregate?: 'mean' | 'min' | 'max' | 'sum';
   /** Extra tags on every sample this monitor emits. */
   tags?: Record<string, string | number | boolean>;
+  /** Redirects one request follows; one more fails with `http_status` (the 3xx status). A redirect from https to http is never followed. @defaultValue k6's `maxRedirects` (10) */
+  redirects?: number;
+  /** The User-Agent header; `''` sends none. @defaultValue k6's `userAgent` */
+  userAgent?: string;
 }
 
 /** The failure of a scrape. */
 export interface HzError {
   reason: HzFailureReason;
+  /** What failed; URL userinfo is masked (`http://****:****@host/...`), never printed. */
   message: string;
+  /** The HTTP status of an `http_status` failure. */
+  status?: number;
   /** The `/healthz` fallback's own failure, when it was tried and failed too. */
   healthz?: { reason: HzFailureReason; message: string };
+}
+
+/** Why a reading came from the `/healthz` fallback. */
+export interface HzFallback {
+  /** The `/metrics` failure's reason. */
+  reason: HzFailureReason;
+  /** Its HTTP status, `0` when not an `http_status` failure. */
+  status: number;
+  /** Short and stable, e.g. `'/metrics answered 404'`, `'/metrics timed out'`, `'/metrics: missing_metric'`. */
+  note: string;
+  /** The `/metrics` error message (URL userinfo masked). */
+  message: string;
 }
 
 /** The result of {@link HzMonitor.scrape}. */
@@ -268,8 +287,10 @@ export interface HzReading {
   hz: number | null;
   /** `hz !== null && hz >= min` (the value of the `checks{type:hz}` sample). */
   pass: boolean;
-  /** Where the value (or the last error) came from. */
+  /** Where the value came from; on failure, the endpoint whose failure is `error.reason` (`metrics` when a `url` is set). Also the `source` tag of every sample. */
   source: 'metrics' | 'healthz';
+  /** Why a value came from `/healthz` although `url` is set (the `/metrics` failure); `null` otherwise. */
+  fallback: HzFallback | null;
   /** The mode the family was read in; `''` for healthz readings and early failures. */
   mode: 'gauge' | 'counter' | 'histogram' | '';
   /** How many series matched (1 for healthz). */
@@ -288,7 +309,10 @@ export interface HzReading {
  *
  * Each `scrape()` emits `fw_loop_hz` (when there is a value), `fw_hz_scrape_duration`,
  * `fw_hz_scrape_failed` (tagged `reason` on failure) and a `checks` sample tagged `type:hz` and
- * `check: "hz >= <min>"` (none for a counter scrape without a value).
+ * `check: "hz >= <min>"` (none for a counter scrape without a value), all tagged
+ * `source: metrics | healthz`. A reading from the `/healthz` fallback names its check
+ * `"hz >= 95 (from /healthz: /metrics answered 404)"` and logs one warning per cause.
+ * Requests follow k6's `maxRedirects`, `userAgent`, `insecureSkipTLSVerify`, dialer and TLS options.
  *
  * ```js
  * const mon = new HzMonitor({ url: 'http://127.0.0.1:8080/metrics', healthz: 'http://127.0.0.1:8080/healthz' });
@@ -298,7 +322,7 @@ export interface HzReading {
 export class HzMonitor {
   /** Throws for bad options, naming the option. */
   constructor(options: HzOptions);
-  /** The `/metrics` URL. */
+  /** The `/metrics` URL, userinfo masked. */
   readonly url: string;
   /** The pass threshold. */
   readonly min: number;

@@ -182,13 +182,20 @@ export function chat() {
   think();
 }
 
+// The last failure reason this VU logged: a failing endpoint is logged when the reason changes,
+// not once a second. (The monitor itself warns once when it falls back to /healthz; error
+// messages have any URL userinfo masked.)
+let lastFailure = '';
+
 // hz reads the loop frequency once per iteration (one a second per scraper, by the arrival rate above).
 export function hz() {
   const r = monitor.scrape();
   hzFloor.add(cfg.hzMin);
-  if (!r.ok && r.error) {
-    console.warn(`hz scrape failed (${r.error.reason}): ${r.error.message}`);
+  const failure = !r.ok && r.error ? r.error.reason : '';
+  if (failure && failure !== lastFailure) {
+    console.warn(`hz scrape failed (${r.error.reason}): ${r.error.message} (logged again only when the reason changes)`);
   }
+  lastFailure = failure;
 }
 
 export function handleSummary(data) {
@@ -218,6 +225,31 @@ function trendLine(data, name, label, unit) {
     `p95=${fmt(v['p(95)'], unit)} p99=${fmt(v['p(99)'], unit)} max=${fmt(v.max, unit)}`;
 }
 
+// hzChecks collects the Hz checks of every group by name: "hz >= 95" for readings from /metrics,
+// "hz >= 95 (from /healthz: /metrics answered 404)" for readings the monitor took from /healthz.
+function hzChecks(group, out) {
+  for (const c of group.checks || []) {
+    if (c.name.startsWith('hz >= ')) out[c.name] = (out[c.name] || 0) + c.passes + c.fails;
+  }
+  for (const g of group.groups || []) hzChecks(g, out);
+  return out;
+}
+
+// hzSourceLine says where the Hz values came from: "Hz 97.4 avg, from /healthz: /metrics answered
+// 404", "Hz 99.9 avg, from /metrics", or both with their reading counts.
+function hzSourceLine(data) {
+  const m = data.metrics.fw_loop_hz;
+  const avg = m ? `Hz ${m.values.avg.toFixed(1)} avg` : 'Hz: no reading';
+  const sources = [];
+  for (const [name, n] of Object.entries(hzChecks(data.root_group, {}))) {
+    const i = name.indexOf(' (from ');
+    sources.push({ from: i < 0 ? '/metrics' : name.slice(i + ' (from '.length, -1), n });
+  }
+  if (sources.length === 0) return avg;
+  if (sources.length === 1) return `${avg}, from ${sources[0].from}`;
+  return `${avg}, from ${sources.map((s) => `${s.from} (${s.n} readings)`).join(' and ')}`;
+}
+
 function summaryText(data) {
   const m = data.metrics;
   const lines = [];
@@ -239,6 +271,7 @@ function summaryText(data) {
     .map((k) => `${k.slice('fw_chat_errors{error_kind:'.length, -1)}=${m[k].values.count}`);
   lines.push(`  errors                 ${m.fw_chat_errors ? m.fw_chat_errors.values.count : 0}${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
   lines.push('', 'loop');
+  lines.push(`  ${hzSourceLine(data)}`);
   lines.push(trendLine(data, 'fw_loop_hz', 'Hz', ''));
   const scrapeFail = m.fw_hz_scrape_failed ? m.fw_hz_scrape_failed.values : null;
   lines.push(`  scrapes                ${scrapeFail ? scrapeFail.passes + scrapeFail.fails : 0} (${scrapeFail ? scrapeFail.passes : 0} failed)`);

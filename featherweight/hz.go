@@ -1,6 +1,7 @@
 package featherweight
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,6 +29,11 @@ type hzMonitor struct {
 	mi   *ModuleInstance
 	opts hzOptions
 	mon  *hz.Monitor // created by the first scrape(): the init context has no lib.State
+	// closeIdle closes the idle connections of the monitor's own transport (nil when it uses
+	// a transport it does not own); watched is the VU context whose end calls it.
+	closeIdle func()
+	watched   context.Context
+	notes     hzNotes // what the monitor has logged about its source
 }
 
 // newHzMonitor is the constructor behind `new fw.HzMonitor(options)`.
@@ -45,7 +51,7 @@ func (mi *ModuleInstance) newHzMonitor(call sobek.ConstructorCall) *sobek.Object
 		}
 	}
 	must(obj.Set("scrape", m.scrape))
-	must(obj.DefineAccessorProperty("url", rt.ToValue(func() string { return opts.cfg.URL }), nil,
+	must(obj.DefineAccessorProperty("url", rt.ToValue(func() string { return hz.RedactURL(opts.cfg.URL) }), nil,
 		sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(obj.DefineAccessorProperty("min", rt.ToValue(func() float64 { return opts.cfg.Min }), nil,
 		sobek.FLAG_FALSE, sobek.FLAG_TRUE))
@@ -63,27 +69,87 @@ func (m *hzMonitor) scrape() sobek.Value {
 		if state.Transport == nil {
 			common.Throw(rt, errHzNoTransport)
 		}
-		// The VU's transport: k6's dialer (blockHostnames, hosts, DNS, data_sent/received),
-		// TLS config, proxy and connection-reuse options, as k6/http uses them.
-		mon, err := hz.New(m.opts.cfg, &http.Client{Transport: state.Transport})
-		if err != nil { // validated when the options were parsed
+		if err := m.build(state); err != nil { // validated when the options were parsed
 			common.Throw(rt, fmt.Errorf("HzMonitor: %w", hzOptionError(err)))
 		}
-		m.mon = mon
 	}
 	ctx := m.mi.vu.Context()
+	m.closeIdleAtEnd(ctx)
 	r := m.mon.Scrape(ctx)
+	if m.closeIdle != nil && state.Options.NoVUConnectionReuse.Bool {
+		m.closeIdle() // what k6 does to the VU's transport after each iteration
+	}
+	m.notes.log(state, m.mon.Config(), r)
 	m.push(state, r)
 	return rt.ToValue(hzReadingToJS(r))
 }
 
+// build creates the hz.Monitor with k6's maxRedirects and userAgent (unless the monitor's
+// redirects / userAgent options say otherwise), over a transport of its
+// own cloned from the VU's: the same dialer (blockHostnames, hosts, DNS, data_sent/received),
+// TLS config (insecureSkipTLSVerify, tlsVersion, tlsCipherSuites), proxy and keep-alive
+// options as k6/http, but a pool of its own, so that closing its idle connections at the end
+// never closes the keep-alive connections k6/http holds in the same VU's transport.
+func (m *hzMonitor) build(state *lib.State) error {
+	cfg := m.opts.cfg
+	if !m.opts.redirectsSet {
+		cfg.MaxRedirects = k6MaxRedirects(state.Options)
+	}
+	if !m.opts.userAgentSet {
+		cfg.UserAgent = k6UserAgent(state.Options)
+	}
+	transport := state.Transport
+	if t, ok := transport.(*http.Transport); ok {
+		own := t.Clone()
+		transport, m.closeIdle = own, own.CloseIdleConnections
+	}
+	mon, err := hz.New(cfg, &http.Client{Transport: transport})
+	if err != nil {
+		return err
+	}
+	m.mon = mon
+	return nil
+}
+
+// closeIdleAtEnd closes the monitor's idle connections when ctx (the VU's context: its scenario,
+// or the test, ends with it) is done; once per context, since a VU may serve several scenarios.
+func (m *hzMonitor) closeIdleAtEnd(ctx context.Context) {
+	if m.closeIdle == nil || ctx == m.watched {
+		return
+	}
+	m.watched = ctx
+	context.AfterFunc(ctx, m.closeIdle)
+}
+
+// k6MaxRedirects is k6's maxRedirects as k6/http applies it (its Int64, which holds the default
+// 10 when the option is not set); 10 when the state carries no value at all.
+func k6MaxRedirects(o lib.Options) int {
+	if !o.MaxRedirects.Valid && o.MaxRedirects.Int64 == 0 {
+		return hz.DefaultMaxRedirects
+	}
+	return int(max(o.MaxRedirects.Int64, 0))
+}
+
+// k6UserAgent is k6's userAgent as k6/http sends it (its default "Grafana k6/<version>" when not
+// set; "" sends none); hz.DefaultUserAgent when the state carries no value at all.
+func k6UserAgent(o lib.Options) string {
+	if !o.UserAgent.Valid && o.UserAgent.String == "" {
+		return hz.DefaultUserAgent
+	}
+	return o.UserAgent.String
+}
+
 // push emits fw_loop_hz (when there is a value), fw_hz_scrape_duration, fw_hz_scrape_failed and
-// a checks sample tagged type:hz (not for a counter baseline without a value).
+// a checks sample tagged type:hz (not for a counter baseline without a value), every one tagged
+// with the reading's source (metrics | healthz). The check of a fallback reading is named
+// "hz >= 95 (from /healthz: /metrics answered 404)", so k6's end-of-test summary (and
+// handleSummary's root_group.checks) shows where the values came from and why.
 func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 	tm := state.Tags.GetCurrentValues()
 	for k, v := range m.opts.tags {
 		tm.SetTag(k, v)
 	}
+	tm.SetTag("source", r.Source)
 	now := time.Now()
 	fm := m.mi.metrics
 	sample := func(metric *metrics.Metric, tags *metrics.TagSet, v float64) metrics.Sample {
@@ -96,7 +162,7 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 	}
 	samples := make(metrics.Samples, 0, 4)
 	if r.HasHz {
-		samples = append(samples, sample(fm.LoopHz, tm.Tags.With("source", r.Source), r.Hz))
+		samples = append(samples, sample(fm.LoopHz, tm.Tags, r.Hz))
 	}
 	samples = append(samples, sample(fm.HzScrapeTime, tm.Tags, metrics.D(r.Duration)))
 	if r.OK {
@@ -107,15 +173,25 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 	if r.HasHz || !r.OK {
 		tags := tm.Tags.With("type", "hz")
 		if state.Options.SystemTags.Has(metrics.TagCheck) {
-			tags = tags.With("check", m.opts.checkName)
+			tags = tags.With("check", m.checkName(r))
 		}
 		samples = append(samples, sample(state.BuiltinMetrics.Checks, tags, metricBool(r.Pass)))
 	}
 	metrics.PushIfNotDone(m.mi.vu.Context(), state.Samples, samples)
 }
 
-// hzReadingToJS is the object scrape() returns:
-// { ok, hz, source, mode, series, reset, pass, error: {reason, message, healthz?} | null, duration }.
+// checkName is the check tag of r's checks sample: "hz >= 95", and for a reading that fell back
+// to the healthz endpoint "hz >= 95 (from /healthz: /metrics answered 404)".
+func (m *hzMonitor) checkName(r hz.Reading) string {
+	if r.Fallback == nil {
+		return m.opts.checkName
+	}
+	return m.opts.checkName + " (from " + urlPath(m.opts.cfg.HealthzURL, "/healthz") + ": " + r.Fallback.Note + ")"
+}
+
+// hzReadingToJS is the object scrape() returns: { ok, hz, source, mode, series, reset, pass,
+// error: {reason, message, status?, healthz?} | null, fallback: {reason, status, note, message} |
+// null, duration }. Every message has URL userinfo masked.
 func hzReadingToJS(r hz.Reading) map[string]any {
 	out := map[string]any{
 		"ok":       r.OK,
@@ -126,7 +202,13 @@ func hzReadingToJS(r hz.Reading) map[string]any {
 		"series":   r.Series,
 		"reset":    r.Reset,
 		"error":    nil,
+		"fallback": nil,
 		"duration": metrics.D(r.Duration),
+	}
+	if f := r.Fallback; f != nil {
+		out["fallback"] = map[string]any{
+			"reason": string(f.Err.Reason), "status": f.Err.Status, "note": f.Note, "message": f.Err.Error(),
+		}
 	}
 	if r.HasHz {
 		out["hz"] = r.Hz
@@ -134,6 +216,9 @@ func hzReadingToJS(r hz.Reading) map[string]any {
 	var se *hz.ScrapeError
 	if errors.As(r.Err, &se) {
 		e := map[string]any{"reason": string(se.Reason), "message": se.Error()}
+		if se.Status != 0 {
+			e["status"] = se.Status
+		}
 		if se.Healthz != nil {
 			e["healthz"] = map[string]any{"reason": string(se.Healthz.Reason), "message": se.Healthz.Error()}
 		}
@@ -149,6 +234,9 @@ type hzOptions struct {
 	cfg       hz.Config
 	tags      map[string]string
 	checkName string // the check tag: "hz >= <min>"
+	// redirectsSet and userAgentSet: the script gave redirects / userAgent; otherwise k6's
+	// maxRedirects and userAgent options apply.
+	redirectsSet, userAgentSet bool
 }
 
 // hzOptionTable is the options object of new HzMonitor(options). hz.Config.Validate checks the
@@ -207,12 +295,23 @@ var hzOptionTable = optionTable[hzOptions]{skipNullish: true, options: []option[
 		o.tags, err = optStringMap(rt, v, name)
 		return err
 	}},
+	{"redirects", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		n, err := optInt(v, name)
+		o.cfg.MaxRedirects, o.redirectsSet = int(min(n, 1<<20)), true
+		return err
+	}},
+	{"userAgent", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		o.cfg.UserAgent, err = optString(v, name)
+		o.userAgentSet = true
+		return err
+	}},
 }}
 
 // hzOptionNames maps hz.Config's field names to the JS option names, for hz.ConfigError.
 var hzOptionNames = map[string]string{
 	"URL": "url", "HealthzURL": "healthz", "Metric": "metric", "Labels": "labels", "Mode": "mode",
 	"Timeout": "timeout", "MaxBodyBytes": "maxBodyBytes", "Aggregate": "aggregate", "Min": "min",
+	"MaxRedirects": "redirects", "UserAgent": "userAgent",
 }
 
 // parseHzOptions parses the options object; every error names the option.

@@ -101,12 +101,13 @@ func TestHzMonitorGoodGauge(t *testing.T) {
 	assert.InDelta(t, 99.87, hzS.Value, 1e-9)
 	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "source": "metrics"}, hzS.Tags.Map())
 	assert.Greater(t, got[MetricHzScrapeTime].Value, 0.0)
-	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test"}, got[MetricHzScrapeTime].Tags.Map())
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "source": "metrics"}, got[MetricHzScrapeTime].Tags.Map())
 	assert.Zero(t, got[MetricHzScrapeFailed].Value)
-	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test"}, got[MetricHzScrapeFailed].Tags.Map())
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "source": "metrics"}, got[MetricHzScrapeFailed].Tags.Map())
 	chk := got[metrics.ChecksName]
 	assert.Equal(t, 1.0, chk.Value)
-	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "type": "hz", "check": "hz >= 95"}, chk.Tags.Map())
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "type": "hz", "check": "hz >= 95", "source": "metrics"}, chk.Tags.Map())
+	assert.Nil(t, r["fallback"])
 }
 
 func TestHzMonitorBelowMin(t *testing.T) {
@@ -120,7 +121,7 @@ func TestHzMonitorBelowMin(t *testing.T) {
 	assert.InDelta(t, 61.5, got[MetricLoopHz].Value, 1e-9)
 	assert.Zero(t, got[MetricHzScrapeFailed].Value)
 	assert.Zero(t, got[metrics.ChecksName].Value)
-	assert.Equal(t, map[string]string{"scenario": "hz", "type": "hz", "check": "hz >= 95"}, got[metrics.ChecksName].Tags.Map())
+	assert.Equal(t, map[string]string{"scenario": "hz", "type": "hz", "check": "hz >= 95", "source": "metrics"}, got[metrics.ChecksName].Tags.Map())
 
 	// A custom min changes the verdict and the check name.
 	ht.init(t, `const mon60 = new fw.HzMonitor({ url: BASE + '/low', min: 60 })`)
@@ -147,7 +148,8 @@ func TestHzMonitorFailedScrape(t *testing.T) {
 	require.Len(t, got, 3, "no fw_loop_hz without a value")
 	assert.NotContains(t, got, MetricLoopHz)
 	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
-	assert.Equal(t, map[string]string{"scenario": "hz", "reason": "http_status"}, got[MetricHzScrapeFailed].Tags.Map())
+	assert.Equal(t, map[string]string{"scenario": "hz", "reason": "http_status", "source": "metrics"}, got[MetricHzScrapeFailed].Tags.Map())
+	assert.EqualValues(t, 500, e["status"])
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, "hz", got[metrics.ChecksName].Tags.Map()["type"])
 }
@@ -163,8 +165,13 @@ func TestHzMonitorHealthzFallbackAndBothDown(t *testing.T) {
 	assert.Equal(t, "healthz", r["source"])
 	assert.InDelta(t, 62.5, r["hz"], 1e-9)
 	got := byMetric(t, samples)
-	assert.Equal(t, "healthz", got[MetricLoopHz].Tags.Map()["source"])
+	for name, s := range got {
+		assert.Equal(t, "healthz", s.Tags.Map()["source"], "%s carries the source", name)
+	}
 	assert.Zero(t, got[metrics.ChecksName].Value)
+	assert.Equal(t, "hz >= 95 (from /healthz503: /down answered 500)", got[metrics.ChecksName].Tags.Map()["check"])
+	assert.Equal(t, map[string]any{"reason": "http_status", "status": 500, "note": "/down answered 500",
+		"message": "http_status: GET " + ht.base + "/down: HTTP 500 Internal Server Error"}, r["fallback"])
 
 	r, samples = ht.scrape(t, "both")
 	assert.Equal(t, false, r["ok"])

@@ -23,7 +23,7 @@ func TestUnknownOptionListsTableKeys(t *testing.T) {
 		`fw.chat(URL, "x", {protocol: {colour: "red"}})`: "unknown option protocol.colour (known: name, request, model, doneOn, " +
 			"endSentinel, errorPrefix, promptField, typeField, tokenTypes, doneTypes, errorTypes, textField, errorField, usageField)",
 		`new fw.HzMonitor({url: "http://x/m", every: 1})`: "HzMonitor: unknown option every (known: url, metric, labels, mode, " +
-			"healthz, min, timeout, maxBodyBytes, aggregate, tags)",
+			"healthz, min, timeout, maxBodyBytes, aggregate, tags, redirects, userAgent)",
 	} {
 		_, err := ct.rt.RunOnEventLoop(code)
 		require.ErrorContains(t, err, want, code)

@@ -1,6 +1,7 @@
 package hz
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -36,10 +37,14 @@ const (
 	DefaultMin          = 95.0
 	DefaultTimeout      = 2 * time.Second
 	DefaultMaxBodyBytes = 4 << 20 // 4 MiB
+	DefaultMaxRedirects = 10      // Go's and k6's default
+	DefaultUserAgent    = "xk6-featherweight-hz"
 )
 
 // Config configures a Monitor. A zero Metric, Mode, Timeout or MaxBodyBytes means its default;
-// DefaultConfig returns a Config with every default filled in, Min included.
+// DefaultConfig returns a Config with every default filled in, Min, MaxRedirects and UserAgent
+// included (those three keep a zero value as given: a Config literal follows no redirect and
+// sends no User-Agent).
 type Config struct {
 	// URL of the Prometheus endpoint, e.g. http://127.0.0.1:8080/metrics. Required (unless
 	// HealthzURL is set, in which case only the healthz endpoint is read).
@@ -66,6 +71,14 @@ type Config struct {
 	// applies it. DefaultConfig sets 95 (DefaultMin); unlike the other fields a zero Min is kept as
 	// 0, so that "min: 0" means what it says.
 	Min float64
+	// MaxRedirects is how many redirects one request follows (k6: the maxRedirects option). A
+	// further redirect is not followed: the scrape fails with http_status and the 3xx status. A
+	// redirect from https to http is never followed, whatever this says. DefaultConfig sets 10;
+	// zero follows none.
+	MaxRedirects int
+	// UserAgent is sent as the User-Agent header (k6: the userAgent option). DefaultConfig sets
+	// DefaultUserAgent; "" sends none, as k6/http does with userAgent: "".
+	UserAgent string
 }
 
 // DefaultConfig returns a Config for url with every default filled in.
@@ -77,6 +90,8 @@ func DefaultConfig(url string) Config {
 		Timeout:      DefaultTimeout,
 		MaxBodyBytes: DefaultMaxBodyBytes,
 		Min:          DefaultMin,
+		MaxRedirects: DefaultMaxRedirects,
+		UserAgent:    DefaultUserAgent,
 	}
 }
 
@@ -127,15 +142,20 @@ func (c Config) validate() error {
 		if f.url == "" {
 			continue
 		}
+		shown := RedactURL(f.url) // errors are printed: never a credential
 		pu, err := url.Parse(f.url)
 		if err != nil {
-			return configErr(f.name, "is not a valid URL: %v", err)
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // *url.Error prints the raw URL, password included
+			}
+			return configErr(f.name, "must be an http:// or https:// URL, got %q: %v", shown, err)
 		}
 		if pu.Scheme != "http" && pu.Scheme != "https" {
-			return configErr(f.name, "scheme must be http or https, got %q", f.url)
+			return configErr(f.name, "scheme must be http or https, got %q", shown)
 		}
 		if pu.Host == "" {
-			return configErr(f.name, "%q has no host", f.url)
+			return configErr(f.name, "%q has no host", shown)
 		}
 	}
 	switch c.Mode {
@@ -153,6 +173,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxBodyBytes < 0 {
 		return configErr("MaxBodyBytes", "must be positive, got %d", c.MaxBodyBytes)
+	}
+	if c.MaxRedirects < 0 {
+		return configErr("MaxRedirects", "must not be negative, got %d", c.MaxRedirects)
 	}
 	if math.IsNaN(c.Min) || math.IsInf(c.Min, 0) {
 		return configErr("Min", "must be a finite number, got %v", c.Min)

@@ -1,6 +1,6 @@
 // Package hz reads the Featherweight backend's loop frequency (Hz) from a Prometheus /metrics
 // endpoint, falling back to the JSON /healthz endpoint. It is plain Go: no k6 imports. The k6
-// binding (js_hz.go in the root package) turns Readings into k6 samples.
+// binding (featherweight/hz.go) turns Readings into k6 samples.
 //
 // # Modes
 //
@@ -39,9 +39,18 @@
 // When the /metrics scrape fails for any reason and Config.HealthzURL is set, the monitor GETs that
 // URL and reads the number in the JSON field "hz". A 503 response whose body carries hz counts: the
 // Featherweight backend answers 503 while the loop runs below 95 Hz. Such Readings have Source
-// "healthz". When both fail, the ScrapeError carries the /metrics reason and the healthz failure in
+// "healthz" and a Fallback (the /metrics failure and a short Note such as "/metrics answered
+// 404"), so a caller can say where its values came from. When both fail, the ScrapeError carries the /metrics reason and the healthz failure in
 // its Healthz field; its message names both. A fallback reading does not touch the counter
 // baselines, so the next /metrics reading averages over the whole interval.
+//
+// # HTTP
+//
+// A request follows at most Config.MaxRedirects redirects (one more leaves the 3xx response as
+// an http_status failure, as k6/http does) and never one from https to http. Config.UserAgent
+// is sent. Userinfo in a URL is sent as Basic auth by net/http (not to another host after a
+// redirect) and masked (RedactURL) in every
+// error message.
 //
 // # Concurrency
 //

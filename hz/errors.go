@@ -37,6 +37,8 @@ var Reasons = []Reason{
 type ScrapeError struct {
 	Reason Reason
 	Err    error
+	// Status is the HTTP status of an http_status failure (0 otherwise).
+	Status int
 	// Healthz is the failure of the /healthz fallback, when one was attempted and failed too.
 	Healthz *ScrapeError
 }
@@ -75,4 +77,26 @@ func ReasonOf(err error) Reason {
 		return se.Reason
 	}
 	return ""
+}
+
+// Fallback says why a Reading came from the healthz endpoint although a /metrics URL is set.
+type Fallback struct {
+	// Err is the /metrics failure.
+	Err *ScrapeError
+	// Note is short and stable, fit for a log line or a check name: "/metrics answered 404",
+	// "/metrics timed out", "/metrics: missing_metric" (the path is the configured URL's).
+	Note string
+}
+
+// fallbackNote is Fallback.Note for a failure of the endpoint at path.
+func fallbackNote(path string, e *ScrapeError) string {
+	switch {
+	case e.Reason == ReasonHTTPStatus && e.Status != 0:
+		return fmt.Sprintf("%s answered %d", path, e.Status)
+	case e.Reason == ReasonTimeout:
+		return path + " timed out"
+	case e.Reason == ReasonConnect:
+		return path + " unreachable (connect)"
+	}
+	return path + ": " + string(e.Reason)
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -41,8 +42,13 @@ type Reading struct {
 	Pass bool
 	// Reset is true when a counter or histogram count went down and its interval was skipped.
 	Reset bool
-	// Source is SourceMetrics or SourceHealthz (also on failure: where the error came from last).
+	// Source is SourceMetrics or SourceHealthz. On failure it is the endpoint whose failure is
+	// Err's Reason: SourceMetrics when a /metrics URL is set (its healthz fallback failing too
+	// is in Err's Healthz field), SourceHealthz when only a healthz URL is.
 	Source string
+	// Fallback is set when the value came from the healthz endpoint because the /metrics scrape
+	// failed; nil otherwise.
+	Fallback *Fallback
 	// Mode is the mode the /metrics family was read in: gauge, counter or histogram ("" for
 	// healthz and for failures before the family was found).
 	Mode Mode
@@ -87,14 +93,19 @@ func NewHTTPClient(dial DialFunc, tlsConfig *tls.Config) *http.Client {
 type Monitor struct {
 	cfg    Config
 	client *http.Client
+	// shown are the URLs as errors print them (userinfo masked); metricsPath names the /metrics
+	// endpoint in Fallback notes.
+	shownMetrics, shownHealthz, metricsPath string
 
-	mu    sync.Mutex // serialises Scrape: guards rates and buf
-	rates rates
-	buf   bytes.Buffer
+	mu           sync.Mutex // serialises Scrape: guards rates, buf and redirectStop
+	rates        rates
+	buf          bytes.Buffer
+	redirectStop string // why the last request's redirect was not followed ("" if none)
 }
 
 // New validates cfg, applies its defaults and returns a Monitor that sends its requests with
-// client (nil: NewHTTPClient(nil, nil)).
+// client (nil: NewHTTPClient(nil, nil)). The Monitor uses a copy of client whose CheckRedirect
+// applies cfg.MaxRedirects and refuses https→http; client itself is not modified.
 func New(cfg Config, client *http.Client) (*Monitor, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -103,13 +114,37 @@ func New(cfg Config, client *http.Client) (*Monitor, error) {
 	if client == nil {
 		client = NewHTTPClient(nil, nil)
 	}
-	return &Monitor{cfg: cfg, client: client}, nil
+	m := &Monitor{cfg: cfg, shownMetrics: RedactURL(cfg.URL), shownHealthz: RedactURL(cfg.HealthzURL), metricsPath: "/metrics"}
+	if pu, err := url.Parse(cfg.URL); err == nil && pu.Path != "" {
+		m.metricsPath = pu.Path
+	}
+	c := *client
+	c.CheckRedirect = m.checkRedirect
+	m.client = &c
+	return m, nil
+}
+
+// checkRedirect follows at most cfg.MaxRedirects redirects and never one from https to http; a
+// redirect it does not follow leaves the 3xx response as the result (as k6/http does), and
+// redirectStop says why. It runs inside Scrape, under m.mu.
+func (m *Monitor) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > 0 && via[len(via)-1].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		m.redirectStop = fmt.Sprintf("refused to follow a redirect from https to %s (%s)", req.URL.Scheme, RedactURL(req.URL.String()))
+		return http.ErrUseLastResponse
+	}
+	if len(via) > m.cfg.MaxRedirects {
+		m.redirectStop = fmt.Sprintf("stopped after %d redirects (maxRedirects %d)", len(via)-1, m.cfg.MaxRedirects)
+		return http.ErrUseLastResponse
+	}
+	return nil
 }
 
 // Config returns the Monitor's configuration, defaults applied.
 func (m *Monitor) Config() Config { return m.cfg }
 
-// Close closes the client's idle connections.
+// Close closes the idle connections of the client's transport. When that transport is shared
+// (k6's per-VU transport), this closes every idle connection it holds: give the Monitor a
+// transport of its own when that matters (the k6 binding does).
 func (m *Monitor) Close() { m.client.CloseIdleConnections() }
 
 // Scrape reads the frequency once. It never panics and always returns a Reading; a failure is
@@ -126,8 +161,9 @@ func (m *Monitor) Scrape(ctx context.Context) Reading {
 			hr := m.scrapeHealthz(ctx)
 			if hr.OK {
 				r = hr
+				r.Fallback = &Fallback{Err: serr, Note: fallbackNote(m.metricsPath, serr)}
 			} else {
-				r.Err = &ScrapeError{Reason: serr.Reason, Err: serr.Err, Healthz: asScrapeError(hr.Err)}
+				r.Err = &ScrapeError{Reason: serr.Reason, Err: serr.Err, Status: serr.Status, Healthz: asScrapeError(hr.Err)}
 			}
 		}
 	} else {
@@ -154,7 +190,7 @@ func (m *Monitor) scrapeMetrics(ctx context.Context) Reading {
 	r := Reading{Source: SourceMetrics}
 	status, at, serr := m.fetch(ctx, m.cfg.URL, func(status int) bool { return status/100 == 2 })
 	if serr == nil && status/100 != 2 {
-		serr = scrapeErr(ReasonHTTPStatus, "GET %s: %s", m.cfg.URL, statusText(status))
+		serr = m.statusErr(m.shownMetrics, status, "")
 	}
 	if serr != nil {
 		r.Err = serr
@@ -204,7 +240,7 @@ func (m *Monitor) scrapeHealthz(ctx context.Context) Reading {
 	usable := func(status int) bool { return status/100 == 2 || status == http.StatusServiceUnavailable }
 	status, _, serr := m.fetch(ctx, m.cfg.HealthzURL, usable)
 	if serr == nil && !usable(status) {
-		serr = scrapeErr(ReasonHTTPStatus, "GET %s: %s", m.cfg.HealthzURL, statusText(status))
+		serr = m.statusErr(m.shownHealthz, status, "")
 	}
 	if serr != nil {
 		r.Err = serr
@@ -217,7 +253,7 @@ func (m *Monitor) scrapeHealthz(ctx context.Context) Reading {
 	}
 	if err != nil {
 		if status == http.StatusServiceUnavailable {
-			r.Err = scrapeErr(ReasonHTTPStatus, "GET %s: %s (body without hz: %v)", m.cfg.HealthzURL, statusText(status), err)
+			r.Err = m.statusErr(m.shownHealthz, status, fmt.Sprintf(" (body without hz: %v)", err))
 		} else {
 			r.Err = &ScrapeError{Reason: ReasonHealthzParse, Err: err}
 		}
@@ -237,13 +273,14 @@ func (m *Monitor) fetch(ctx context.Context, url string, readBody func(status in
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, time.Time{}, &ScrapeError{Reason: ReasonInvalidURL, Err: err}
+		return 0, time.Time{}, &ScrapeError{Reason: ReasonInvalidURL, Err: redactErr(err)}
 	}
 	req.Header.Set("Accept", AcceptHeader)
-	req.Header.Set("User-Agent", "xk6-featherweight-hz")
+	req.Header.Set("User-Agent", m.cfg.UserAgent) // "" sends none
+	m.redirectStop = ""
 	resp, err := m.client.Do(req)
 	if err != nil {
-		return 0, time.Time{}, classify(ctx, err, ReasonConnect, m.cfg.Timeout)
+		return 0, time.Time{}, classify(ctx, redactErr(err), ReasonConnect, m.cfg.Timeout)
 	}
 	at := time.Now()
 	defer func() {
@@ -260,7 +297,7 @@ func (m *Monitor) fetch(ctx context.Context, url string, readBody func(status in
 	}
 	if n > m.cfg.MaxBodyBytes {
 		m.buf.Reset()
-		return 0, at, scrapeErr(ReasonBodyTooLarge, "GET %s: body larger than %d bytes", url, m.cfg.MaxBodyBytes)
+		return 0, at, scrapeErr(ReasonBodyTooLarge, "GET %s: body larger than %d bytes", RedactURL(url), m.cfg.MaxBodyBytes)
 	}
 	return resp.StatusCode, at, nil
 }
@@ -279,6 +316,17 @@ func classify(parent context.Context, err error, fallback Reason, timeout time.D
 		return &ScrapeError{Reason: ReasonCanceled, Err: err}
 	}
 	return &ScrapeError{Reason: fallback, Err: err}
+}
+
+// statusErr is the http_status failure of a GET of shown (a redacted URL); a redirect that was
+// not followed says why.
+func (m *Monitor) statusErr(shown string, status int, detail string) *ScrapeError {
+	if status/100 == 3 && m.redirectStop != "" {
+		detail += ": " + m.redirectStop
+	}
+	e := scrapeErr(ReasonHTTPStatus, "GET %s: %s%s", shown, statusText(status), detail)
+	e.Status = status
+	return e
 }
 
 func statusText(code int) string {
