@@ -11,7 +11,8 @@ GO_SOURCES := go.mod go.sum $(shell find . -name '*.go' -not -path './tools/*' -
 
 # The Go modules of the repository: the extension, and fwsim and fwbench where they have their own go.mod.
 GO_MODULES := . $(patsubst %/go.mod,%,$(wildcard fwsim/go.mod fwbench/go.mod))
-# Build tags whose files must be vetted and linted too.
+# Build tags whose files must be vetted and linted too. Each module is vetted, linted and tested
+# even when an earlier one failed; the target fails at the end.
 LINT_TAGS  := e2e,loadtest
 
 # Tools pinned in tools/go.mod, installed into bin/tools (never onto the user's PATH).
@@ -67,16 +68,16 @@ lint-fmt:
 
 .PHONY: lint-vet
 lint-vet:
-	@set -e; for m in $(GO_MODULES); do echo "go vet ($$m)"; go -C $$m vet -tags $(LINT_TAGS) ./...; done
+	@rc=0; for m in $(GO_MODULES); do echo "go vet ($$m)"; go -C $$m vet -tags $(LINT_TAGS) ./... || rc=1; done; exit $$rc
 
 .PHONY: lint-golangci
 lint-golangci: $(GOLANGCI_LINT)
-	@set -e; for m in $(GO_MODULES); do echo "golangci-lint ($$m)"; \
-	  (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...); done
+	@rc=0; for m in $(GO_MODULES); do echo "golangci-lint ($$m)"; \
+	  (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...) || rc=1; done; exit $$rc
 
 .PHONY: test-unit
 test-unit: ## Unit tests with the race detector in every Go module (no k6 binary needed)
-	@set -e; for m in $(GO_MODULES); do echo "go test -race ($$m)"; go -C $$m test -race -count=1 ./...; done
+	@rc=0; for m in $(GO_MODULES); do echo "go test -race ($$m)"; go -C $$m test -race -count=1 ./... || rc=1; done; exit $$rc
 
 .PHONY: test-e2e
 test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback
