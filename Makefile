@@ -86,7 +86,8 @@ test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback
 
 .PHONY: bench
 bench: ## Go benchmarks (decoders, scrape, frame encoding) — see docs/BENCHMARKS.md
-	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/ ./fwsim/
+	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/
+	$(if $(wildcard fwsim/go.mod),go -C fwsim test -run '^$$' -bench . -benchmem ./...,go test -run '^$$' -bench . -benchmem ./fwsim/)
 
 .PHONY: clean
 clean: ## Remove build outputs
