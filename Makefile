@@ -1,4 +1,6 @@
 # xk6-featherweight. `make help` lists the targets.
+# `make test` needs Go, make, git and curl only (no root, nothing outside the repository);
+# the deployment tests are `make test-deploy` (mk/deploy.mk).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -6,6 +8,22 @@ K6_VERSION ?= v1.8.1
 MODULE     := github.com/featherweight/xk6-featherweight
 XK6        := go -C tools tool xk6
 GO_SOURCES := go.mod go.sum fwsim/go.mod fwsim/go.sum $(shell find . -name '*.go' -not -path './tools/*' -not -path './e2e/*' -not -name '*_test.go')
+
+# The Go modules of the repository: the extension, and fwsim and fwbench where they have their own go.mod.
+GO_MODULES := . $(patsubst %/go.mod,%,$(wildcard fwsim/go.mod fwbench/go.mod))
+# Build tags whose files must be vetted and linted too. Each module is vetted, linted and tested
+# even when an earlier one failed; the target fails at the end.
+LINT_TAGS  := e2e,loadtest
+
+# Tools pinned in tools/go.mod, installed into bin/tools (never onto the user's PATH).
+TOOLS_BIN     := $(CURDIR)/bin/tools
+GOLANGCI_LINT := $(TOOLS_BIN)/golangci-lint
+tool_pkg_golangci-lint := github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+tool_pkg_gosec         := github.com/securego/gosec/v2/cmd/gosec
+tool_pkg_govulncheck   := golang.org/x/vuln/cmd/govulncheck
+
+# flock (util-linux) serializes concurrent xk6 builds of one checkout; optional (macOS has none).
+LOCK := $(if $(shell command -v flock 2>/dev/null),flock $(CURDIR)/.build.lock)
 
 .PHONY: help
 help: ## List the targets
@@ -15,7 +33,7 @@ help: ## List the targets
 build: k6 ## Build ./k6 (k6 v1.8.1, or K6_VERSION, + this extension) with the pinned xk6
 
 k6: $(GO_SOURCES) tools/go.mod tools/go.sum
-	flock $(CURDIR)/.build.lock $(XK6) build $(K6_VERSION) --with $(MODULE)=$(CURDIR) --output $(CURDIR)/k6
+	$(LOCK) $(XK6) build $(K6_VERSION) --with $(MODULE)=$(CURDIR) --output $(CURDIR)/k6
 	./k6 version | grep -q 'k6/x/featherweight'
 
 .PHONY: fwsim
@@ -23,6 +41,12 @@ fwsim: bin/fwsim ## Build the reference backend bin/fwsim
 
 bin/fwsim: $(GO_SOURCES)
 	go -C fwsim build -o ../bin/fwsim ./cmd/fwsim
+
+$(TOOLS_BIN)/%: tools/go.mod tools/go.sum
+	GOBIN=$(TOOLS_BIN) go -C tools install $(tool_pkg_$*)
+
+.PHONY: tools
+tools: $(GOLANGCI_LINT) $(TOOLS_BIN)/gosec $(TOOLS_BIN)/govulncheck ## Install the pinned lint tools into bin/tools
 
 .PHONY: run
 run: build fwsim ## Run the bundled 1,000-VU scenario (against bin/fwsim unless FW_CHAT_URL is set)
@@ -33,17 +57,27 @@ smoke: build fwsim ## Run the bundled scenario's short smoke profile against bin
 	FW_PROFILE=smoke scripts/run.sh
 
 .PHONY: test
-test: lint test-unit test-e2e test-deploy ## Everything CI runs: lint, unit (-race), end-to-end, deployment tests
+test: lint test-unit test-e2e ## The README's test command: lint, unit (-race, every module), end-to-end
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: lint-fmt lint-vet lint-golangci ## gofmt, go vet and golangci-lint in every Go module
+
+.PHONY: lint-fmt
+lint-fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
-	go vet ./...
-	go vet -tags e2e ./e2e/...
+
+.PHONY: lint-vet
+lint-vet:
+	@rc=0; for m in $(GO_MODULES); do echo "go vet ($$m)"; go -C $$m vet -tags $(LINT_TAGS) ./... || rc=1; done; exit $$rc
+
+.PHONY: lint-golangci
+lint-golangci: $(GOLANGCI_LINT)
+	@rc=0; for m in $(GO_MODULES); do echo "golangci-lint ($$m)"; \
+	  (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...) || rc=1; done; exit $$rc
 
 .PHONY: test-unit
-test-unit: ## Unit tests with the race detector (no k6 binary needed)
-	go test -race -count=1 ./...
+test-unit: ## Unit tests with the race detector in every Go module (no k6 binary needed)
+	@rc=0; for m in $(GO_MODULES); do echo "go test -race ($$m)"; go -C $$m test -race -count=1 ./... || rc=1; done; exit $$rc
 
 .PHONY: test-e2e
 test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback

@@ -84,11 +84,21 @@ func StartFwsim(t *testing.T, flags ...string) *Fwsim {
 	}
 }
 
+// get GETs url within the test's context.
+func get(t *testing.T, url string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(req)
+}
+
 func (f *Fwsim) waitReady(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(f.HTTP + "/debug/truth")
+		resp, err := get(t, f.HTTP+"/debug/truth")
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			_ = resp.Body.Close()
@@ -122,9 +132,9 @@ type Truth struct {
 // Truth fetches the ground truth.
 func (f *Fwsim) Truth(t *testing.T) Truth {
 	t.Helper()
-	resp, err := http.Get(f.HTTP + "/debug/truth")
+	resp, err := get(t, f.HTTP+"/debug/truth")
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var tr Truth
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tr))
@@ -190,7 +200,7 @@ func readSamples(t *testing.T, path string) []Sample {
 		return nil
 	}
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var samples []Sample
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)

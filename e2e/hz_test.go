@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -44,8 +45,10 @@ func TestHzMonitor(t *testing.T) {
 		minReads int     // at least this many fw_loop_hz samples
 	}{
 		{name: "healthy gauge", warmHz: 95, exit: 0, hz: 100, source: "metrics", pass: 0.6, minReads: 3},
-		{name: "healthy tick counter", env: map[string]string{"FW_HZ_MODE": "counter", "FW_HZ_METRIC": "consciousness_loop_ticks_total"},
-			warmHz: 95, exit: 0, hz: 100, source: "metrics", pass: 0.6, minReads: 2},
+		{
+			name: "healthy tick counter", env: map[string]string{"FW_HZ_MODE": "counter", "FW_HZ_METRIC": "consciousness_loop_ticks_total"},
+			warmHz: 95, exit: 0, hz: 100, source: "metrics", pass: 0.6, minReads: 2,
+		},
 		{name: "degraded loop", flags: []string{"-hz", "60"}, warmHz: 55, exit: 99, hz: 60, source: "metrics", pass: 0, minReads: 3},
 		{name: "metrics down, healthz fallback", flags: []string{"-no-metrics"}, warmHz: 95, exit: 0, hz: 100, source: "healthz", pass: 0.6, minReads: 3},
 		{name: "both down", flags: []string{"-no-metrics", "-no-healthz"}, exit: 99, pass: 0, failed: 1, reason: "http_status"},
@@ -65,9 +68,7 @@ func TestHzMonitor(t *testing.T) {
 				// one reading dip below 95 Hz. The example's default is 0.99.
 				"FW_HZ_CHECK_RATE": "0.5",
 			}
-			for k, v := range tc.env {
-				env[k] = v
-			}
+			maps.Copy(env, tc.env)
 			run := RunK6(t, "../examples/hz-monitor.js", env)
 			require.Equal(t, tc.exit, run.ExitCode, "k6 exit code")
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,13 +32,11 @@ func scenarioEnv(f *Fwsim) map[string]string {
 
 // crossed reports whether k6's "thresholds on metrics '...' have been crossed" line names metric.
 func crossed(run K6Run, metric string) bool {
-	for _, line := range strings.Split(run.Stderr, "\n") {
+	for line := range strings.SplitSeq(run.Stderr, "\n") {
 		if _, names, ok := strings.Cut(line, "thresholds on metrics '"); ok {
 			names, _, _ = strings.Cut(names, "' have been crossed")
-			for _, n := range strings.Split(names, ", ") {
-				if n == metric {
-					return true
-				}
+			if slices.Contains(strings.Split(names, ", "), metric) {
+				return true
 			}
 		}
 	}
@@ -113,7 +112,7 @@ func TestScenarioNoChatBackendFails(t *testing.T) {
 // the HTML report.
 func TestRunScriptSmoke(t *testing.T) {
 	out := t.TempDir()
-	cmd := exec.Command("../scripts/run.sh")
+	cmd := exec.CommandContext(t.Context(), "../scripts/run.sh")
 	cmd.Env = append(os.Environ(),
 		"FW_PROFILE=smoke", "FW_PORT="+strconv.Itoa(freePort(t)), "FW_OUT_DIR="+out,
 		"K6="+binary(t, "FW_K6"), "FWSIM="+binary(t, "FW_FWSIM"),
@@ -141,9 +140,10 @@ func TestRunScriptSmoke(t *testing.T) {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 

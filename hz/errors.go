@@ -27,7 +27,7 @@ const (
 )
 
 // Reasons lists every Reason, for documentation and tests.
-var Reasons = []Reason{
+var Reasons = []Reason{ //nolint:gochecknoglobals // a read-only list for documentation and tests
 	ReasonHTTPStatus, ReasonTimeout, ReasonConnect, ReasonRead, ReasonBodyTooLarge, ReasonParse,
 	ReasonMissingMetric, ReasonAmbiguous, ReasonTypeMismatch, ReasonNaN, ReasonHealthzParse,
 	ReasonCanceled, ReasonInvalidURL,
@@ -72,8 +72,7 @@ func scrapeErr(r Reason, format string, args ...any) *ScrapeError {
 
 // ReasonOf returns the Reason of err when it is (or wraps) a *ScrapeError, and "" otherwise.
 func ReasonOf(err error) Reason {
-	var se *ScrapeError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*ScrapeError](err); ok {
 		return se.Reason
 	}
 	return ""

@@ -156,16 +156,7 @@ func (m *Monitor) Scrape(ctx context.Context) Reading {
 	start := time.Now()
 	var r Reading
 	if m.cfg.URL != "" {
-		r = m.scrapeMetrics(ctx)
-		if serr := asScrapeError(r.Err); serr != nil && m.cfg.HealthzURL != "" && serr.Reason != ReasonCanceled {
-			hr := m.scrapeHealthz(ctx)
-			if hr.OK {
-				r = hr
-				r.Fallback = &Fallback{Err: serr, Note: fallbackNote(m.metricsPath, serr)}
-			} else {
-				r.Err = &ScrapeError{Reason: serr.Reason, Err: serr.Err, Status: serr.Status, Healthz: asScrapeError(hr.Err)}
-			}
-		}
+		r = m.scrapeWithFallback(ctx)
 	} else {
 		r = m.scrapeHealthz(ctx)
 	}
@@ -175,9 +166,25 @@ func (m *Monitor) Scrape(ctx context.Context) Reading {
 	return r
 }
 
+// scrapeWithFallback scrapes /metrics and, when that fails (but was not canceled) and a /healthz
+// URL is set, reads /healthz instead; a failed fallback is kept in the error's Healthz.
+func (m *Monitor) scrapeWithFallback(ctx context.Context) Reading {
+	r := m.scrapeMetrics(ctx)
+	serr := asScrapeError(r.Err)
+	if serr == nil || m.cfg.HealthzURL == "" || serr.Reason == ReasonCanceled {
+		return r
+	}
+	hr := m.scrapeHealthz(ctx)
+	if hr.OK {
+		hr.Fallback = &Fallback{Err: serr, Note: fallbackNote(m.metricsPath, serr)}
+		return hr
+	}
+	r.Err = &ScrapeError{Reason: serr.Reason, Err: serr.Err, Status: serr.Status, Healthz: asScrapeError(hr.Err)}
+	return r
+}
+
 func asScrapeError(err error) *ScrapeError {
-	var se *ScrapeError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*ScrapeError](err); ok {
 		return se
 	}
 	if err != nil {
@@ -265,7 +272,9 @@ func (m *Monitor) scrapeHealthz(ctx context.Context) Reading {
 
 // fetch GETs url into m.buf (when readBody(status)) and returns the status and the time the
 // response headers arrived.
-func (m *Monitor) fetch(ctx context.Context, url string, readBody func(status int) bool) (int, time.Time, *ScrapeError) {
+func (m *Monitor) fetch(
+	ctx context.Context, url string, readBody func(status int) bool,
+) (int, time.Time, *ScrapeError) {
 	if ctx.Err() != nil {
 		return 0, time.Time{}, &ScrapeError{Reason: ReasonCanceled, Err: ctx.Err()}
 	}

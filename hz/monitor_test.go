@@ -428,8 +428,10 @@ func TestConfigValidate(t *testing.T) {
 
 func TestScrapeErrorMessage(t *testing.T) {
 	t.Parallel()
-	err := &ScrapeError{Reason: ReasonConnect, Err: errors.New("refused"),
-		Healthz: &ScrapeError{Reason: ReasonHTTPStatus, Err: errors.New("HTTP 500")}}
+	err := &ScrapeError{
+		Reason: ReasonConnect, Err: errors.New("refused"),
+		Healthz: &ScrapeError{Reason: ReasonHTTPStatus, Err: errors.New("HTTP 500")},
+	}
 	assert.Equal(t, "metrics: connect: refused; healthz fallback: http_status: HTTP 500", err.Error())
 	assert.ErrorIs(t, err, &ScrapeError{})
 	assert.NotErrorIs(t, err, &ScrapeError{Reason: ReasonNaN})

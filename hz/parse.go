@@ -136,6 +136,8 @@ func resolveMode(fam *dto.MetricFamily, mode, implied Mode) (Mode, *ScrapeError)
 		return ModeGauge, nil
 	case ModeCounter, ModeHistogram:
 		return mode, nil
+	case ModeAuto:
+		// resolved below from the family's type
 	}
 	switch {
 	case hist:
@@ -238,6 +240,8 @@ func aggregate(vals []float64, a Aggregate) float64 {
 			return sum / float64(len(vals))
 		}
 		return sum
+	case AggregateNone:
+		// more than one value and no way to combine them: the caller reports ambiguous first
 	}
 	return math.NaN()
 }

@@ -1,5 +1,7 @@
 # Deployment targets: container images, compose/Prometheus, Kubernetes manifests, locally distributed runs.
-# Included by the root Makefile (-include mk/*.mk); `make test` runs test-deploy. See docs/deploy.md.
+# Included by the root Makefile (-include mk/*.mk). `make test-deploy` runs them all (CI: .ci/run, after
+# `make test`); they may install Debian packages as root and read the k6-operator CRD from ../shared/
+# (override K6_OPERATOR_CRD). See docs/deploy.md.
 
 K6_OPERATOR_CRD ?= $(CURDIR)/../shared/k6-operator/k6.io_testruns.yaml
 SEGMENTS        ?= 3
@@ -25,4 +27,4 @@ segments-test: build fwsim ## Run the bundled scenario split over SEGMENTS (3) k
 	scripts/segments.sh $(SEGMENTS)
 
 .PHONY: test-deploy
-test-deploy: k8s-validate segments-test prom-test docker-test ## All deployment tests (run by make test)
+test-deploy: k8s-validate segments-test prom-test docker-test ## Deployment tests: manifests (../shared CRD), segments, Prometheus, container image
