@@ -68,6 +68,10 @@ type Config struct {
 	// MaxConns caps concurrent WebSocket connections; upgrades beyond it get HTTP 503.
 	// Default 0 (no cap).
 	MaxConns int
+	// Capacity is the number of concurrent reply streams the server handles at full speed. Past it
+	// the loop slows to Hz*Capacity/streams and every reply delay stretches by streams/Capacity
+	// (see docs/capacity.md). Default 0 (no limit).
+	Capacity int
 
 	// WriteTimeout bounds one frame write; a client that does not read is dropped. Default 10s.
 	WriteTimeout time.Duration
@@ -167,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConns < 0 {
 		bad("MaxConns", c.MaxConns, "must be >= 0 (0 = no cap)")
+	}
+	if c.Capacity < 0 {
+		bad("Capacity", c.Capacity, "must be >= 0 (0 = no limit)")
 	}
 	if c.WriteTimeout <= 0 {
 		bad("WriteTimeout", c.WriteTimeout, "must be > 0")
