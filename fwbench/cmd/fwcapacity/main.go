@@ -9,7 +9,7 @@
 // Every flag defaults to an environment variable (shown in -h), so `make capacity` and a container
 // both set them with FW_* variables. Exit status: 0 when the search reached a verdict (a knee, no
 // knee below the maximum, or capacity below the minimum), 1 when it ended early (time budget, k6
-// error), 2 on bad options.
+// error), 2 on bad options, 3 when the capacity is below FW_CAPACITY_REQUIRE.
 package main
 
 import (
@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -48,6 +49,7 @@ type config struct {
 	fwsimFlags string
 	out        string
 	chart      string
+	require    int
 }
 
 func env(name, dflt string) string {
@@ -93,12 +95,17 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.ramp, "ramp", env("FW_CAPACITY_RAMP", "5s"), "ramp to the step's users (FW_CAPACITY_RAMP)")
 	fs.StringVar(&c.rampDown, "ramp-down", env("FW_CAPACITY_RAMP_DOWN", "1s"), "ramp down after the hold (FW_CAPACITY_RAMP_DOWN)")
 	fs.DurationVar(&c.budget, "timeout", budget, "bound on the whole search; a step that would not fit is not started (FW_CAPACITY_TIMEOUT; 0 = none)")
-	fs.StringVar(&c.k6, "k6", env("FW_K6", "./k6"), "k6 binary built with the extension (FW_K6)")
-	fs.StringVar(&c.script, "script", env("FW_SCRIPT", "examples/featherweight-load.js"), "the scenario whose thresholds judge each step (FW_SCRIPT)")
+	fs.StringVar(&c.k6, "k6", env("FW_K6", defaultK6()), "k6 binary built with the extension (FW_K6; default ./k6, else k6 on PATH)")
+	fs.StringVar(&c.script, "script", env("FW_SCRIPT", defaultScript()), "the scenario whose thresholds judge each step (FW_SCRIPT; default examples/featherweight-load.js, else $FW_EXAMPLES/featherweight-load.js)")
 	fs.StringVar(&c.fwsim, "fwsim", env("FW_FWSIM", "bin/fwsim"), "fwsim binary started when FW_CHAT_URL is unset (FW_FWSIM)")
 	fs.StringVar(&c.fwsimFlags, "fwsim-flags", env("FW_FWSIM_FLAGS", ""), `extra fwsim flags, e.g. "-capacity 600" (FW_FWSIM_FLAGS)`)
 	fs.StringVar(&c.out, "out", env("FW_CAPACITY_OUT", "out/capacity.json"), "the JSON report; the steps' k6 output goes beside it (FW_CAPACITY_OUT)")
 	fs.StringVar(&c.chart, "chart", env("FW_CAPACITY_CHART", ""), "the chart, .png or .svg (FW_CAPACITY_CHART; default: the report's name with .png)")
+	req, err := envInt("FW_CAPACITY_REQUIRE", 0)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.require, "require", req, "exit 3 when the capacity found is below this many users (FW_CAPACITY_REQUIRE; 0 = no gate)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -116,6 +123,28 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		c.chart = strings.TrimSuffix(c.out, filepath.Ext(c.out)) + ".png"
 	}
 	return c, c.opts.Validate()
+}
+
+// defaultK6 is ./k6 (a checkout after `make build`), else k6 on PATH (the fw-k6 image).
+func defaultK6() string {
+	if _, err := os.Stat("k6"); err == nil {
+		return "./k6"
+	}
+	if p, err := exec.LookPath("k6"); err == nil {
+		return p
+	}
+	return "./k6"
+}
+
+// defaultScript is the checkout's bundled scenario, else the image's copy under $FW_EXAMPLES.
+func defaultScript() string {
+	const local = "examples/featherweight-load.js"
+	if _, err := os.Stat(local); err != nil {
+		if dir := os.Getenv("FW_EXAMPLES"); dir != "" {
+			return filepath.Join(dir, "featherweight-load.js")
+		}
+	}
+	return local
 }
 
 // stepEstimate is a step's expected wall time: ramp, hold, ramp-down, k6's start and its graceful
@@ -146,6 +175,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	target := os.Getenv("FW_CHAT_URL")
 	if target == "" {
+		if _, err := os.Stat(c.fwsim); err != nil {
+			fmt.Fprintf(stderr, "fwcapacity: FW_CHAT_URL is unset and there is no fwsim to start (FW_FWSIM=%s): set FW_CHAT_URL "+
+				"(and FW_METRICS_URL, FW_HEALTHZ_URL) to test a backend, or build bin/fwsim (make fwsim)\n", c.fwsim)
+			return 2
+		}
 		sim, err := startFwsim(ctx, c.fwsim, strings.Fields(c.fwsimFlags), filepath.Join(runner.OutDir, "fwsim.log"))
 		if err != nil {
 			fmt.Fprintln(stderr, "fwcapacity:", err)
@@ -188,6 +222,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if rep.Verdict == capacity.VerdictIncomplete {
 		return 1
+	}
+	if c.require > 0 && rep.Capacity < c.require {
+		fmt.Fprintf(stdout, "FAIL: capacity %d users is below the required %d (FW_CAPACITY_REQUIRE)\n", rep.Capacity, c.require)
+		return 3
 	}
 	return 0
 }

@@ -141,6 +141,7 @@ func (r *Report) panelPlot(steps []Step, pn panel) (*plot.Plot, error) {
 	p.Y.Label.Text = pn.label
 	p.Legend.Top = true
 	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(6)
 	p.Add(plotter.NewGrid())
 	ymin, ymax := 0.0, math.Inf(-1)
 	for _, se := range pn.series {
@@ -192,7 +193,7 @@ func (r *Report) panelPlot(steps []Step, pn panel) (*plot.Plot, error) {
 	if math.IsInf(ymax, -1) || ymax <= 0 {
 		ymax = 1
 	}
-	ymax *= 1.15
+	ymax *= 1.45 // headroom for the legend above the data
 	p.Y.Min, p.Y.Max = ymin, ymax
 	p.X.Min, p.X.Max = float64(steps[0].Users), float64(steps[len(steps)-1].Users)
 	if pad := (p.X.Max - p.X.Min) * 0.04; pad > 0 {
@@ -222,7 +223,7 @@ func addVLine(p *plot.Plot, x, y0, y1 float64, c color.Color, label string) erro
 	l.Color, l.Width = c, vg.Points(1.2)
 	l.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
 	p.Add(l)
-	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y1 * 0.93}}, Labels: []string{" " + label}})
+	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y1 * 0.05}}, Labels: []string{" " + label}})
 	if err != nil {
 		return err
 	}

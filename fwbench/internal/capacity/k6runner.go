@@ -48,7 +48,8 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 	}
 	defer log.Close()
 
-	cmd := exec.CommandContext(ctx, k.K6, "run", "--no-color", "--quiet", k.Script)
+	// --address "": no REST API server (its fixed port 6565 clashes with any other k6 on the machine).
+	cmd := exec.CommandContext(ctx, k.K6, "run", "--no-color", "--quiet", "--address", "", k.Script)
 	cmd.Env = append(os.Environ(), k.Env...)
 	cmd.Env = append(cmd.Env, "K6_NO_USAGE_REPORT=true",
 		"FW_VUS="+strconv.Itoa(users), "FW_RAMP="+k.Ramp, "FW_HOLD="+k.Hold, "FW_RAMP_DOWN="+k.RampDown,
