@@ -24,7 +24,9 @@ func TestCapacityOverloadSlowsLoopAndReplies(t *testing.T) {
 		c.TTFT, c.ITL = 5*time.Millisecond, 5*time.Millisecond // 1 s per reply at full speed
 		c.HzWindow = 300 * time.Millisecond
 	})
-	require.Eventually(t, func() bool { return getTruth(t, ts).Loop.Hz > 95 }, 3*time.Second, 20*time.Millisecond)
+	// A full window of healthy ticks first (the first window's reading is over the elapsed time).
+	require.Eventually(t, func() bool { tr := getTruth(t, ts); return tr.Loop.Ticks > 50 && tr.Loop.Hz > 95 },
+		3*time.Second, 20*time.Millisecond)
 	var wg sync.WaitGroup
 	durations := make([]time.Duration, streams)
 	for i := range streams {

@@ -26,3 +26,7 @@ fwcapacity: bin/fwcapacity ## Build bin/fwcapacity (the capacity search)
 .PHONY: test-fwbench
 test-fwbench: ## Unit tests of the fwbench module (race detector)
 	go -C fwbench test -race -count=1 ./...
+
+# e2e/capacity_test.go execs bin/fwcapacity: make test-e2e builds it and passes its path.
+test-e2e: bin/fwcapacity
+test-e2e: export FW_FWCAPACITY := $(CURDIR)/bin/fwcapacity

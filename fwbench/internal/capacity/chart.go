@@ -223,7 +223,7 @@ func addVLine(p *plot.Plot, x, y0, y1 float64, c color.Color, label string) erro
 	l.Color, l.Width = c, vg.Points(1.2)
 	l.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
 	p.Add(l)
-	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y1 * 0.05}}, Labels: []string{" " + label}})
+	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y1 * 0.93}}, Labels: []string{" " + label}})
 	if err != nil {
 		return err
 	}
