@@ -73,6 +73,7 @@ func TestCapacityOverloadSlowsLoopAndReplies(t *testing.T) {
 	}
 	require.Eventually(t, func() bool {
 		tr := getTruth(t, ts)
-		return tr.Capacity.Streams == 0 && tr.Capacity.Slowdown == 1 && tr.Loop.Hz > 95
-	}, 3*time.Second, 20*time.Millisecond, "the loop recovers once the streams end")
+		// Well above the overloaded ~33 Hz (not 95: a shared CI machine under -race can cost a few ticks).
+		return tr.Capacity.Streams == 0 && tr.Capacity.Slowdown == 1 && tr.Loop.Hz > 80
+	}, 5*time.Second, 20*time.Millisecond, "the loop recovers once the streams end")
 }
