@@ -17,11 +17,12 @@ import (
 )
 
 var (
-	colBlue  = color.RGBA{R: 31, G: 119, B: 180, A: 255}
-	colGrey  = color.RGBA{R: 120, G: 120, B: 120, A: 255}
-	colRed   = color.RGBA{R: 214, G: 39, B: 40, A: 255}
-	colGreen = color.RGBA{R: 44, G: 160, B: 44, A: 255}
-	colLimit = color.RGBA{R: 255, G: 127, B: 14, A: 255}
+	colBlue   = color.RGBA{R: 31, G: 119, B: 180, A: 255}
+	colGrey   = color.RGBA{R: 120, G: 120, B: 120, A: 255}
+	colRed    = color.RGBA{R: 214, G: 39, B: 40, A: 255}
+	colGreen  = color.RGBA{R: 44, G: 160, B: 44, A: 255}
+	colLimit  = color.RGBA{R: 255, G: 127, B: 14, A: 255}
+	colPurple = color.RGBA{R: 148, G: 103, B: 189, A: 255}
 )
 
 // panel is one stacked chart: a figure per step, an optional bound, a y label.
@@ -73,9 +74,15 @@ func (r *Report) WriteChart(path string) error {
 			{name: "Hz avg", value: func(s Step) float64 { return val(s.HzAvg) }, color: colBlue},
 			{name: "Hz min", value: func(s Step) float64 { return val(s.HzMin) }, color: colGrey, dashed: true},
 		}},
-		{label: "generator CPU (cores)", series: []series{
+		{label: "machine CPU (cores)", series: []series{
 			{name: "k6", value: func(s Step) float64 { return s.Generator.K6Cores }, color: colBlue},
 			{name: "fwsim", value: func(s Step) float64 { return s.Generator.BackendCores }, color: colGrey, dashed: true},
+			{name: "other processes", value: func(s Step) float64 {
+				if s.Generator.HostBusy < 0 {
+					return math.NaN()
+				}
+				return s.Generator.OtherCores
+			}, color: colPurple, dashed: true},
 			{name: "host busy", value: func(s Step) float64 {
 				if s.Generator.HostBusy < 0 {
 					return math.NaN()

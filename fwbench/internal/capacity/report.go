@@ -65,9 +65,9 @@ func progressLine(st Step) string {
 			verdict += fmt.Sprintf(" (+%d more)", len(st.Failed)-1)
 		}
 	}
-	return fmt.Sprintf("%d users %s | turns %d, errors %s, TTFT p95 %s ms, Hz avg %s | k6 %.2f cores, host %s | %.0f s",
+	return fmt.Sprintf("%d users %s | turns %d, errors %s, TTFT p95 %s ms, Hz avg %s | k6 %.2f cores, fwsim %.2f, others %.2f, host %s | %.0f s",
 		st.Users, verdict, st.Turns, pct(st.ErrorRate), num(st.TTFTP95), num(st.HzAvg),
-		st.Generator.K6Cores, hostBusy(st.Generator), st.Seconds)
+		st.Generator.K6Cores, st.Generator.BackendCores, st.Generator.OtherCores, hostBusy(st.Generator), st.Seconds)
 }
 
 func pct(p *float64) string {
@@ -108,10 +108,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if st.Generator.BackendCores > 0 {
 			backend = fmt.Sprintf("%.2f", st.Generator.BackendCores)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t\n",
+		other := "-"
+		if st.Generator.HostBusy >= 0 {
+			other = fmt.Sprintf("%.2f", st.Generator.OtherCores)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t\n",
 			st.Users, verdict, st.Turns, pct(st.ErrorRate), num(st.TTFTP50), num(st.TTFTP95), num(st.TTFTP99),
 			num(st.ITLP50), num(st.TokensPerSec), num(st.HzAvg), num(st.HzMin),
-			st.Generator.K6Cores, backend, hostBusy(st.Generator))
+			st.Generator.K6Cores, backend, other, hostBusy(st.Generator))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

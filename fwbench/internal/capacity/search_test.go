@@ -129,6 +129,7 @@ func TestReportOutputs(t *testing.T) {
 	rep.Steps[2].Generator.HostBusy = 0.97
 	rep.finish()
 	require.Contains(t, rep.GeneratorWarning, "saturated at 30 users")
+	require.InDelta(t, 0.97*2-0.3, rep.Steps[2].Generator.OtherCores, 1e-9, "the machine's CPU that is neither k6 nor fwsim")
 
 	var table bytes.Buffer
 	require.NoError(t, rep.WriteTable(&table))

@@ -47,6 +47,9 @@ type Generator struct {
 	BackendCores float64 `json:"backend_cores,omitempty"`
 	// HostBusy is the whole machine's busy share over the step (0..1), from /proc/stat; -1 if unknown.
 	HostBusy float64 `json:"host_busy"`
+	// OtherCores is the machine's busy CPU not used by k6 or the managed fwsim (other processes,
+	// other users of a shared machine), in cores; 0 when unknown.
+	OtherCores float64 `json:"other_cores"`
 	// CPUs is the number of CPUs of the machine running k6.
 	CPUs int `json:"cpus"`
 	// Saturated is true when the host was >= 90% busy or k6 used >= 80% of the CPUs: the step's
@@ -56,6 +59,9 @@ type Generator struct {
 
 // judgeGenerator sets Saturated.
 func (g *Generator) judgeGenerator() {
+	if g.HostBusy >= 0 {
+		g.OtherCores = max(0, g.HostBusy*float64(g.CPUs)-g.K6Cores-g.BackendCores)
+	}
 	g.Saturated = g.HostBusy >= 0.9 || (g.CPUs > 0 && g.K6Cores >= 0.8*float64(g.CPUs))
 }
 
