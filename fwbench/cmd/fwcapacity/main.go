@@ -163,9 +163,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fwcapacity:", err)
 		return 2
 	}
-	for name, p := range map[string]string{"k6 (FW_K6)": c.k6, "script (FW_SCRIPT)": c.script} {
-		if _, err := os.Stat(p); err != nil {
-			fmt.Fprintf(stderr, "fwcapacity: %s: %v\n", name, err)
+	for _, f := range []struct{ name, path string }{{"k6 (FW_K6)", c.k6}, {"script (FW_SCRIPT)", c.script}} {
+		if _, err := os.Stat(f.path); err != nil {
+			fmt.Fprintf(stderr, "fwcapacity: %s: %v\n", f.name, err)
 			return 2
 		}
 	}

@@ -50,7 +50,12 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 
 	// --address "": no REST API server (its fixed port 6565 clashes with any other k6 on the machine).
 	cmd := exec.CommandContext(ctx, k.K6, "run", "--no-color", "--quiet", "--address", "", k.Script)
-	cmd.Env = append(os.Environ(), k.Env...)
+	cmd.Env = os.Environ()
+	if _, set := os.LookupEnv("FW_HZ_HOLD_ONLY"); !set {
+		// Judge the loop at the step's full users: no Hz readings during the ramps (the script's knob).
+		cmd.Env = append(cmd.Env, "FW_HZ_HOLD_ONLY=1")
+	}
+	cmd.Env = append(cmd.Env, k.Env...)
 	cmd.Env = append(cmd.Env, "K6_NO_USAGE_REPORT=true",
 		"FW_VUS="+strconv.Itoa(users), "FW_RAMP="+k.Ramp, "FW_HOLD="+k.Hold, "FW_RAMP_DOWN="+k.RampDown,
 		"FW_OUT_DIR="+dir)

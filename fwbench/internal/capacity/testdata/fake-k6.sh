@@ -4,7 +4,7 @@
 # does (0 pass, 99 thresholds failed). FAKE_EXIT forces another exit code; FAKE_LIE exits 0 anyway.
 set -eu
 [ "$1" = run ] || { echo "fake k6: expected run, got $1" >&2; exit 2; }
-[ "${FW_RAMP:?}" ] && [ "${FW_HOLD:?}" ] && [ "${FW_RAMP_DOWN:?}" ] && [ "${FW_OUT_DIR:?}" ]
+[ "${FW_RAMP:?}" ] && [ "${FW_HOLD:?}" ] && [ "${FW_RAMP_DOWN:?}" ] && [ "${FW_OUT_DIR:?}" ] && [ "${FW_HZ_HOLD_ONLY:?}" = 1 ]
 if [ -n "${FAKE_EXIT:-}" ]; then echo "fake k6: script error" >&2; exit "$FAKE_EXIT"; fi
 users=${FW_VUS:?}
 knee=${FAKE_KNEE:-1000000}
