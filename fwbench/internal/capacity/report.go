@@ -98,7 +98,7 @@ func hostBusy(g Generator) string {
 // WriteTable prints the steps sorted by users, then the answer line.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "users\tverdict\tturns\terrors\tTTFT p50\tp95\tp99 ms\tITL p50 ms\ttokens/s\tHz avg\tHz min\tk6 cores\tfwsim cores\thost CPU\t")
+	fmt.Fprintln(tw, "users\tverdict\tturns\terrors\tTTFT p50\tp95\tp99 ms\tITL p50 ms\ttokens/s\tHz avg\tHz min\tk6 cores\tfwsim cores\tother cores\thost CPU\t")
 	for _, st := range sortedSteps(r.Steps) {
 		verdict := "pass"
 		if !st.Pass {

@@ -134,7 +134,11 @@ func TestReportOutputs(t *testing.T) {
 	var table bytes.Buffer
 	require.NoError(t, rep.WriteTable(&table))
 	out := table.String()
-	require.Contains(t, out, "Hz avg")
+	header, _, _ := strings.Cut(out, "\n")
+	require.Equal(t, []string{"users", "verdict", "turns", "errors", "TTFT", "p50", "p95", "p99", "ms", "ITL", "p50", "ms",
+		"tokens/s", "Hz", "avg", "Hz", "min", "k6", "cores", "fwsim", "cores", "other", "cores", "host", "CPU"}, strings.Fields(header))
+	row30 := strings.Fields(strings.Split(out, "\n")[3])
+	require.Len(t, row30, 15, "one cell per column: %q", row30)
 	require.Contains(t, out, "30 users: FAIL fw_loop_hz: avg>95: fw_loop_hz avg 66.67 <= 95")
 	require.Contains(t, out, "97%!")
 	require.True(t, strings.HasSuffix(out, rep.Answer+"\n"))
