@@ -21,9 +21,12 @@ func (r *Report) finish() {
 	case VerdictNoKnee:
 		r.Answer = fmt.Sprintf("no knee below %d users: every threshold held at every step up to %d", r.Max, r.Capacity)
 	default:
-		if r.Capacity > 0 {
+		switch {
+		case r.Capacity > 0 && r.Knee > 0:
+			r.Answer = fmt.Sprintf("incomplete: capacity between %d and %d users (at %d %s)", r.Capacity, r.Knee-1, r.Knee, brokeText(r.BrokeFirst))
+		case r.Capacity > 0:
 			r.Answer = fmt.Sprintf("incomplete: capacity at least %d users (no failing step was reached)", r.Capacity)
-		} else {
+		default:
 			r.Answer = "incomplete: no step finished"
 		}
 	}

@@ -199,8 +199,8 @@ func (s *searcher) bisect(ctx context.Context) error {
 			mid = lo.Users + (hi.Users-lo.Users)/2
 		}
 		st, err := s.run(ctx, mid)
-		if err != nil {
-			s.rep.Capacity = lo.Users
+		if err != nil { // the bracket so far stays in the (incomplete) report
+			s.rep.Capacity, s.rep.Knee, s.rep.BrokeFirst = lo.Users, hi.Users, hi.Failed
 			return ignoreBudget(err)
 		}
 		if st.Pass {

@@ -115,6 +115,15 @@ func TestSearchBudgetAndErrors(t *testing.T) {
 	require.Equal(t, VerdictIncomplete, rep.Verdict)
 	require.Equal(t, "incomplete: capacity at least 10 users (no failing step was reached)", rep.Answer)
 
+	// A bisection cut short keeps its bracket.
+	m = &modelRunner{knee: 650, err: errBudget, errN: 4}
+	rep, err = Search(context.Background(), Options{Min: 200, Max: 1000, Step: 100, Strategy: StrategyBisect}, m)
+	require.NoError(t, err, "the budget is not an error")
+	require.Equal(t, VerdictIncomplete, rep.Verdict)
+	require.Equal(t, 600, rep.Capacity)
+	require.Equal(t, 800, rep.Knee)
+	require.True(t, strings.HasPrefix(rep.Answer, "incomplete: capacity between 600 and 799 users (at 800 fw_loop_hz avg"), rep.Answer)
+
 	for _, o := range []Options{{Min: 0, Max: 1, Step: 1}, {Min: 5, Max: 4, Step: 1}, {Min: 1, Max: 4, Step: 0}, {Min: 1, Max: 2, Step: 1, Strategy: "random"}} {
 		_, err := Search(context.Background(), o, m)
 		require.ErrorIs(t, err, ErrOptions, "%+v", o)
