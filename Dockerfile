@@ -6,6 +6,7 @@
 #   docker run --rm --network host -e FW_PROFILE=smoke fw-k6:latest
 #   docker run --rm -v "$PWD:/scripts" fw-k6:latest run /scripts/other.js
 #   docker run --rm -v "$PWD/out:/out" --entrypoint fwcompare fw-k6:latest /out/a/summary.json /out/b/summary.json
+#   docker run --rm --network host --entrypoint fwcapacity -e FW_CHAT_URL=... fw-k6:latest   # docs/capacity.md
 #
 # Both base images are build args so that machines without a registry can pass local stand-ins
 # (scripts/docker-test.sh does). The builder needs a working `git` (xk6 refuses to start without
@@ -26,6 +27,7 @@ RUN set -eux; cd /src; export CGO_ENABLED=0 GOTOOLCHAIN=local; \
         --with github.com/featherweight/xk6-featherweight=/src --output /out/k6/usr/bin/k6; \
     /out/k6/usr/bin/k6 version | grep -q 'k6/x/featherweight'; \
     go -C fwbench build -trimpath -o /out/k6/usr/bin/fwcompare ./cmd/fwcompare; \
+    go -C fwbench build -trimpath -o /out/k6/usr/bin/fwcapacity ./cmd/fwcapacity; \
     cp -r /src/examples /out/k6/opt/featherweight/examples; \
     rm -rf /out/k6/opt/featherweight/examples/compose /out/k6/opt/featherweight/examples/k8s
 

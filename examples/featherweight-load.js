@@ -13,8 +13,8 @@
 //
 // Knobs (environment): FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL, FW_VUS, FW_RAMP,
 // FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
-// FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary
-// writes summary.json).
+// FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_HZ_HOLD_ONLY (1 = read Hz during the hold only),
+// FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json).
 //
 // Split runs (k6-operator parallelism N, or --execution-segment): set FW_HZ_SCRAPERS=N. The hz scenario
 // then runs N scrapers at one scrape a second each, so every segment gets one and judges the Hz
@@ -51,6 +51,7 @@ const cfg = {
   hzMin: num('FW_HZ_MIN', 95),
   hzCheckRate: num('FW_HZ_CHECK_RATE', 0.9),
   hzScrapers: int('FW_HZ_SCRAPERS', 1),
+  hzHoldOnly: env.FW_HZ_HOLD_ONLY === '1',
 };
 
 function num(name, dflt) {
@@ -102,9 +103,12 @@ export const options = {
     hz: {
       executor: 'constant-arrival-rate',
       exec: 'hz',
+      // FW_HZ_HOLD_ONLY=1 (the capacity search sets it): read the loop during the hold only, so the Hz
+      // thresholds judge the loop at the full user count, not during the ramps.
+      startTime: cfg.hzHoldOnly ? cfg.ramp : '0s',
       rate: cfg.hzScrapers, // one scrape a second per scraper
       timeUnit: '1s',
-      duration: `${Math.max(1, Math.round(span))}s`,
+      duration: `${Math.max(1, Math.round(cfg.hzHoldOnly ? seconds(cfg.hold) : span))}s`,
       preAllocatedVUs: cfg.hzScrapers,
       maxVUs: cfg.hzScrapers,
     },

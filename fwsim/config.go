@@ -80,6 +80,10 @@ type Config struct {
 	// response.create; an item beyond it, or one that would make the pending text longer than
 	// ReadLimit, is answered with an error event and dropped. Default 64.
 	MaxPendingItems int
+	// Capacity is the number of concurrent reply streams the server handles at full speed. Past it
+	// the loop slows to Hz*Capacity/streams and every reply delay stretches by streams/Capacity
+	// (see docs/capacity.md). Default 0 (no limit).
+	Capacity int
 
 	// WriteTimeout bounds one frame write; a client that does not read is dropped. Default 10s.
 	WriteTimeout time.Duration
@@ -192,6 +196,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxPendingItems < 1 || c.MaxPendingItems > 1<<20 {
 		bad("MaxPendingItems", c.MaxPendingItems, "must be in [1, 1048576]")
+	}
+	if c.Capacity < 0 {
+		bad("Capacity", c.Capacity, "must be >= 0 (0 = no limit)")
 	}
 	if c.WriteTimeout <= 0 {
 		bad("WriteTimeout", c.WriteTimeout, "must be > 0")

@@ -372,6 +372,8 @@ func (c *wsConn) runTurn(req *request) (bool, outcome) {
 	t.gen = newReplyGen(c.s.seed, req.prompt)
 	t.created = time.Now().Unix()
 	pl := cfg.roll(c.rng)
+	c.s.capacity.streams.Add(1)
+	defer c.s.capacity.streams.Add(-1)
 
 	if err := c.p.begin(c, t); err != nil {
 		return false, outcomeAborted
@@ -383,7 +385,7 @@ func (c *wsConn) runTurn(req *request) (bool, outcome) {
 			if i == 0 {
 				d = cfg.TTFT
 			}
-			if !c.wait(cfg.jittered(c.rng, d)) {
+			if !c.wait(c.s.capacity.stretch(cfg.jittered(c.rng, d))) {
 				return false, outcomeAborted
 			}
 		}

@@ -26,6 +26,7 @@ type loop struct {
 	dur    prometheus.Histogram // time spent in one tick's work
 	late   prometheus.Histogram // how late each tick ran after its due time
 	work   func()               // the tick's work
+	admit  func() bool          // nil, or false to skip a due tick (the capacity model)
 
 	mu   sync.Mutex
 	ring []time.Duration // due times (since start) of the ticks run, ring buffer
@@ -64,6 +65,11 @@ func (l *loop) run(done <-chan struct{}) {
 		for next <= now+l.period/2 {
 			// The latest due tick always runs; older ones only within the catch-up bound.
 			if lag := now - next; lag >= l.period && lag > l.catchUp {
+				l.missed.Add(1)
+				next += l.period
+				continue
+			}
+			if l.admit != nil && !l.admit() {
 				l.missed.Add(1)
 				next += l.period
 				continue

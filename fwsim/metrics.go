@@ -50,6 +50,7 @@ func (s *Server) newRegistry() (*prometheus.Registry, prometheus.Histogram) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	reg.MustRegister(s.capacity.collectors(app)...)
 	return reg, tickDur
 }
 

@@ -29,6 +29,7 @@ type Server struct {
 	handler  http.Handler
 	upgrader websocket.Upgrader
 	counters counters
+	capacity capacityModel
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // seeds per-connection generators and draws rejections
@@ -54,6 +55,7 @@ func New(cfg Config) (*Server, error) {
 		started:  time.Now(),
 		conns:    make(map[*wsConn]struct{}),
 		loopDone: make(chan struct{}),
+		capacity: capacityModel{limit: int64(cfg.Capacity)},
 	}
 	if s.seed == 0 {
 		s.seed = time.Now().UnixNano()
@@ -72,6 +74,7 @@ func New(cfg Config) (*Server, error) {
 	var tickDur prometheus.Histogram
 	// The loop is created before the registry (the gauges read it); the histograms are wired after.
 	s.loop = newLoop(cfg.Hz, cfg.HzWindow, cfg.LoopCatchUp, s.tickWork)
+	s.loop.admit = s.capacity.admit
 	s.registry, tickDur = s.newRegistry()
 	s.loop.dur = tickDur
 	s.handler = s.routes()

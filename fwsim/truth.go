@@ -36,6 +36,7 @@ type Truth struct {
 	TokensSent  uint64               `json:"tokens_sent"`
 	Loop        TruthLoop            `json:"loop"`
 	ByPath      map[string]TruthPath `json:"by_path"`
+	Capacity    TruthCapacity        `json:"capacity"`
 }
 
 // TruthConnections counts WebSocket connections.
@@ -109,6 +110,7 @@ func (c *counters) snapshot() (t Truth) {
 func (s *Server) Truth() Truth {
 	t := s.counters.snapshot()
 	t.Loop = TruthLoop{Hz: s.loop.hz(), Ticks: s.loop.ticks.Load(), Target: s.cfg.Hz}
+	t.Capacity = s.capacity.truth()
 	return t
 }
 
