@@ -82,8 +82,11 @@ func (mi *ModuleInstance) prepare(urlArg, promptArg, params sobek.Value, require
 
 // promptValue is the prompt argument of chat() and send(): a string (it may be empty).
 func promptValue(v sobek.Value) (string, error) {
+	if common.IsNullish(v) {
+		return "", fmt.Errorf("prompt must be a string, got %s", typeOf(v))
+	}
 	s, ok := v.Export().(string)
-	if !ok || common.IsNullish(v) {
+	if !ok {
 		return "", fmt.Errorf("prompt must be a string, got %s", typeOf(v))
 	}
 	return s, nil

@@ -182,8 +182,11 @@ func optURL(v sobek.Value, name string, schemes ...string) (*url.URL, error) {
 		want[i] = s + "://"
 	}
 	expected := fmt.Sprintf("%s must be a %s URL", name, strings.Join(want, " or "))
+	if common.IsNullish(v) {
+		return nil, fmt.Errorf("%s, got %s", expected, typeOf(v))
+	}
 	s, ok := v.Export().(string)
-	if !ok || common.IsNullish(v) {
+	if !ok {
 		return nil, fmt.Errorf("%s, got %s", expected, typeOf(v))
 	}
 	u, err := url.Parse(s)
