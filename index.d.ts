@@ -67,7 +67,10 @@ export interface ProtocolOptions {
   promptField?: string;
 }
 
-/** Timeouts; a zero or omitted value takes its default. */
+/**
+ * Timeouts; a zero, omitted, `null` or `undefined` value takes its default. A number larger than
+ * a Go duration holds (about 292 years in ms) throws.
+ */
 export interface ChatTimeouts {
   /** TCP + TLS + WebSocket handshake. Default `10s`. Connect-level only. */
   connect?: Duration;
@@ -91,7 +94,7 @@ export interface ChatSLO {
 export interface TurnParams {
   /** Turn timeouts (`connect` is ignored here). */
   timeouts?: ChatTimeouts;
-  /** Extra tags on the turn's samples (added to the session's). */
+  /** Extra tags on the turn's samples (added to the session's and winning over them). */
   tags?: Record<string, string>;
   /** Goodput targets. */
   slo?: ChatSLO;
@@ -99,9 +102,15 @@ export interface TurnParams {
   keepText?: boolean | number;
 }
 
-/** Params of `chat`, `chatAsync` and `connect`. Unknown keys and wrong types throw. */
+/**
+ * Params of `chat`, `chatAsync` and `connect`. Unknown keys and wrong types throw; any option or
+ * nested option that is `null` or `undefined` means its default.
+ */
 export interface ChatParams extends TurnParams {
-  /** Upgrade request headers. k6's `userAgent` option is sent as `User-Agent` unless set here. */
+  /**
+   * Upgrade request headers. k6's `userAgent` option is sent as `User-Agent` unless set here; an
+   * `Authorization` here wins over the URL's userinfo. Header values never appear in errors, logs or tags.
+   */
   headers?: Record<string, string>;
   /** `Sec-WebSocket-Protocol` offers. */
   subprotocols?: string[];
@@ -121,7 +130,9 @@ export type ChatErrorKind =
   | 'closed'
   | 'server_error'
   | 'protocol'
-  | 'canceled';
+  | 'canceled'
+  /** A bug in the extension (a panic in the turn): counted as a failure; the stack is logged once. */
+  | 'internal';
 
 export interface ChatError {
   kind: ChatErrorKind;
@@ -176,13 +187,16 @@ export interface ChatSession {
   /** The protocol name (the `protocol` tag). */
   readonly protocol: string;
   /**
-   * One turn; blocks the VU until it ends. Throws if another turn is in flight. On a session that is
-   * not connected (or whose socket is gone) it returns a failed turn of kind `closed`.
+   * One turn; blocks the VU until it ends. Throws if another turn is in flight, if `prompt` is not a
+   * string, or for bad params (nothing is counted then). On a session that is not connected (or
+   * whose socket is gone) it returns a failed turn of kind `closed`. The turn's samples carry the
+   * tags (and `group`) current when `send` is called, as a k6/http request does.
    */
   send(prompt: string, params?: TurnParams): ChatResult;
   /**
    * One turn, resolved on the event loop. Rejects (without counting a turn) if another turn is in
-   * flight; a failed turn resolves with `ok: false`.
+   * flight; throws like `send` for a bad prompt or params; a failed turn resolves with `ok: false`.
+   * The session is free again when the promise resolves: a `send()` right after `await` works.
    */
   sendAsync(prompt: string, params?: TurnParams): Promise<ChatResult>;
   /** Sends a close frame and closes the socket. Idempotent. */
@@ -191,17 +205,24 @@ export interface ChatSession {
 
 /**
  * Connect, send one prompt, stream the reply, close. Blocks the VU until the turn ends.
- * Throws in the init context and for bad params; a bad server gives `ok: false`.
+ * Throws (and counts nothing) in the init context, when `url` is not a `ws://` or `wss://` URL,
+ * when `prompt` is not a string, and for bad params; a bad server gives `ok: false`.
+ * `ws://user:password@host/` sends the userinfo as `Authorization: Basic` and shows it masked
+ * (`ws://****:****@host/`) in the `url`/`name` tags and in errors.
  */
 export function chat(url: string, prompt: string, params?: ChatParams): ChatResult;
 
 /**
  * Like {@link chat}, but the turn runs without blocking the event loop, so one VU can drive
- * several concurrent streams. The promise never rejects for a failed turn.
+ * several concurrent streams. Throws synchronously like {@link chat} for bad arguments; the
+ * promise never rejects for a failed turn.
  */
 export function chatAsync(url: string, prompt: string, params?: ChatParams): Promise<ChatResult>;
 
-/** Open a session for several turns on one WebSocket. Emits `fw_chat_connecting`. */
+/**
+ * Open a session for several turns on one WebSocket. Emits `fw_chat_connecting`. Throws like
+ * {@link chat} for a bad `url` or params; a failed connect is a counted failed turn.
+ */
 export function connect(url: string, params?: ChatParams): ChatSession;
 
 

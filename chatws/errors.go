@@ -17,6 +17,7 @@ const (
 	ErrServerError       ErrorKind = "server_error"        // the server sent an error frame for this turn
 	ErrProtocol          ErrorKind = "protocol"            // undecodable or oversize frame, or a write that could not be encoded
 	ErrCanceled          ErrorKind = "canceled"            // the caller's context was cancelled (k6 gracefulStop/abort)
+	ErrInternal          ErrorKind = "internal"            // a bug in the client: a turn goroutine panicked (the stack is logged)
 )
 
 // Error is the error type returned by Dial and carried in Result.Err.

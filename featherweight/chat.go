@@ -3,6 +3,7 @@ package featherweight
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -23,50 +24,114 @@ var errInitContext = errors.New("featherweight chat functions can only be called
 // itself can run on another goroutine.
 type chatCall struct {
 	ctx     context.Context
-	url     string
+	target  *chatURL
 	prompt  string
 	params  *chatParams
 	samples chan<- metrics.SampleContainer
 	m       *fwMetrics
 	tags    metrics.TagsAndMeta
 	sys     *metrics.SystemTagSet
+	conn    connTags    // what the dial learned, for the tags of a session's later turns
+	logger  errorLogger // the VU's logger, for the stack of a panic
 }
 
-// prepare parses connect-level params and captures VU state and tags; it throws on bad options
-// or in the init context.
-func (mi *ModuleInstance) prepare(url, prompt string, params sobek.Value) *chatCall {
+// connTags are the system tags a dial sets (empty: not known).
+type connTags struct {
+	status, ip, subproto string
+	connected            bool
+}
+
+// errorLogger is the part of the VU's logger (logrus.FieldLogger) a turn uses.
+type errorLogger interface {
+	Errorf(format string, args ...any)
+}
+
+// prepare checks the url and prompt arguments, parses connect-level params and captures VU
+// state and tags; it throws on a bad argument or option or in the init context. requirePrompt
+// is false for connect(), which has no prompt.
+func (mi *ModuleInstance) prepare(urlArg, promptArg, params sobek.Value, requirePrompt bool) *chatCall {
 	rt := mi.vu.Runtime()
 	state := mi.vu.State()
 	if state == nil {
 		common.Throw(rt, errInitContext)
 	}
+	target, err := parseChatURL(urlArg)
+	if err != nil {
+		common.Throw(rt, err)
+	}
+	var prompt string
+	if requirePrompt {
+		if prompt, err = promptValue(promptArg); err != nil {
+			common.Throw(rt, err)
+		}
+	}
 	p, err := parseChatParams(rt, params, true)
 	if err != nil {
 		common.Throw(rt, err)
 	}
-	tm := state.Tags.GetCurrentValues()
-	if err := common.ApplyCustomUserTags(rt, &tm, p.tags); err != nil {
+	c := &chatCall{
+		ctx: mi.vu.Context(), target: target, prompt: prompt, params: p,
+		samples: state.Samples, m: mi.metrics, sys: state.Options.SystemTags,
+		logger: state.Logger,
+	}
+	if err := c.setTags(rt, state, p.tags); err != nil {
 		common.Throw(rt, err)
 	}
-	c := &chatCall{
-		ctx: mi.vu.Context(), url: url, prompt: prompt, params: p,
-		samples: state.Samples, m: mi.metrics, tags: tm, sys: state.Options.SystemTags,
+	return c
+}
+
+// promptValue is the prompt argument of chat() and send(): a string (it may be empty).
+func promptValue(v sobek.Value) (string, error) {
+	if common.IsNullish(v) {
+		return "", fmt.Errorf("prompt must be a string, got %s", typeOf(v))
 	}
+	s, ok := v.Export().(string)
+	if !ok {
+		return "", fmt.Errorf("prompt must be a string, got %s", typeOf(v))
+	}
+	return s, nil
+}
+
+// setTags sets c.tags as k6/http does for a request: the VU's tags current now (group, VU tags,
+// scenario), then each set of user tags in order (connect-level, then call-level), then the url,
+// name, protocol and the dial's system tags. The url tag is redacted; a name tag stands for it.
+func (c *chatCall) setTags(rt *sobek.Runtime, state *lib.State, userTags ...sobek.Value) error {
+	tm := state.Tags.GetCurrentValues()
+	for _, ut := range userTags {
+		if err := common.ApplyCustomUserTags(rt, &tm, ut); err != nil {
+			return err
+		}
+	}
+	c.tags = tm
 	if name, ok := tm.Tags.Get(metrics.TagName.String()); ok {
 		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, name)
 	} else {
-		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, url)
-		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagName, url)
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagURL, c.target.shown)
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagName, c.target.shown)
 	}
-	c.tags.SetTag("protocol", p.protocol.EffectiveName())
-	return c
+	c.tags.SetTag("protocol", c.params.protocol.EffectiveName())
+	c.applyConnTags()
+	return nil
+}
+
+func (c *chatCall) applyConnTags() {
+	if c.conn.status != "" {
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagStatus, c.conn.status)
+	}
+	if c.conn.ip != "" {
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagIP, c.conn.ip)
+	}
+	if c.conn.connected {
+		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagSubproto, c.conn.subproto)
+	}
 }
 
 // dialOptions builds chatws options that dial through the VU's Dialer and TLS config, as k6's
 // websockets module does (blockHostnames, hosts, data_sent/data_received, insecureSkipTLSVerify).
-func dialOptions(state *lib.State, p *chatParams) chatws.Options {
+func (c *chatCall) dialOptions(state *lib.State) chatws.Options {
+	p := c.params
 	o := chatws.Options{
-		Headers:        p.headers,
+		Headers:        c.target.basicAuth(p.headers.Clone()),
 		Subprotocols:   p.subprotocols,
 		Protocol:       p.protocol,
 		Timeouts:       p.timeouts,
@@ -93,19 +158,16 @@ func dialOptions(state *lib.State, p *chatParams) chatws.Options {
 // dial connects and emits fw_chat_connecting (one per attempt); on failure it returns the failure
 // as a Result for the caller to count as a failed turn.
 func (c *chatCall) dial(opts chatws.Options) (*chatws.Conn, *chatws.Result) {
-	conn, info, err := chatws.Dial(c.ctx, c.url, opts)
+	conn, info, err := chatws.Dial(c.ctx, c.target.dial, opts)
 	if info.Start.IsZero() {
 		info.Start = time.Now()
 	}
 	if info.Status != 0 {
-		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagStatus, strconv.Itoa(info.Status))
+		c.conn.status = strconv.Itoa(info.Status)
 	}
-	if info.RemoteIP != "" {
-		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagIP, info.RemoteIP)
-	}
-	if conn != nil {
-		c.tags.SetSystemTagOrMetaIfEnabled(c.sys, metrics.TagSubproto, info.Subprotocol)
-	}
+	c.conn.ip = info.RemoteIP
+	c.conn.connected, c.conn.subproto = conn != nil, info.Subprotocol
+	c.applyConnTags()
 	c.push(info.Start, metrics.Sample{ // one per connect attempt, failed or not
 		TimeSeries: metrics.TimeSeries{Metric: c.m.ChatConnecting, Tags: c.tags.Tags},
 		Value:      metrics.D(info.Connecting),
@@ -130,30 +192,32 @@ func (c *chatCall) push(t time.Time, samples ...metrics.Sample) {
 }
 
 // runOneShot is chat(): connect, one turn, close. Safe off the JS thread.
-func (c *chatCall) runOneShot(opts chatws.Options) map[string]any {
+func (c *chatCall) runOneShot(opts chatws.Options) (out map[string]any) {
+	defer c.recoverTurn(&out)
 	conn, failed := c.dial(opts)
 	if failed != nil {
 		c.emitTurn(failed)
 		return resultObject(failed)
 	}
 	defer func() { _ = conn.Close() }()
+	runTurnHook(c.prompt)
 	res := conn.Turn(c.ctx, c.prompt, chatws.TurnOptions{})
 	c.emitTurn(&res)
 	return resultObject(&res)
 }
 
 // chat implements fw.chat(url, prompt, params?): a blocking one-shot turn.
-func (mi *ModuleInstance) chat(url, prompt string, params sobek.Value) sobek.Value {
-	c := mi.prepare(url, prompt, params)
-	out := c.runOneShot(dialOptions(mi.vu.State(), c.params))
+func (mi *ModuleInstance) chat(url, prompt, params sobek.Value) sobek.Value {
+	c := mi.prepare(url, prompt, params, true)
+	out := c.runOneShot(c.dialOptions(mi.vu.State()))
 	return mi.vu.Runtime().ToValue(out)
 }
 
 // chatAsync implements fw.chatAsync(url, prompt, params?): the turn runs on its own goroutine and
 // the promise resolves on the event loop, so one VU can drive several streams.
-func (mi *ModuleInstance) chatAsync(url, prompt string, params sobek.Value) *sobek.Promise {
-	c := mi.prepare(url, prompt, params)
-	opts := dialOptions(mi.vu.State(), c.params)
+func (mi *ModuleInstance) chatAsync(url, prompt, params sobek.Value) *sobek.Promise {
+	c := mi.prepare(url, prompt, params, true)
+	opts := c.dialOptions(mi.vu.State())
 	p, resolve, _ := promises.New(mi.vu)
 	go func() { resolve(c.runOneShot(opts)) }()
 	return p
@@ -164,7 +228,12 @@ func (mi *ModuleInstance) chatAsync(url, prompt string, params sobek.Value) *sob
 //   - fw_chat_errors 1 tagged error_kind when failed;
 //   - fw_chat_ttft when a token arrived, one fw_chat_itl per gap;
 //   - fw_chat_duration and fw_chat_tpot only for a successful turn (tpot when tokens > 1).
+//
+// A canceled turn (k6 stopping the VU) emits nothing: it is neither a success nor a failure.
 func (c *chatCall) emitTurn(res *chatws.Result) {
+	if res.Err != nil && res.Err.Kind == chatws.ErrCanceled {
+		return
+	}
 	m := c.m
 	t := res.Start
 	if t.IsZero() {

@@ -30,7 +30,7 @@ type chatParams struct {
 }
 
 // connectParams is the params object of chat(), chatAsync() and connect().
-var connectParams = optionTable[chatParams]{options: []option[chatParams]{
+var connectParams = optionTable[chatParams]{skipNullish: true, options: []option[chatParams]{
 	{"headers", parseHeaders},
 	{"subprotocols", stringsOpt(func(p *chatParams) *[]string { return &p.subprotocols })},
 	{"protocol", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, _ string) (err error) {
@@ -52,7 +52,7 @@ var connectParams = optionTable[chatParams]{options: []option[chatParams]{
 var sendParams = connectParams.only("timeouts", "tags", "slo", "keepText")
 
 // timeoutOptions is the timeouts object.
-var timeoutOptions = optionTable[chatws.Timeouts]{prefix: "timeouts.", options: []option[chatws.Timeouts]{
+var timeoutOptions = optionTable[chatws.Timeouts]{prefix: "timeouts.", skipNullish: true, options: []option[chatws.Timeouts]{
 	{"connect", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Connect })},
 	{"firstToken", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.FirstToken })},
 	{"idle", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Idle })},
@@ -60,13 +60,13 @@ var timeoutOptions = optionTable[chatws.Timeouts]{prefix: "timeouts.", options: 
 }}
 
 // sloOptions is the slo object; its values land in the params.
-var sloOptions = optionTable[chatParams]{prefix: "slo.", options: []option[chatParams]{
+var sloOptions = optionTable[chatParams]{prefix: "slo.", skipNullish: true, options: []option[chatParams]{
 	{"ttft", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTTFT })},
 	{"tpot", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTPOT })},
 }}
 
 // protocolOptions is the protocol object (the protocol may also be given as a name).
-var protocolOptions = optionTable[chatws.Protocol]{prefix: "protocol.", options: []option[chatws.Protocol]{
+var protocolOptions = optionTable[chatws.Protocol]{prefix: "protocol.", skipNullish: true, options: []option[chatws.Protocol]{
 	{"name", stringOpt(func(p *chatws.Protocol) *string { return &p.Name })},
 	{"request", func(_ *sobek.Runtime, p *chatws.Protocol, v sobek.Value, name string) (err error) {
 		p.Request, err = optTemplate(v, name)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 	"time"
 
@@ -26,7 +27,10 @@ func optObject(rt *sobek.Runtime, v sobek.Value, name string) (*sobek.Object, er
 }
 
 func typeOf(v sobek.Value) string {
-	if common.IsNullish(v) {
+	if v == nil || sobek.IsUndefined(v) {
+		return "undefined"
+	}
+	if sobek.IsNull(v) {
 		return "null"
 	}
 	switch v.Export().(type) {
@@ -50,10 +54,19 @@ func optDuration(v sobek.Value, name string) (time.Duration, error) {
 	var d time.Duration
 	switch x := v.Export().(type) {
 	case int64:
+		if x > maxDurationMillis {
+			return 0, errDurationRange(name, float64(x))
+		}
 		d = time.Duration(x) * time.Millisecond
+		if x < 0 {
+			d = -1
+		}
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return 0, fmt.Errorf("%s must be a finite duration", name)
+		}
+		if x > float64(maxDurationMillis) {
+			return 0, errDurationRange(name, x)
 		}
 		d = time.Duration(x * float64(time.Millisecond))
 		if x < 0 {
@@ -71,6 +84,13 @@ func optDuration(v sobek.Value, name string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s must not be negative", name)
 	}
 	return d, nil
+}
+
+// maxDurationMillis is the largest number of milliseconds a time.Duration holds (about 292 years).
+const maxDurationMillis = math.MaxInt64 / int64(time.Millisecond)
+
+func errDurationRange(name string, ms float64) error {
+	return fmt.Errorf("%s is out of range: %.0f ms is more than a duration can hold (at most %d ms)", name, ms, maxDurationMillis)
 }
 
 func optString(v sobek.Value, name string) (string, error) {
@@ -151,6 +171,54 @@ func optTemplate(v sobek.Value, name string) (string, error) {
 		return string(b), nil
 	}
 	return "", fmt.Errorf("%s must be a string or an object, got %s", name, typeOf(v))
+}
+
+// optURL parses a required absolute URL argument whose scheme is one of schemes (lower case,
+// e.g. "ws", "wss"); the error names the argument, the schemes expected and what was given (with
+// any userinfo masked, never echoed).
+func optURL(v sobek.Value, name string, schemes ...string) (*url.URL, error) {
+	want := make([]string, len(schemes))
+	for i, s := range schemes {
+		want[i] = s + "://"
+	}
+	expected := fmt.Sprintf("%s must be a %s URL", name, strings.Join(want, " or "))
+	if common.IsNullish(v) {
+		return nil, fmt.Errorf("%s, got %s", expected, typeOf(v))
+	}
+	s, ok := v.Export().(string)
+	if !ok {
+		return nil, fmt.Errorf("%s, got %s", expected, typeOf(v))
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s, got an unparsable string", expected)
+	}
+	for _, sc := range schemes {
+		if strings.EqualFold(u.Scheme, sc) && u.Host != "" {
+			u.Scheme = sc
+			return u, nil
+		}
+	}
+	return nil, fmt.Errorf("%s, got %q", expected, redactURL(u))
+}
+
+// redactURL is u for errors, logs and tags: userinfo is masked the way k6/http masks it
+// ("****:****@" with a password, "****@" without), so no credential is ever printed.
+func redactURL(u *url.URL) string {
+	if u.User == nil {
+		return u.String()
+	}
+	mask := "****@"
+	if _, ok := u.User.Password(); ok {
+		mask = "****:****@"
+	}
+	c := *u
+	c.User = nil
+	s := c.String()
+	if i := strings.Index(s, "://"); i >= 0 {
+		return s[:i+3] + mask + s[i+3:]
+	}
+	return mask + s
 }
 
 func unknownOption(name, key string, known ...string) error {

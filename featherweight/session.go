@@ -22,11 +22,11 @@ type session struct {
 }
 
 // connect implements fw.connect(url, params?): a session for several turns, one at a time.
-func (mi *ModuleInstance) connect(url string, params sobek.Value) *sobek.Object {
-	c := mi.prepare(url, "", params)
+func (mi *ModuleInstance) connect(url, params sobek.Value) *sobek.Object {
+	c := mi.prepare(url, sobek.Undefined(), params, false)
 	rt := mi.vu.Runtime()
 	s := &session{mi: mi, base: c}
-	conn, failed := c.dial(dialOptions(mi.vu.State(), c.params))
+	conn, failed := c.dial(c.dialOptions(mi.vu.State()))
 	obj := rt.NewObject()
 	if failed != nil {
 		c.emitTurn(failed)
@@ -46,11 +46,18 @@ func (mi *ModuleInstance) connect(url string, params sobek.Value) *sobek.Object 
 	return obj
 }
 
-// turnCall prepares one turn on the JS thread.
-func (s *session) turnCall(prompt string, params sobek.Value) (*chatCall, chatws.TurnOptions) {
+// turnCall prepares one turn on the JS thread: it checks the prompt and the send-level params
+// and takes the tags current now (the VU's tags and group, then the connect-level and the
+// send-level tags), as k6/http does per request.
+func (s *session) turnCall(promptArg, params sobek.Value) (*chatCall, chatws.TurnOptions) {
 	rt := s.mi.vu.Runtime()
-	if s.mi.vu.State() == nil {
+	state := s.mi.vu.State()
+	if state == nil {
 		common.Throw(rt, errInitContext)
+	}
+	prompt, err := promptValue(promptArg)
+	if err != nil {
+		common.Throw(rt, err)
 	}
 	p, err := parseChatParams(rt, params, false)
 	if err != nil {
@@ -59,10 +66,6 @@ func (s *session) turnCall(prompt string, params sobek.Value) (*chatCall, chatws
 	c := *s.base
 	c.ctx = s.mi.vu.Context()
 	c.prompt = prompt
-	c.tags = s.base.tags.Clone()
-	if err := common.ApplyCustomUserTags(rt, &c.tags, p.tags); err != nil {
-		common.Throw(rt, err)
-	}
 	merged := *s.base.params
 	if p.sloTTFT > 0 {
 		merged.sloTTFT = p.sloTTFT
@@ -71,10 +74,15 @@ func (s *session) turnCall(prompt string, params sobek.Value) (*chatCall, chatws
 		merged.sloTPOT = p.sloTPOT
 	}
 	c.params = &merged
+	if err := c.setTags(rt, state, s.base.params.tags, p.tags); err != nil {
+		common.Throw(rt, err)
+	}
 	return &c, chatws.TurnOptions{Timeouts: p.timeouts, KeepTextBytes: p.keepText}
 }
 
-func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) map[string]any {
+// runTurn runs one turn of the session and emits it; a panic becomes a failed "internal" turn.
+func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) (out map[string]any) {
+	defer c.recoverTurn(&out)
 	var res chatws.Result
 	if s.conn == nil {
 		res = chatws.Result{
@@ -82,6 +90,7 @@ func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) map[string]any {
 			TokensSource: chatws.TokensFrames,
 		}
 	} else {
+		runTurnHook(c.prompt)
 		res = s.conn.Turn(c.ctx, c.prompt, o)
 	}
 	c.emitTurn(&res)
@@ -90,7 +99,7 @@ func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) map[string]any {
 
 var errSessionBusy = errors.New("session busy: a session runs one turn at a time; await the previous sendAsync() before sending again")
 
-func (s *session) send(prompt string, params sobek.Value) sobek.Value {
+func (s *session) send(prompt, params sobek.Value) sobek.Value {
 	rt := s.mi.vu.Runtime()
 	c, o := s.turnCall(prompt, params)
 	if !s.busy.CompareAndSwap(false, true) {
@@ -100,7 +109,7 @@ func (s *session) send(prompt string, params sobek.Value) sobek.Value {
 	return rt.ToValue(s.runTurn(c, o))
 }
 
-func (s *session) sendAsync(prompt string, params sobek.Value) *sobek.Promise {
+func (s *session) sendAsync(prompt, params sobek.Value) *sobek.Promise {
 	c, o := s.turnCall(prompt, params)
 	p, resolve, reject := promises.New(s.mi.vu)
 	if !s.busy.CompareAndSwap(false, true) {
@@ -108,8 +117,11 @@ func (s *session) sendAsync(prompt string, params sobek.Value) *sobek.Promise {
 		return p
 	}
 	go func() {
-		defer s.busy.Store(false)
-		resolve(s.runTurn(c, o))
+		out := s.runTurn(c, o) // never panics: runTurn recovers
+		// The session is free before the promise resolves: a send() in the .then() (or right
+		// after the await) must not find it busy.
+		s.busy.Store(false)
+		resolve(out)
 	}()
 	return p
 }

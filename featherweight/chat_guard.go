@@ -1,0 +1,51 @@
+package featherweight
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/featherweight/xk6-featherweight/chatws"
+)
+
+// panicLogged makes the stack of a turn panic logged once per process: a bug that hits every
+// turn must not flood the log.
+var panicLogged sync.Once
+
+// turnHook, when set (by tests only), runs with the prompt just before a turn's frames are
+// exchanged, inside the panic guard.
+var turnHook atomic.Pointer[func(prompt string)]
+
+func runTurnHook(prompt string) {
+	if h := turnHook.Load(); h != nil {
+		(*h)(prompt)
+	}
+}
+
+// recoverTurn, deferred in a turn's goroutine, turns a panic into a failed turn of kind
+// "internal": it is counted like any failed turn, its result is stored in *out, and the stack is
+// logged once. A panic in a turn must never crash the k6 run.
+func (c *chatCall) recoverTurn(out *map[string]any) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	panicLogged.Do(func() {
+		if c.logger != nil {
+			c.logger.Errorf("featherweight: internal error in a chat turn (counted as error_kind=internal; "+
+				"further occurrences are not logged): %v\n%s", r, debug.Stack())
+		}
+	})
+	res := chatws.Result{
+		Err:          &chatws.Error{Kind: chatws.ErrInternal, Msg: fmt.Sprintf("internal error in the chat client: %v", r)},
+		Start:        time.Now(),
+		TokensSource: "frames",
+	}
+	func() {
+		defer func() { _ = recover() }() // emitting must not panic again
+		c.emitTurn(&res)
+	}()
+	*out = resultObject(&res)
+}
