@@ -225,7 +225,7 @@ func (t *turn) handle(ev Event, now time.Time) {
 		t.succeed(now)
 	case EventError:
 		msg := orDefault(ev.Message, "server error frame")
-		if ev.Continue {
+		if !ev.Final { // read on to the reply's terminal frame (see Event.Final)
 			t.pending = newErr(ErrServerError, msg, nil)
 			return
 		}
