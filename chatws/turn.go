@@ -60,11 +60,14 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 	if !t.usable() {
 		return t.res
 	}
-	// Cancellation ends a blocked read or write at once.
+	// Cancellation ends a blocked read or write at once. A past deadline alone would not do for
+	// the write: gorilla sets its own write deadline on every frame of a long prompt. A cancelled
+	// turn leaves the connection unusable anyway, so the socket is closed.
 	nc := c.ws.NetConn()
 	stop := context.AfterFunc(ctx, func() {
+		c.broken.Store(true)
 		_ = nc.SetReadDeadline(pastDeadline)
-		_ = nc.SetWriteDeadline(pastDeadline)
+		_ = nc.Close()
 	})
 	defer stop()
 
@@ -137,7 +140,11 @@ func (t *turn) write(prompt string) {
 	t.res.Start = time.Now()
 	_ = c.ws.SetWriteDeadline(t.res.Start.Add(t.to.Total))
 	for _, f := range frames {
-		if err := c.ws.WriteMessage(mt, f); err != nil {
+		err := t.ctx.Err() // a cancel between the frames of a multi-frame request
+		if err == nil {
+			err = c.ws.WriteMessage(mt, f)
+		}
+		if err != nil {
 			c.broken.Store(true)
 			if t.ctx.Err() != nil {
 				t.fail(ErrCanceled, "turn canceled", t.ctx.Err())

@@ -3,8 +3,10 @@ package chatws
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,4 +173,51 @@ func TestErrorAloneGivesSessionUp(t *testing.T) {
 			require.Equal(t, ErrClosed, res.Err.Kind)
 		})
 	}
+}
+
+// A cancel that lands while a large prompt is being written (the server never reads, so the TCP
+// window fills) ends the turn at once. Here it lands between two of the prompt's frames: gorilla
+// then sets its own write deadline for the next frame, over the past one a cancel sets, and the
+// turn used to wait for timeouts.total (issue 10, defect 6).
+func TestCancelDuringPromptWrite(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	url := wsServer(t, func(*websocket.Conn) { <-release })
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithCancel(context.Background())
+	var canceledAt atomic.Int64
+	dialer := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		return &writeWatch{Conn: nc, after: 64 << 10, hook: func() {
+			canceledAt.Store(time.Now().UnixNano())
+			cancel()
+			time.Sleep(20 * time.Millisecond) // the cancel's AfterFunc runs before the next frame
+		}}, err
+	}
+	c := dial(t, url, Options{NetDialContext: dialer, Timeouts: Timeouts{Total: 3 * time.Second}}) // bounds a failure
+	prompt := strings.Repeat("x", 32<<20)                                                          // many 4 KiB frames, far beyond the socket buffers
+	res := c.Turn(ctx, prompt, TurnOptions{})
+	returned := time.Now()
+	require.False(t, res.OK)
+	require.Equal(t, ErrCanceled, res.Err.Kind, "%v", res.Err)
+	require.Less(t, returned.Sub(time.Unix(0, canceledAt.Load())), 100*time.Millisecond, "the turn returns promptly after the cancel")
+	require.Equal(t, ErrClosed, c.Turn(context.Background(), "again", TurnOptions{}).Err.Kind)
+}
+
+// writeWatch calls hook (once, before returning from that write) when more than after bytes were
+// written.
+type writeWatch struct {
+	net.Conn
+	after int
+	n     int
+	hook  func()
+}
+
+func (w *writeWatch) Write(b []byte) (int, error) {
+	n, err := w.Conn.Write(b)
+	if w.n <= w.after && w.n+n > w.after {
+		w.hook()
+	}
+	w.n += n
+	return n, err
 }
