@@ -47,7 +47,8 @@ type turn struct {
 	lastFrame time.Time // the last frame of any kind
 	usage     int       // server-reported usage, -1 when none
 	text      []byte
-	pending   *Error // a failure already decided; the turn reads on to its terminal frame
+	pending   *Error                     // a failure already decided; the turn reads on to its terminal frame
+	itlSink   func(gaps []time.Duration) // TurnOptions.ITLSink
 }
 
 // Turn sends prompt and reads the reply until the terminal frame, an error, a timeout or ctx
@@ -93,14 +94,16 @@ func (c *Conn) newTurn(ctx context.Context, o TurnOptions) turn {
 	if o.KeepTextBytes != 0 {
 		t.keep = max(o.KeepTextBytes, 0)
 	}
+	t.itlSink = o.ITLSink
 	c.itls = c.itls[:0]
+	c.itlSketch.reset()
 	return t
 }
 
 // fail ends the turn with an error.
 func (t *turn) fail(kind ErrorKind, msg string, cause error) {
 	t.res.Err = newErr(kind, msg, cause)
-	t.res.ITLs = t.c.itls
+	t.closeITL()
 	t.res.Tokens = t.res.Chunks
 	t.phase = phaseDone
 }
@@ -248,12 +251,29 @@ func (t *turn) token(text []byte, now time.Time) {
 		t.res.HasTTFT, t.res.TTFT = true, now.Sub(t.written)
 		t.phase = phaseStream
 	} else {
-		t.c.itls = append(t.c.itls, now.Sub(t.last))
+		t.gap(now.Sub(t.last))
 	}
 	t.last = now
 	if room := t.keep - len(t.text); room > 0 {
 		t.text = append(t.text, text[:min(room, len(text))]...)
 	}
+}
+
+// gap records one inter-token gap; with a sink, every ITLBatch gaps go to it.
+func (t *turn) gap(d time.Duration) {
+	c := t.c
+	c.itlSketch.add(d)
+	c.itls = append(c.itls, d)
+	if t.itlSink != nil && len(c.itls) == ITLBatch {
+		t.itlSink(c.itls)
+		c.itls = c.itls[:0]
+	}
+}
+
+// closeITL puts the gaps not handed to the sink and the summary of all of them in the result.
+func (t *turn) closeITL() {
+	t.res.ITLs = t.c.itls
+	t.res.ITL = t.c.itlSketch.summary()
 }
 
 // end records the duration and the text of a turn ended by a frame at now.
@@ -267,7 +287,7 @@ func (t *turn) succeed(now time.Time) {
 	res := &t.res
 	t.end(now)
 	res.OK = true
-	res.ITLs = t.c.itls
+	t.closeITL()
 	res.Tokens = res.Chunks
 	if t.usage >= 0 {
 		res.Tokens, res.TokensSource = t.usage, TokensUsage

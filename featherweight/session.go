@@ -82,6 +82,7 @@ func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) map[string]any {
 			TokensSource: chatws.TokensFrames,
 		}
 	} else {
+		o.ITLSink = c.itlSink()
 		res = s.conn.Turn(c.ctx, c.prompt, o)
 	}
 	c.emitTurn(&res)
