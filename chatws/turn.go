@@ -15,9 +15,6 @@ import (
 // frame, or an error the server follows with a terminal frame).
 const drainWait = time.Second
 
-// pastDeadline is set on the socket to end a blocked read when the context is cancelled.
-var pastDeadline = time.Unix(1, 0)
-
 func newMessageID() string {
 	return "fw-" + strconv.FormatUint(rand.Uint64(), 36)
 }
@@ -67,7 +64,6 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 	nc := c.ws.NetConn()
 	stop := context.AfterFunc(ctx, func() {
 		c.broken.Store(true)
-		_ = nc.SetReadDeadline(pastDeadline)
 		_ = nc.Close()
 	})
 	defer stop()
@@ -188,7 +184,7 @@ func (t *turn) deadline() (time.Time, ErrorKind) {
 func (t *turn) read() {
 	deadline, timeout := t.deadline()
 	_ = t.c.ws.NetConn().SetReadDeadline(deadline)
-	if t.ctx.Err() != nil { // cancelled between AfterFunc and our deadline update
+	if t.ctx.Err() != nil { // cancelled: the socket is closed, or about to be
 		t.c.broken.Store(true)
 		t.res.Duration = time.Since(t.written)
 		t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
