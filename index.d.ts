@@ -112,6 +112,14 @@ export interface ChatParams extends TurnParams {
    * `Authorization` here wins over the URL's userinfo. Header values never appear in errors, logs or tags.
    */
   headers?: Record<string, string>;
+  /**
+   * How `fw_chat_itl` is emitted. `'gaps'` (default): one sample per gap between token-bearing
+   * frames, pushed in batches of 256 as the reply streams (vLLM's pooled per-gap ITL). `'summary'`:
+   * per turn one `fw_chat_itl` sample (the turn's mean gap) and one `fw_chat_itl_max` (its largest
+   * gap), for long soaks: k6 then keeps two values per turn instead of one per token, but ITL
+   * percentiles are over turns and a stall inside a turn shows only in `fw_chat_itl_max`.
+   */
+  itl?: 'gaps' | 'summary';
   /** `Sec-WebSocket-Protocol` offers. */
   subprotocols?: string[];
   /** Wire protocol. Default `'featherweight'`. */
@@ -139,7 +147,11 @@ export interface ChatError {
   message: string;
 }
 
-/** Inter-token latency summary of one turn, in ms (`null` values when `count` is 0). */
+/**
+ * Inter-token latency summary of one turn, in ms (`null` values when `count` is 0), over all its
+ * gaps whatever the `itl` mode. `count`, `min`, `avg` and `max` are exact; `p50`, `p90` and `p99`
+ * are nearest-rank values from a constant-size sketch, within 1% of the exact gap.
+ */
 export interface ITLSummary {
   count: number;
   min: number | null;

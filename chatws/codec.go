@@ -28,10 +28,12 @@ type Event struct {
 	HasUsage bool
 	// Message is the error text for EventError.
 	Message string
-	// Continue marks an EventError after which the server still sends the turn's terminal frame
-	// (e.g. Realtime's error then response.done "failed"): the turn fails with this message, but
-	// reads on to that frame so the connection stays in step.
-	Continue bool
+	// Final marks an EventError that is itself the end of the reply (nothing of the turn follows:
+	// a Featherweight schema error without messageId, a rejected Realtime client event, a failed
+	// response.done). Any other EventError fails the turn, which then reads on, for at most
+	// min(idle, 1s) per frame, to the reply's terminal frame so the connection stays in step; when
+	// that frame does not come, the connection is given up (later turns fail with ErrClosed).
+	Final bool
 }
 
 // Codec encodes a prompt and decodes reply frames for one wire protocol. Codecs are stateless

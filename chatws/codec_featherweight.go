@@ -89,7 +89,10 @@ func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
 		if !ok {
 			msg, _, _ = getString(frame, pMessage)
 		}
-		return Event{Kind: EventError, Message: string(msg)}, nil
+		// An upstream failure (tagged with the turn's id) is followed by the complete frame; a
+		// schema error (no messageId) is the whole reply.
+		_, tagged, _ := lookup(frame, pMessageID)
+		return Event{Kind: EventError, Message: string(msg), Final: !tagged}, nil
 	}
 	return Event{}, nil
 }

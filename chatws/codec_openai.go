@@ -89,7 +89,9 @@ func (c openAICodec) Decode(frame []byte, _ string) (Event, error) {
 		if !ok {
 			msg, _ = stringValue(raw)
 		}
-		return Event{Kind: EventError, Message: string(msg)}, nil
+		// The [DONE] that follows ends the reply; with doneOn finish_reason this codec ignores
+		// [DONE] (as a trailer), so the error is the end.
+		return Event{Kind: EventError, Message: string(msg), Final: c.finishIsDone}, nil
 	}
 	var ev Event
 	if u, found, err := lookup(frame, pUsage); err != nil {
@@ -187,7 +189,7 @@ func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
 			if m, ok, _ := getString(resp, path{"status_details", "error", "message"}); ok {
 				msg += ": " + string(m)
 			}
-			return Event{Kind: EventError, Message: msg}, nil
+			return Event{Kind: EventError, Message: msg, Final: true}, nil
 		}
 		return ev, nil
 	case rawEquals(typ, "error"):
@@ -195,7 +197,7 @@ func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
 		// A response-level error is followed by response.done "failed"; a rejected client event
 		// (invalid_request_error) is not.
 		et, _, _ := getString(frame, pErrorType)
-		return Event{Kind: EventError, Message: string(msg), Continue: string(et) != "invalid_request_error"}, nil
+		return Event{Kind: EventError, Message: string(msg), Final: string(et) == "invalid_request_error"}, nil
 	}
 	return Event{}, nil
 }

@@ -34,8 +34,9 @@ type Conn struct {
 	closed    atomic.Bool
 	closeCode atomic.Int32
 
-	buf  []byte          // reusable read buffer (readBufSize, or larger up to maxKeptReadBuf)
-	itls []time.Duration // reusable ITL buffer
+	buf       []byte          // reusable read buffer (readBufSize, or larger up to maxKeptReadBuf)
+	itls      []time.Duration // reusable ITL buffer (at most ITLBatch gaps when the turn has a sink)
+	itlSketch itlSketch       // reusable summary of a turn's gaps
 }
 
 // Buffer sizes and close deadlines.

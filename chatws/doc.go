@@ -20,7 +20,9 @@
 // its whole message returns, before it is decoded.
 //   - TTFT: prompt frame written -> first frame that carries non-empty token text. Role-only, empty,
 //     keepalive and unrecognised frames do not count.
-//   - ITL: every gap between consecutive token-bearing frames (one value per gap).
+//   - ITL: every gap between consecutive token-bearing frames (one value per gap), handed to
+//     TurnOptions.ITLSink in batches of ITLBatch as the reply streams, and summarised in
+//     Result.ITL in constant memory: a long reply does not grow the turn's memory.
 //   - Duration: prompt frame written -> terminal frame (or the failure, for a failed turn).
 //   - TPOT: (Duration - TTFT) / (Tokens - 1), only for a successful turn with Tokens > 1.
 //   - Tokens: the server-reported usage when the protocol carries it (TokensSource "usage"),
@@ -30,17 +32,20 @@
 //
 // Timeouts are enforced with read deadlines: until the first token the deadline is
 // min(written+FirstToken, written+Total); after it, min(lastToken+Idle, written+Total).
-// Cancelling the context passed to Turn (or Dial) ends a blocked read at once (a past read
-// deadline is set from context.AfterFunc) and the turn fails with Kind ErrCanceled.
+// Cancelling the context passed to Turn (or Dial) ends a blocked read or prompt write at once
+// (context.AfterFunc closes the socket) and the turn fails with Kind ErrCanceled.
 //
-// Once a turn's failure is decided by an undecodable frame (ErrProtocol) or by an error the
-// protocol follows with a terminal frame (Realtime's error then response.done "failed"), the turn
-// reads on to that terminal frame, waiting at most min(Idle, 1s) for each frame, so that the
-// rest of the reply does not leak into the next turn on the same Conn.
+// Once a turn's failure is decided by an undecodable frame (ErrProtocol) or by an error frame
+// that is not the end of the reply (see Event.Final: OpenAI's error then [DONE], Realtime's error
+// then response.done "failed", Featherweight's upstream error then complete, ...), the turn reads
+// on to the reply's terminal frame, waiting at most min(Idle, 1s) for each frame, so that the rest
+// of the reply does not leak into the next turn on the same Conn. When the terminal frame does
+// not come in time, the Conn is given up: later turns fail with ErrClosed.
 //
 // A read error (timeout, cancellation, a dropped socket, an oversize frame) leaves the underlying
 // gorilla/websocket connection unusable: every later Turn on the same Conn fails with ErrClosed.
-// A server error frame (ErrServerError) or an undecodable frame (ErrProtocol) does not break it.
+// A server error frame (ErrServerError) or an undecodable frame (ErrProtocol) does not break it,
+// unless the reply's terminal frame then fails to arrive (see above).
 //
 // # Concurrency
 //

@@ -100,6 +100,11 @@ type TurnOptions struct {
 	Timeouts Timeouts
 	// KeepTextBytes overrides Options.KeepTextBytes when > 0; a negative value keeps none.
 	KeepTextBytes int
+	// ITLSink, when set, receives the turn's inter-token gaps in batches of ITLBatch as they
+	// arrive, on the Turn's goroutine; the slice is reused after the call returns. The gaps of the
+	// last, partial batch are left in Result.ITLs. Without a sink, Result.ITLs holds every gap (its
+	// memory grows with the reply).
+	ITLSink func(gaps []time.Duration)
 }
 
 // Protocol describes a built-in framing and its options. Only the fields of the named

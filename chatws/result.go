@@ -26,7 +26,11 @@ type Result struct {
 	Duration     time.Duration // prompt written -> terminal frame (or failure)
 	HasTPOT      bool
 	TPOT         time.Duration
-	ITLs         []time.Duration // one per gap; aliases a Conn buffer valid until the next Turn
-	CloseCode    int             // close code when the socket closed during the turn (1006 abnormal)
-	Text         string          // reply text, up to KeepTextBytes
+	// ITLs are the gaps between consecutive token-bearing frames not yet handed to
+	// TurnOptions.ITLSink (all of them without a sink; fewer than ITLBatch with one). They alias a
+	// Conn buffer valid until the next Turn.
+	ITLs      []time.Duration
+	ITL       ITLSummary // summary of all the turn's gaps, sink or not
+	CloseCode int        // close code when the socket closed during the turn (1006 abnormal)
+	Text      string     // reply text, up to KeepTextBytes
 }

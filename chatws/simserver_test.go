@@ -15,13 +15,13 @@ import (
 )
 
 // simServer is a small streaming-chat backend for these tests, speaking every built-in framing the
-// way the reference backend (fwsim, its own module) does, on the same paths:
+// way the real backends do (fwsim, its own module, serves the same paths), on the same paths:
 //
-//	/api/chat          Featherweight orchestrator: stream_event token ... complete; error frame
-//	/api/chat/unified  Featherweight unified: chunk ... end; error frame
-//	/v1/chat/stream    OpenAI chunks: role chunk, content chunks, finish_reason, usage, [DONE]
+//	/api/chat          Featherweight orchestrator: stream_event token ... complete; error, complete
+//	/api/chat/unified  Featherweight unified: chunk ... end; error, end
+//	/v1/chat/stream    OpenAI chunks: role chunk, content chunks, finish_reason, usage, [DONE]; error, [DONE]
 //	/v1/realtime       OpenAI Realtime: session.created; response.created, deltas, done events
-//	/ws/text           plain text frames, then [END]; "[ERROR] msg"
+//	/ws/text           plain text frames, then [END]; "[ERROR] msg", [END]
 //
 // Each turn streams cfg.tokens tokens (cfg.ttft before the first, cfg.itl between them) and
 // injects the configured faults; the server counts its turns like fwsim's Truth.
@@ -275,7 +275,10 @@ var simFramings = map[string]simFraming{
 			return []string{`{"type":"stream_event","event":{"type":"complete","data":"","messageId":` + js(id) + `},"timestamp":` + ts() + `}`}
 		},
 		fail: func(id string) []string {
-			return []string{`{"type":"error","content":"` + simErrorMsg + `","messageId":` + js(id) + `}`}
+			return []string{ // an upstream failure: the error, then the complete frame (no messageId)
+				`{"type":"error","content":"` + simErrorMsg + `","messageId":` + js(id) + `}`,
+				`{"type":"stream_event","event":{"type":"complete","data":""}}`,
+			}
 		},
 		malformed: func(id string) (int, []byte) {
 			return truncated(`{"type":"stream_event","event":{"type":"token","data":"malformed","messageId":` + js(id) + `}}`)
@@ -285,7 +288,9 @@ var simFramings = map[string]simFraming{
 		request: everyFrame,
 		token:   func(_, text string) string { return `{"type":"chunk","content":` + js(text) + `}` },
 		end:     func(string, int, string) []string { return []string{`{"type":"end"}`} },
-		fail:    func(string) []string { return []string{`{"type":"error","message":"` + simErrorMsg + `"}`} },
+		fail: func(string) []string {
+			return []string{`{"type":"error","message":"` + simErrorMsg + `"}`, `{"type":"end"}`}
+		},
 		malformed: func(string) (int, []byte) {
 			return truncated(`{"type":"chunk","content":"malformed"}`)
 		},
@@ -307,7 +312,7 @@ var simFramings = map[string]simFraming{
 			}
 		},
 		fail: func(string) []string {
-			return []string{`{"error":{"message":"` + simErrorMsg + `","type":"server_error","code":"sim_injected_error"}}`}
+			return []string{`{"error":{"message":"` + simErrorMsg + `","type":"server_error","code":"sim_injected_error"}}`, `[DONE]`}
 		},
 		malformed: func(string) (int, []byte) {
 			return truncated(`{"id":"chatcmpl-sim","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"malformed"},"finish_reason":null}]}`)
@@ -353,7 +358,7 @@ var simFramings = map[string]simFraming{
 		request:   everyFrame,
 		token:     func(_, text string) string { return text },
 		end:       func(string, int, string) []string { return []string{"[END]"} },
-		fail:      func(string) []string { return []string{"[ERROR] " + simErrorMsg} },
+		fail:      func(string) []string { return []string{"[ERROR] " + simErrorMsg, "[END]"} },
 		malformed: func(string) (int, []byte) { return websocket.BinaryMessage, []byte{0xff, 0xfe, 0xfd} },
 	},
 }

@@ -15,9 +15,6 @@ import (
 // frame, or an error the server follows with a terminal frame).
 const drainWait = time.Second
 
-// pastDeadline is set on the socket to end a blocked read when the context is cancelled.
-var pastDeadline = time.Unix(1, 0)
-
 func newMessageID() string {
 	return "fw-" + strconv.FormatUint(rand.Uint64(), 36)
 }
@@ -47,7 +44,8 @@ type turn struct {
 	lastFrame time.Time // the last frame of any kind
 	usage     int       // server-reported usage, -1 when none
 	text      []byte
-	pending   *Error // a failure already decided; the turn reads on to its terminal frame
+	pending   *Error                     // a failure already decided; the turn reads on to its terminal frame
+	itlSink   func(gaps []time.Duration) // TurnOptions.ITLSink
 }
 
 // Turn sends prompt and reads the reply until the terminal frame, an error, a timeout or ctx
@@ -60,11 +58,13 @@ func (c *Conn) Turn(ctx context.Context, prompt string, o TurnOptions) Result {
 	if !t.usable() {
 		return t.res
 	}
-	// Cancellation ends a blocked read or write at once.
+	// Cancellation ends a blocked read or write at once. A past deadline alone would not do for
+	// the write: gorilla sets its own write deadline on every frame of a long prompt. A cancelled
+	// turn leaves the connection unusable anyway, so the socket is closed.
 	nc := c.ws.NetConn()
 	stop := context.AfterFunc(ctx, func() {
-		_ = nc.SetReadDeadline(pastDeadline)
-		_ = nc.SetWriteDeadline(pastDeadline)
+		c.broken.Store(true)
+		_ = nc.Close()
 	})
 	defer stop()
 
@@ -90,14 +90,16 @@ func (c *Conn) newTurn(ctx context.Context, o TurnOptions) turn {
 	if o.KeepTextBytes != 0 {
 		t.keep = max(o.KeepTextBytes, 0)
 	}
+	t.itlSink = o.ITLSink
 	c.itls = c.itls[:0]
+	c.itlSketch.reset()
 	return t
 }
 
 // fail ends the turn with an error.
 func (t *turn) fail(kind ErrorKind, msg string, cause error) {
 	t.res.Err = newErr(kind, msg, cause)
-	t.res.ITLs = t.c.itls
+	t.closeITL()
 	t.res.Tokens = t.res.Chunks
 	t.phase = phaseDone
 }
@@ -137,7 +139,11 @@ func (t *turn) write(prompt string) {
 	t.res.Start = time.Now()
 	_ = c.ws.SetWriteDeadline(t.res.Start.Add(t.to.Total))
 	for _, f := range frames {
-		if err := c.ws.WriteMessage(mt, f); err != nil {
+		err := t.ctx.Err() // a cancel between the frames of a multi-frame request
+		if err == nil {
+			err = c.ws.WriteMessage(mt, f)
+		}
+		if err != nil {
 			c.broken.Store(true)
 			if t.ctx.Err() != nil {
 				t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
@@ -178,7 +184,7 @@ func (t *turn) deadline() (time.Time, ErrorKind) {
 func (t *turn) read() {
 	deadline, timeout := t.deadline()
 	_ = t.c.ws.NetConn().SetReadDeadline(deadline)
-	if t.ctx.Err() != nil { // cancelled between AfterFunc and our deadline update
+	if t.ctx.Err() != nil { // cancelled: the socket is closed, or about to be
 		t.c.broken.Store(true)
 		t.res.Duration = time.Since(t.written)
 		t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
@@ -225,7 +231,7 @@ func (t *turn) handle(ev Event, now time.Time) {
 		t.succeed(now)
 	case EventError:
 		msg := orDefault(ev.Message, "server error frame")
-		if ev.Continue {
+		if !ev.Final { // read on to the reply's terminal frame (see Event.Final)
 			t.pending = newErr(ErrServerError, msg, nil)
 			return
 		}
@@ -241,12 +247,29 @@ func (t *turn) token(text []byte, now time.Time) {
 		t.res.HasTTFT, t.res.TTFT = true, now.Sub(t.written)
 		t.phase = phaseStream
 	} else {
-		t.c.itls = append(t.c.itls, now.Sub(t.last))
+		t.gap(now.Sub(t.last))
 	}
 	t.last = now
 	if room := t.keep - len(t.text); room > 0 {
 		t.text = append(t.text, text[:min(room, len(text))]...)
 	}
+}
+
+// gap records one inter-token gap; with a sink, every ITLBatch gaps go to it.
+func (t *turn) gap(d time.Duration) {
+	c := t.c
+	c.itlSketch.add(d)
+	c.itls = append(c.itls, d)
+	if t.itlSink != nil && len(c.itls) == ITLBatch {
+		t.itlSink(c.itls)
+		c.itls = c.itls[:0]
+	}
+}
+
+// closeITL puts the gaps not handed to the sink and the summary of all of them in the result.
+func (t *turn) closeITL() {
+	t.res.ITLs = t.c.itls
+	t.res.ITL = t.c.itlSketch.summary()
 }
 
 // end records the duration and the text of a turn ended by a frame at now.
@@ -260,7 +283,7 @@ func (t *turn) succeed(now time.Time) {
 	res := &t.res
 	t.end(now)
 	res.OK = true
-	res.ITLs = t.c.itls
+	t.closeITL()
 	res.Tokens = res.Chunks
 	if t.usage >= 0 {
 		res.Tokens, res.TokensSource = t.usage, TokensUsage

@@ -2,7 +2,13 @@ package chatws
 
 import (
 	"context"
+	"encoding/json"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
@@ -67,4 +73,151 @@ func TestDecidedFailureReadsToTerminalFrame(t *testing.T) {
 	require.Equal(t, TokensUsage, res.TokensSource)
 	require.True(t, res.HasTPOT)
 	require.Len(t, res.ITLs, 1)
+}
+
+// stepFramings is, per framing, a token frame for text, the reply's terminal frame and an
+// in-stream error frame for the turn id (defect 1 of issue 10).
+var stepFramings = []struct {
+	proto          Protocol
+	token          func(id, text string) string
+	done, errFrame string // errFrame: {id} is the turn id
+}{
+	{Protocol{Name: ProtoFeatherweight},
+		func(id, text string) string { return string(tokenFrame(id, text)) },
+		string(completeFrame), `{"type":"error","content":"boom","messageId":"{id}"}`},
+	{Protocol{Name: ProtoFeatherweightUnified},
+		func(_, text string) string { return `{"type":"chunk","content":"` + text + `"}` },
+		`{"type":"end"}`, `{"type":"error","message":"boom"}`},
+	{Protocol{Name: ProtoOpenAI},
+		func(_, text string) string { return `{"choices":[{"delta":{"content":"` + text + `"}}]}` },
+		`[DONE]`, `{"error":{"message":"boom","type":"server_error"}}`},
+	{Protocol{Name: ProtoText}, func(_, text string) string { return text }, `[END]`, `[ERROR] boom`},
+	{Protocol{Name: ProtoCustom, TokenTypes: []string{"delta"}, DoneTypes: []string{"final"}, ErrorTypes: []string{"fault"}},
+		func(_, text string) string { return `{"type":"delta","content":"` + text + `"}` },
+		`{"type":"final"}`, `{"type":"fault","message":"boom"}`},
+}
+
+// stepServer answers each prompt with two tokens named after the turn and the terminal frame; the
+// second prompt instead gets one token, an error frame and, when withTerminal, the terminal frame.
+func stepServer(t *testing.T, i int, withTerminal bool) string {
+	f := stepFramings[i]
+	return wsServer(t, func(ws *websocket.Conn) {
+		for n := 1; ; n++ {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			var m struct{ MessageID string }
+			_ = json.Unmarshal(b, &m)
+			send := func(s string) { _ = ws.WriteMessage(websocket.TextMessage, []byte(s)) }
+			tok := "t" + strconv.Itoa(n)
+			send(f.token(m.MessageID, tok+"a"))
+			if n == 2 {
+				send(strings.ReplaceAll(f.errFrame, "{id}", m.MessageID))
+				if !withTerminal {
+					continue
+				}
+			} else {
+				send(f.token(m.MessageID, tok+"b"))
+			}
+			send(f.done)
+		}
+	})
+}
+
+// After an in-stream error followed by the reply's terminal frame, the failed turn ends at that
+// frame and the next turns are built from their own frames only.
+func TestErrorThenTerminalKeepsSessionInStep(t *testing.T) {
+	t.Parallel()
+	for i, f := range stepFramings {
+		t.Run(f.proto.Name, func(t *testing.T) {
+			t.Parallel()
+			c := dial(t, stepServer(t, i, true), Options{Protocol: f.proto, KeepTextBytes: 100, Timeouts: Timeouts{Idle: 5 * time.Second}})
+			ctx := context.Background()
+			res := c.Turn(ctx, "1", TurnOptions{})
+			require.True(t, res.OK, "%v", res.Err)
+			start := time.Now()
+			res = c.Turn(ctx, "2", TurnOptions{})
+			require.Less(t, time.Since(start), 500*time.Millisecond, "the terminal frame ends the failed turn")
+			require.False(t, res.OK)
+			require.Equal(t, ErrServerError, res.Err.Kind)
+			require.Equal(t, "boom", res.Err.Msg)
+			require.Equal(t, "t2a", res.Text)
+			for n := 3; n <= 4; n++ {
+				res = c.Turn(ctx, strconv.Itoa(n), TurnOptions{})
+				require.True(t, res.OK, "turn %d: %v", n, res.Err)
+				require.Equal(t, "t"+strconv.Itoa(n)+"at"+strconv.Itoa(n)+"b", res.Text, "turn %d is built from its own frames", n)
+				require.Equal(t, 2, res.Tokens)
+			}
+		})
+	}
+}
+
+// After an in-stream error with nothing after it, the failed turn waits at most min(idle, 1s)
+// for the terminal frame, then gives the connection up: later turns fail with ErrClosed, and none
+// is built from a stray frame of the failed reply.
+func TestErrorAloneGivesSessionUp(t *testing.T) {
+	t.Parallel()
+	for i, f := range stepFramings {
+		t.Run(f.proto.Name, func(t *testing.T) {
+			t.Parallel()
+			c := dial(t, stepServer(t, i, false), Options{Protocol: f.proto, Timeouts: Timeouts{Idle: 300 * time.Millisecond}})
+			ctx := context.Background()
+			require.True(t, c.Turn(ctx, "1", TurnOptions{}).OK)
+			start := time.Now()
+			res := c.Turn(ctx, "2", TurnOptions{})
+			require.Less(t, time.Since(start), time.Second)
+			require.Equal(t, ErrServerError, res.Err.Kind)
+			res = c.Turn(ctx, "3", TurnOptions{})
+			require.False(t, res.OK)
+			require.Equal(t, ErrClosed, res.Err.Kind)
+		})
+	}
+}
+
+// A cancel that lands while a large prompt is being written (the server never reads, so the TCP
+// window fills) ends the turn at once. Here it lands between two of the prompt's frames: gorilla
+// then sets its own write deadline for the next frame, over the past one a cancel sets, and the
+// turn used to wait for timeouts.total (issue 10, defect 6).
+func TestCancelDuringPromptWrite(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	url := wsServer(t, func(*websocket.Conn) { <-release })
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithCancel(context.Background())
+	var canceledAt atomic.Int64
+	dialer := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		return &writeWatch{Conn: nc, after: 64 << 10, hook: func() {
+			canceledAt.Store(time.Now().UnixNano())
+			cancel()
+			time.Sleep(20 * time.Millisecond) // the cancel's AfterFunc runs before the next frame
+		}}, err
+	}
+	c := dial(t, url, Options{NetDialContext: dialer, Timeouts: Timeouts{Total: 3 * time.Second}}) // bounds a failure
+	prompt := strings.Repeat("x", 32<<20)                                                          // many 4 KiB frames, far beyond the socket buffers
+	res := c.Turn(ctx, prompt, TurnOptions{})
+	returned := time.Now()
+	require.False(t, res.OK)
+	require.Equal(t, ErrCanceled, res.Err.Kind, "%v", res.Err)
+	require.Less(t, returned.Sub(time.Unix(0, canceledAt.Load())), 100*time.Millisecond, "the turn returns promptly after the cancel")
+	require.Equal(t, ErrClosed, c.Turn(context.Background(), "again", TurnOptions{}).Err.Kind)
+}
+
+// writeWatch calls hook (once, before returning from that write) when more than after bytes were
+// written.
+type writeWatch struct {
+	net.Conn
+	after int
+	n     int
+	hook  func()
+}
+
+func (w *writeWatch) Write(b []byte) (int, error) {
+	n, err := w.Conn.Write(b)
+	if w.n <= w.after && w.n+n > w.after {
+		w.hook()
+	}
+	w.n += n
+	return n, err
 }

@@ -201,7 +201,7 @@ func (c *chatCall) runOneShot(opts chatws.Options) (out map[string]any) {
 	}
 	defer func() { _ = conn.Close() }()
 	runTurnHook(c.prompt)
-	res := conn.Turn(c.ctx, c.prompt, chatws.TurnOptions{})
+	res := conn.Turn(c.ctx, c.prompt, chatws.TurnOptions{ITLSink: c.itlSink()})
 	c.emitTurn(&res)
 	return resultObject(&res)
 }
@@ -226,7 +226,8 @@ func (mi *ModuleInstance) chatAsync(url, prompt, params sobek.Value) *sobek.Prom
 // emitTurn pushes one turn's samples:
 //   - fw_chat_turns 1, fw_chat_failed 0/1, fw_chat_tokens, fw_chat_goodput 0/1 always;
 //   - fw_chat_errors 1 tagged error_kind when failed;
-//   - fw_chat_ttft when a token arrived, one fw_chat_itl per gap;
+//   - fw_chat_ttft when a token arrived; fw_chat_itl: the gaps not yet pushed by the turn's
+//     itlSink, or in summary mode the turn's mean gap (and fw_chat_itl_max);
 //   - fw_chat_duration and fw_chat_tpot only for a successful turn (tpot when tokens > 1).
 //
 // A canceled turn (k6 stopping the VU) emits nothing: it is neither a success nor a failure.
@@ -240,7 +241,7 @@ func (c *chatCall) emitTurn(res *chatws.Result) {
 		t = time.Now()
 	}
 	tags := c.tags.Tags
-	s := make([]metrics.Sample, 0, 8+len(res.ITLs))
+	s := make([]metrics.Sample, 0, 9+len(res.ITLs))
 	add := func(metric *metrics.Metric, v float64) {
 		s = append(s, metrics.Sample{TimeSeries: metrics.TimeSeries{Metric: metric, Tags: tags}, Value: v})
 	}
@@ -250,9 +251,7 @@ func (c *chatCall) emitTurn(res *chatws.Result) {
 	if res.HasTTFT {
 		add(m.ChatTTFT, metrics.D(res.TTFT))
 	}
-	for _, itl := range res.ITLs {
-		add(m.ChatITL, metrics.D(itl))
-	}
+	s = c.itlSamples(s, res)
 	if res.OK {
 		add(m.ChatDuration, metrics.D(res.Duration))
 		if res.HasTPOT {

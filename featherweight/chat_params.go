@@ -27,6 +27,7 @@ type chatParams struct {
 	tags         sobek.Value
 	sloTTFT      time.Duration
 	sloTPOT      time.Duration
+	itlSummary   bool // itl: 'summary' (per-turn ITL samples) instead of 'gaps'
 }
 
 // connectParams is the params object of chat(), chatAsync() and connect().
@@ -46,6 +47,7 @@ var connectParams = optionTable[chatParams]{skipNullish: true, options: []option
 		return parseNested(rt, v, name, &sloOptions, p)
 	}},
 	{"keepText", parseKeepText},
+	{"itl", parseITLMode},
 }}
 
 // sendParams is the params object of session.send() and sendAsync(): the per-turn subset.

@@ -10,6 +10,7 @@ const (
 	MetricChatConnecting = "fw_chat_connecting"
 	MetricChatTTFT       = "fw_chat_ttft"
 	MetricChatITL        = "fw_chat_itl"
+	MetricChatITLMax     = "fw_chat_itl_max"
 	MetricChatTPOT       = "fw_chat_tpot"
 	MetricChatDuration   = "fw_chat_duration"
 	MetricChatTokens     = "fw_chat_tokens"
@@ -27,7 +28,8 @@ const (
 type fwMetrics struct {
 	ChatConnecting *metrics.Metric // Trend, time (ms): TCP+TLS+WebSocket handshake
 	ChatTTFT       *metrics.Metric // Trend, time: prompt written -> first token-bearing frame
-	ChatITL        *metrics.Metric // Trend, time: one sample per gap between token-bearing frames
+	ChatITL        *metrics.Metric // Trend, time: one sample per gap between token-bearing frames (itl: 'summary': per turn, its mean gap)
+	ChatITLMax     *metrics.Metric // Trend, time: per turn, its largest gap (itl: 'summary' only)
 	ChatTPOT       *metrics.Metric // Trend, time: (duration-ttft)/(tokens-1), when tokens > 1
 	ChatDuration   *metrics.Metric // Trend, time: prompt written -> terminal frame
 	ChatTokens     *metrics.Metric // Counter: tokens per turn
@@ -55,6 +57,7 @@ func registerMetrics(r *metrics.Registry) (*fwMetrics, error) {
 		ChatConnecting: reg(MetricChatConnecting, metrics.Trend, metrics.Time),
 		ChatTTFT:       reg(MetricChatTTFT, metrics.Trend, metrics.Time),
 		ChatITL:        reg(MetricChatITL, metrics.Trend, metrics.Time),
+		ChatITLMax:     reg(MetricChatITLMax, metrics.Trend, metrics.Time),
 		ChatTPOT:       reg(MetricChatTPOT, metrics.Trend, metrics.Time),
 		ChatDuration:   reg(MetricChatDuration, metrics.Trend, metrics.Time),
 		ChatTokens:     reg(MetricChatTokens, metrics.Counter),

@@ -90,6 +90,7 @@ func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) (out map[string]any
 			TokensSource: chatws.TokensFrames,
 		}
 	} else {
+		o.ITLSink = c.itlSink()
 		runTurnHook(c.prompt)
 		res = s.conn.Turn(c.ctx, c.prompt, o)
 	}

@@ -1,0 +1,5 @@
+//go:build race
+
+package chatws
+
+const raceEnabled = true

@@ -1,0 +1,88 @@
+package featherweight
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+	"go.k6.io/k6/lib"
+	"go.k6.io/k6/metrics"
+)
+
+// longReplies streams 600 tokens per prompt (599 gaps: two full ITL batches and a partial one).
+const longTokens = 600
+
+func newLongChatTest(t *testing.T) *chatTest {
+	t.Helper()
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			var m struct{ MessageID string }
+			_ = json.Unmarshal(b, &m)
+			for range longTokens {
+				_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"stream_event","event":{"type":"token","data":"t","messageId":"`+m.MessageID+`"}}`))
+			}
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"stream_event","event":{"type":"complete","data":""}}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	env := newVUEnv(t, "chat", lib.Options{SystemTags: metrics.NewSystemTagSet(metrics.TagURL, metrics.TagName)})
+	env.rt.MoveToVUContext(env.state)
+	return &chatTest{vuEnv: env, url: "ws" + strings.TrimPrefix(srv.URL, "http"), host: srv.Listener.Addr().String()}
+}
+
+// In gaps mode (the default) every gap is one fw_chat_itl sample with the turn's tags, pushed in
+// batches as the reply streams, on one-shot chats and on sessions.
+func TestITLGapsStreamEveryGap(t *testing.T) {
+	t.Parallel()
+	ct := newLongChatTest(t)
+	for _, code := range []string{
+		`fw.chat(URL, "x", {tags: {flow: "long"}})`,
+		`(() => { const s = fw.connect(URL, {tags: {flow: "long"}}); try { return s.send("x") } finally { s.close() } })()`,
+	} {
+		res := ct.run(t, code)
+		require.Equal(t, true, res["ok"], "%s: %v", code, res["error"])
+		itl := res["itl"].(map[string]any)
+		require.EqualValues(t, longTokens-1, itl["count"])
+		require.LessOrEqual(t, itl["min"].(float64), itl["p50"].(float64))
+		require.LessOrEqual(t, itl["p99"].(float64), itl["max"].(float64))
+		got := ct.drain()
+		require.Len(t, got[MetricChatITL], longTokens-1, code)
+		for _, s := range got[MetricChatITL] {
+			require.Equal(t, "long", s.tags["flow"])
+			require.Equal(t, "featherweight", s.tags["protocol"])
+		}
+		require.Empty(t, got[MetricChatITLMax])
+	}
+}
+
+// In summary mode a turn emits one fw_chat_itl (its mean gap) and one fw_chat_itl_max.
+func TestITLSummaryMode(t *testing.T) {
+	t.Parallel()
+	ct := newLongChatTest(t)
+	res := ct.run(t, `fw.chat(URL, "x", {itl: "summary"})`)
+	require.Equal(t, true, res["ok"], "%v", res["error"])
+	itl := res["itl"].(map[string]any)
+	require.EqualValues(t, longTokens-1, itl["count"])
+	got := ct.drain()
+	require.Len(t, got[MetricChatITL], 1)
+	require.InDelta(t, itl["avg"].(float64), got[MetricChatITL][0].value, 1e-9)
+	require.Len(t, got[MetricChatITLMax], 1)
+	require.InDelta(t, itl["max"].(float64), got[MetricChatITLMax][0].value, 1e-9)
+
+	_, err := ct.rt.RunOnEventLoop(`fw.chat(URL, "x", {itl: "all"})`)
+	require.ErrorContains(t, err, `itl must be "gaps" or "summary", got "all"`)
+}
