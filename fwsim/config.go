@@ -36,8 +36,8 @@ type Config struct {
 	// TokenBytes is the number of characters in one token's text. Default 4.
 	TokenBytes int
 
-	// ErrorRate is the fraction of turns that end with an error frame (after at least one
-	// token) instead of completing. Default 0.
+	// ErrorRate is the fraction of turns that fail with an error frame (after at least one
+	// token), followed by the reply's terminal frame as the real servers send it. Default 0.
 	ErrorRate float64
 	// CutRate is the fraction of turns in which the server closes the TCP connection mid-stream,
 	// without a close frame (clients see an abnormal closure, 1006). Default 0.

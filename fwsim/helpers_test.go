@@ -203,7 +203,7 @@ var drivers = []driver{
 			switch {
 			case m.Type == "response.output_text.delta":
 				return kToken, m.Delta
-			case m.Type == "response.done" && m.Response.Status == "completed":
+			case m.Type == "response.done": // completed, or failed after an error event
 				return kDone, ""
 			case m.Type == "error":
 				return kError, ""
@@ -230,7 +230,7 @@ var drivers = []driver{
 
 // turnResult is what a client saw in one turn.
 type turnResult struct {
-	end      frameKind // kDone or kError; kOther when the read failed
+	end      frameKind // kDone, or kError when an error frame preceded the terminal frame; kOther when the read failed
 	tokens   int
 	text     string
 	invalid  int
@@ -259,8 +259,12 @@ func runTurn(t *testing.T, ws *websocket.Conn, d driver, prompt string) turnResu
 			r.tokenAts = append(r.tokenAts, time.Now())
 		case kInvalid:
 			r.invalid++
-		case kDone, kError:
+		case kError: // a turn's failure: the server still ends the reply with its terminal frame
 			r.end = kind
+		case kDone:
+			if r.end != kError {
+				r.end = kind
+			}
 			return r
 		}
 	}

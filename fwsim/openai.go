@@ -151,8 +151,12 @@ func (openAI) sendError(c *wsConn, msg, typ, code string) error {
 	return c.send(c.buf)
 }
 
-func (o openAI) fail(c *wsConn, _ *turn, msg string) error {
-	return o.sendError(c, msg, "server_error", "fwsim_injected_error")
+// fail sends an in-stream error and then ends the reply with [DONE], as OpenAI-style servers do.
+func (o openAI) fail(c *wsConn, t *turn, msg string) error {
+	if err := o.sendError(c, msg, "server_error", "fwsim_injected_error"); err != nil {
+		return err
+	}
+	return o.complete(c, t)
 }
 
 func (o openAI) invalid(c *wsConn, r *request) error {

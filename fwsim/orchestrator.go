@@ -99,9 +99,14 @@ func (orchestrator) appendError(b []byte, msg, id string) []byte {
 	return append(b, '}')
 }
 
+// fail is an upstream failure: as the real orchestrator does, an error frame with the turn's
+// messageId followed by the complete frame.
 func (o orchestrator) fail(c *wsConn, t *turn, msg string) error {
 	c.buf = o.appendError(c.buf[:0], msg, t.req.id)
-	return c.send(c.buf)
+	if err := c.send(c.buf); err != nil {
+		return err
+	}
+	return o.complete(c, t)
 }
 
 func (o orchestrator) invalid(c *wsConn, r *request) error {

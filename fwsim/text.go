@@ -38,7 +38,13 @@ func (textProto) sendError(c *wsConn, msg string) error {
 	return c.send(c.buf)
 }
 
-func (p textProto) fail(c *wsConn, _ *turn, msg string) error { return p.sendError(c, msg) }
+// fail sends an error line and then the end sentinel.
+func (p textProto) fail(c *wsConn, t *turn, msg string) error {
+	if err := p.sendError(c, msg); err != nil {
+		return err
+	}
+	return p.complete(c, t)
+}
 
 func (p textProto) invalid(c *wsConn, r *request) error { return p.sendError(c, r.msg) }
 

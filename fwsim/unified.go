@@ -49,7 +49,13 @@ func (unified) sendError(c *wsConn, msg string) error {
 	return c.send(c.buf)
 }
 
-func (u unified) fail(c *wsConn, _ *turn, msg string) error { return u.sendError(c, msg) }
+// fail sends an error frame and then the reply's end frame.
+func (u unified) fail(c *wsConn, t *turn, msg string) error {
+	if err := u.sendError(c, msg); err != nil {
+		return err
+	}
+	return u.complete(c, t)
+}
 
 func (u unified) invalid(c *wsConn, r *request) error { return u.sendError(c, r.msg) }
 
