@@ -23,14 +23,6 @@ bin/fwcapacity: $(FWBENCH_SOURCES)
 .PHONY: fwcapacity
 fwcapacity: bin/fwcapacity ## Build bin/fwcapacity (the capacity search)
 
-.PHONY: test-fwbench
-test-fwbench: ## Unit tests of the fwbench module (race detector)
-	go -C fwbench vet ./...
-	go -C fwbench test -race -count=1 ./...
-
-# make test-unit (and so make test) runs them too.
-test-unit: test-fwbench
-
 # e2e/capacity_test.go execs bin/fwcapacity: make test-e2e builds it and passes its path.
 test-e2e: bin/fwcapacity
 test-e2e: export FW_FWCAPACITY := $(CURDIR)/bin/fwcapacity
