@@ -109,11 +109,7 @@ func (s *Server) Start() error {
 		return nil
 	}
 	s.running = true
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.loop.run(s.loopDone)
-	}()
+	s.wg.Go(func() { s.loop.run(s.loopDone) })
 	return nil
 }
 
@@ -153,11 +149,12 @@ func (s *Server) tickWork() {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	for i, p := range protocols {
-		mux.Handle(protocolPaths[i], s.wsHandler(p))
+	ps := protocols()
+	for i, p := range ps {
+		mux.Handle(protocolID(i).path(), s.wsHandler(p))
 	}
-	for path, id := range protocolAliases {
-		mux.Handle(path, s.wsHandler(protocols[id]))
+	for path, id := range protocolAliases() {
+		mux.Handle(path, s.wsHandler(ps[id]))
 	}
 	metrics := s.metricsHandler()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
