@@ -92,7 +92,7 @@ func (b *backend) healthzURL() string { return b.srv.URL + "/healthz" }
 // closedURL is an address nothing listens on (connect fails).
 func closedURL(t testing.TB, path string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
