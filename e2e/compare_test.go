@@ -59,7 +59,7 @@ var ciTolerances = []string{
 
 func runCompare(t *testing.T, args ...string) compareRun {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), fwcompare(t), args...)
+	cmd := exec.CommandContext(t.Context(), fwcompare(t), args...) // #nosec G204 -- the fwcompare binary under test
 	cmd.Env = append(os.Environ(), ciTolerances...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -32,7 +32,7 @@ type reportEvent struct {
 // JSON-lines block in <script id="data">).
 func readReport(t *testing.T, path string) []reportEvent {
 	t.Helper()
-	html, err := os.ReadFile(path)
+	html, err := os.ReadFile(path) // #nosec G304 -- the report the test's k6 run wrote into its temp dir
 	require.NoError(t, err)
 	m := regexp.MustCompile(`(?s)<script id="data"[^>]*>(.*?)</script>`).FindSubmatch(html)
 	require.NotNil(t, m, "no data block in %s", path)

@@ -747,7 +747,7 @@ func TestFaultBadArguments(t *testing.T) {
 func TestFaultSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	t.Log("proves issue 10 defect 3 (secrets leak)")
-	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET"
+	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET" // #nosec G101 -- fake credentials the test checks are never printed
 	rejecting := newFaultServer(t, "featherweight", handshake{status: 401}, false, nil)
 	healthy := newFaultServer(t, "featherweight", handshake{}, false, nil)
 	hz := newHzServer(t, false, status(401), status(500))
@@ -781,7 +781,7 @@ func TestFaultSecretsNeverLeak(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(dir, e.Name())) // #nosec G304 -- a file the test's k6 run wrote into its temp dir
 		require.NoError(t, err)
 		outputs[e.Name()] = string(b)
 	}
