@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,9 +35,7 @@ func smokeSummary(t *testing.T, f *Fwsim, overrides map[string]string) string {
 	dir := t.TempDir()
 	env := scenarioEnv(f)
 	env["FW_OUT_DIR"] = dir
-	for k, v := range overrides {
-		env[k] = v
-	}
+	maps.Copy(env, overrides)
 	RunK6(t, bundledScenario, env)
 	p := filepath.Join(dir, "summary.json")
 	_, err := os.Stat(p)
@@ -60,14 +59,13 @@ var ciTolerances = []string{
 
 func runCompare(t *testing.T, args ...string) compareRun {
 	t.Helper()
-	cmd := exec.Command(fwcompare(t), args...)
+	cmd := exec.CommandContext(t.Context(), fwcompare(t), args...) // #nosec G204 -- the fwcompare binary under test
 	cmd.Env = append(os.Environ(), ciTolerances...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	r := compareRun{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
+	if exit, ok := errors.AsType[*exec.ExitError](err); ok {
 		r.code = exit.ExitCode()
 	} else {
 		require.NoError(t, err)

@@ -32,7 +32,7 @@ type reportEvent struct {
 // JSON-lines block in <script id="data">).
 func readReport(t *testing.T, path string) []reportEvent {
 	t.Helper()
-	html, err := os.ReadFile(path)
+	html, err := os.ReadFile(path) // #nosec G304 -- the report the test's k6 run wrote into its temp dir
 	require.NoError(t, err)
 	m := regexp.MustCompile(`(?s)<script id="data"[^>]*>(.*?)</script>`).FindSubmatch(html)
 	require.NotNil(t, m, "no data block in %s", path)
@@ -87,7 +87,7 @@ func series(t *testing.T, events []reportEvent) map[string][][]float64 {
 func TestDashboardReportShowsTheChat(t *testing.T) {
 	f := StartFwsim(t, "-error-rate", "0.05")
 	out := t.TempDir()
-	cmd := exec.Command("../scripts/run.sh")
+	cmd := exec.CommandContext(t.Context(), "../scripts/run.sh")
 	cmd.Env = removeEnv(os.Environ(), "XK6_DASHBOARD_CONFIG", "K6_WEB_DASHBOARD_TAGS", "K6_WEB_DASHBOARD_EXPORT")
 	cmd.Env = append(cmd.Env, "FW_PROFILE=smoke", "FW_OUT_DIR="+out,
 		"FW_CHAT_URL="+f.WS+"/api/chat", "FW_METRICS_URL="+f.HTTP+"/metrics", "FW_HEALTHZ_URL="+f.HTTP+"/healthz",
@@ -139,8 +139,10 @@ func TestDashboardReportShowsTheChat(t *testing.T) {
 	}
 
 	// Each charted series has values over time, not one point.
-	for _, name := range []string{"vus", "fw_chat_ttft", "fw_chat_itl", "fw_chat_turns", "fw_chat_errors",
-		"fw_chat_errors{error_kind:server_error}", "error_rate", "fw_chat_tokens", "fw_loop_hz", "fw_loop_hz_floor"} {
+	for _, name := range []string{
+		"vus", "fw_chat_ttft", "fw_chat_itl", "fw_chat_turns", "fw_chat_errors",
+		"fw_chat_errors{error_kind:server_error}", "error_rate", "fw_chat_tokens", "fw_loop_hz", "fw_loop_hz_floor",
+	} {
 		filled := 0
 		for _, row := range data[name] {
 			if len(row) > 0 {

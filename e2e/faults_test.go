@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -62,7 +63,7 @@ func consoleLines(t *testing.T, stderr, prefix string) []string {
 // logLines returns k6's own (non-console) log lines at level.
 func logLines(stderr, level string) []string {
 	var out []string
-	for _, l := range strings.Split(stderr, "\n") {
+	for l := range strings.SplitSeq(stderr, "\n") {
 		var line struct {
 			Level  string `json:"level"`
 			Msg    string `json:"msg"`
@@ -140,6 +141,7 @@ func always(st step) func(int) step { return func(int) step { return st } }
 
 func chatRows() []chatRow {
 	ms := func(d string) map[string]any { return map[string]any{"timeouts": json.RawMessage(d)} }
+	//nolint:prealloc // a literal table, then a few rows per protocol: its final size is not worth computing
 	rows := []chatRow{
 		{name: "connect refused", url: refusedURL, kind: "connect", msg: "refused"},
 		// A name with a 64-octet label is not a valid DNS name: Go's resolver (k6 is built with
@@ -152,45 +154,71 @@ func chatRows() []chatRow {
 		{name: "handshake 403", hs: handshake{status: 403}, kind: "handshake", msg: "403"},
 		{name: "handshake 500", hs: handshake{status: 500}, kind: "handshake", msg: "500"},
 		{name: "handshake 200 instead of 101", hs: handshake{status: 200}, kind: "handshake", msg: "200"},
-		{name: "handshake never completes", hs: handshake{hang: true}, params: ms(`{"connect":"400ms"}`),
-			kind: "connect", msg: "timeout", bound: 15 * time.Second},
+		{
+			name: "handshake never completes", hs: handshake{hang: true}, params: ms(`{"connect":"400ms"}`),
+			kind: "connect", msg: "timeout", bound: 15 * time.Second,
+		},
 		{name: "TLS unknown authority", tls: true, kind: "connect", msg: "certificate"},
 		{name: "TLS insecureSkipTLSVerify", tls: true, insecure: true, mode: "session", turns: 3},
 		{name: "server close 1000 mid-stream", plan: always(step{tokens: 3, fault: fClose, code: 1000, want: "closed"}), kind: "closed", closeCode: 1000},
 		{name: "server close 1001 mid-stream", plan: always(step{tokens: 3, fault: fClose, code: 1001, want: "closed"}), kind: "closed", closeCode: 1001},
 		{name: "server close 1011 mid-stream", plan: always(step{tokens: 3, fault: fClose, code: 1011, want: "closed"}), kind: "closed", closeCode: 1011},
 		{name: "connection dropped mid-stream (1006)", plan: always(step{tokens: 3, fault: fDrop, want: "closed"}), kind: "closed", closeCode: 1006},
-		{name: "server close 1011 mid-session", mode: "session", turns: 4,
-			plan: at(1, step{tokens: 2, fault: fClose, code: 1011, want: "closed"}), kind: "closed", closeCode: 1011},
-		{name: "malformed JSON, session", mode: "session", turns: 4,
-			plan: at(1, step{tokens: 2, fault: fMalformedThenDone, want: "protocol"}), kind: "protocol"},
-		{name: "binary garbage frame, session", mode: "session", turns: 4,
-			plan: at(1, step{tokens: 2, fault: fBinaryThenDone, want: "protocol"}), kind: "protocol"},
-		{name: "binary non-UTF-8 frame, text session", proto: "text", mode: "session", turns: 4,
-			plan: at(1, step{tokens: 2, fault: fBinaryThenDone, want: "protocol"}), kind: "protocol"},
-		{name: "oversized frame (maxFrameBytes), session", mode: "session", turns: 3,
+		{
+			name: "server close 1011 mid-session", mode: "session", turns: 4,
+			plan: at(1, step{tokens: 2, fault: fClose, code: 1011, want: "closed"}), kind: "closed", closeCode: 1011,
+		},
+		{
+			name: "malformed JSON, session", mode: "session", turns: 4,
+			plan: at(1, step{tokens: 2, fault: fMalformedThenDone, want: "protocol"}), kind: "protocol",
+		},
+		{
+			name: "binary garbage frame, session", mode: "session", turns: 4,
+			plan: at(1, step{tokens: 2, fault: fBinaryThenDone, want: "protocol"}), kind: "protocol",
+		},
+		{
+			name: "binary non-UTF-8 frame, text session", proto: "text", mode: "session", turns: 4,
+			plan: at(1, step{tokens: 2, fault: fBinaryThenDone, want: "protocol"}), kind: "protocol",
+		},
+		{
+			name: "oversized frame (maxFrameBytes), session", mode: "session", turns: 3,
 			params: map[string]any{"maxFrameBytes": 4096},
-			plan:   at(1, step{tokens: 2, fault: fOversize, want: "protocol"}), kind: "protocol", msg: "maxFrameBytes"},
-		{name: "first-token stall", params: ms(`{"firstToken":"300ms"}`),
-			plan: always(step{fault: fStall, want: "timeout_first_token"}), kind: "timeout_first_token", bound: 15 * time.Second},
-		{name: "idle stall", params: ms(`{"idle":"300ms"}`),
-			plan: always(step{tokens: 3, fault: fStall, want: "timeout_idle"}), kind: "timeout_idle", bound: 15 * time.Second},
-		{name: "idle stall, session", mode: "session", turns: 3, params: ms(`{"idle":"300ms"}`),
-			plan: at(0, step{tokens: 3, fault: fStall, want: "timeout_idle"}), kind: "timeout_idle", bound: 15 * time.Second},
-		{name: "keepalives but no token (firstToken)", params: ms(`{"firstToken":"300ms"}`),
-			plan: always(step{fault: fKeepalive, want: "timeout_first_token"}), kind: "timeout_first_token", bound: 15 * time.Second},
-		{name: "keepalives after tokens (idle)", proto: "custom", params: ms(`{"idle":"300ms"}`),
-			plan: always(step{tokens: 2, fault: fKeepalive, want: "timeout_idle"}), kind: "timeout_idle", bound: 15 * time.Second},
-		{name: "reply that never ends (timeouts.total)", params: ms(`{"total":"700ms","idle":"5s"}`),
-			plan: always(step{tokens: 1, fault: fForever, want: "timeout_total"}), kind: "timeout_total", bound: 15 * time.Second},
+			plan:   at(1, step{tokens: 2, fault: fOversize, want: "protocol"}), kind: "protocol", msg: "maxFrameBytes",
+		},
+		{
+			name: "first-token stall", params: ms(`{"firstToken":"300ms"}`),
+			plan: always(step{fault: fStall, want: "timeout_first_token"}), kind: "timeout_first_token", bound: 15 * time.Second,
+		},
+		{
+			name: "idle stall", params: ms(`{"idle":"300ms"}`),
+			plan: always(step{tokens: 3, fault: fStall, want: "timeout_idle"}), kind: "timeout_idle", bound: 15 * time.Second,
+		},
+		{
+			name: "idle stall, session", mode: "session", turns: 3, params: ms(`{"idle":"300ms"}`),
+			plan: at(0, step{tokens: 3, fault: fStall, want: "timeout_idle"}), kind: "timeout_idle", bound: 15 * time.Second,
+		},
+		{
+			name: "keepalives but no token (firstToken)", params: ms(`{"firstToken":"300ms"}`),
+			plan: always(step{fault: fKeepalive, want: "timeout_first_token"}), kind: "timeout_first_token", bound: 15 * time.Second,
+		},
+		{
+			name: "keepalives after tokens (idle)", proto: "custom", params: ms(`{"idle":"300ms"}`),
+			plan: always(step{tokens: 2, fault: fKeepalive, want: "timeout_idle"}), kind: "timeout_idle", bound: 15 * time.Second,
+		},
+		{
+			name: "reply that never ends (timeouts.total)", params: ms(`{"total":"700ms","idle":"5s"}`),
+			plan: always(step{tokens: 1, fault: fForever, want: "timeout_total"}), kind: "timeout_total", bound: 15 * time.Second,
+		},
 		{name: "ping storm", mode: "session", turns: 3, plan: always(step{tokens: 20, pings: 50})},
 		{name: "pong storm", mode: "session", turns: 3, plan: always(step{tokens: 20, pongs: 50})},
 		{name: "async one-shots and session turns", mode: "async", turns: 6, iters: 2},
 		{name: "async session turns", mode: "sessionAsync", turns: 5, iters: 2},
 		// send() right after an awaited sendAsync() must not find the session busy: the promise
 		// may not resolve before the turn has released the session.
-		{name: "send right after an awaited sendAsync", mode: "sessionMixed", turns: 200, iters: 8, vus: 4,
-			defect: "new: sendAsync resolves before it clears the session's busy flag"},
+		{
+			name: "send right after an awaited sendAsync", mode: "sessionMixed", turns: 200, iters: 8, vus: 4,
+			defect: "new: sendAsync resolves before it clears the session's busy flag",
+		},
 	}
 	// In-stream errors in every framing, followed on the same session by more turns: the failed
 	// turn reads on to its terminal frame (or the session is given up), and the next turns are
@@ -215,8 +243,10 @@ func chatRows() []chatRow {
 	}
 	// Frames each codec must ignore between tokens (another turn's id, keepalives, role-only chunks).
 	for _, proto := range []string{"featherweight", "openai", "realtime", "custom"} {
-		rows = append(rows, chatRow{name: "ignorable frames, " + proto, proto: proto, mode: "session", turns: 3,
-			plan: always(step{tokens: 4, noise: true})})
+		rows = append(rows, chatRow{
+			name: "ignorable frames, " + proto, proto: proto, mode: "session", turns: 3,
+			plan: always(step{tokens: 4, noise: true}),
+		})
 	}
 	return rows
 }
@@ -255,9 +285,7 @@ func runChatRow(t *testing.T, row chatRow) {
 		url = fs.URL("/api/chat")
 	}
 	params := map[string]any{"protocol": protocolParam(proto)}
-	for k, v := range row.params {
-		params[k] = v
-	}
+	maps.Copy(params, row.params)
 	pj, err := json.Marshal(params)
 	require.NoError(t, err)
 	env := map[string]string{
@@ -282,8 +310,9 @@ func runChatRow(t *testing.T, row chatRow) {
 	assert.Less(t, took, bound, "time bound")
 	assert.Empty(t, logLines(run.Stderr, "error"), "no uncaught exception in the script")
 
-	var recs []chatRecord
-	for _, l := range consoleLines(t, run.Stderr, "FWR ") {
+	lines := consoleLines(t, run.Stderr, "FWR ")
+	recs := make([]chatRecord, 0, len(lines))
+	for _, l := range lines {
 		var r chatRecord
 		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
 		recs = append(recs, r)
@@ -453,24 +482,33 @@ func same(w hzWant) func(int) hzWant { return func(int) hzWant { return w } }
 func hzRows() []hzRow {
 	failed := func(reason string) func(int) hzWant { return same(hzWant{reason: reason, hz: hzNull}) }
 	return []hzRow{
-		{name: "hz healthy gauge, k6 userAgent", metrics: gauge("100"), env: map[string]string{"FW_UA": "fw-e2e-agent/1.0"},
+		{
+			name: "hz healthy gauge, k6 userAgent", metrics: gauge("100"), env: map[string]string{"FW_UA": "fw-e2e-agent/1.0"},
 			want: same(hzWant{ok: true, source: "metrics", hz: 100}),
 			check: func(t *testing.T, hs *hzServer, _ K6Run, _ []hzRead) {
 				assert.Equal(t, []string{"fw-e2e-agent/1.0"}, hs.UserAgents(), "the Hz monitor sends k6's userAgent")
-			}, defect: "8 (Hz client hygiene: userAgent)"},
+			}, defect: "8 (Hz client hygiene: userAgent)",
+		},
 		{name: "hz 401", metrics: status(401), want: failed("http_status")},
 		{name: "hz 500", metrics: status(500), want: failed("http_status")},
-		{name: "hz 503 with hz from healthz", metrics: status(503), healthz: healthzJSON(503, 62.5),
-			want: same(hzWant{ok: true, source: "healthz", hz: 62.5})},
-		{name: "hz both endpoints fail", metrics: status(500), healthz: status(500),
-			want: same(hzWant{reason: "http_status", healthzReason: "http_status", hz: hzNull})},
-		{name: "hz timeout", metrics: slow(3 * time.Second), opts: map[string]any{"timeout": "300ms"},
-			want: failed("timeout"), bound: 15 * time.Second},
+		{
+			name: "hz 503 with hz from healthz", metrics: status(503), healthz: healthzJSON(503, 62.5),
+			want: same(hzWant{ok: true, source: "healthz", hz: 62.5}),
+		},
+		{
+			name: "hz both endpoints fail", metrics: status(500), healthz: status(500),
+			want: same(hzWant{reason: "http_status", healthzReason: "http_status", hz: hzNull}),
+		},
+		{
+			name: "hz timeout", metrics: slow(3 * time.Second), opts: map[string]any{"timeout": "300ms"},
+			want: failed("timeout"), bound: 15 * time.Second,
+		},
 		{name: "hz garbage body", metrics: body("<html>this is { not prometheus\n"), want: failed("parse")},
 		{name: "hz huge body", metrics: huge(1 << 20), opts: map[string]any{"maxBodyBytes": 65536}, want: failed("body_too_large")},
 		{name: "hz NaN", metrics: gauge("NaN"), want: failed("nan")},
 		{name: "hz +Inf", metrics: gauge("+Inf"), want: failed("nan")},
-		{name: "hz counter reset", metrics: counterSeq(1000, 1100, 50, 150), scrapes: 4,
+		{
+			name: "hz counter reset", metrics: counterSeq(1000, 1100, 50, 150), scrapes: 4,
 			opts: map[string]any{"metric": "consciousness_loop_ticks_total", "mode": "counter"},
 			want: func(n int) hzWant {
 				switch n {
@@ -480,17 +518,23 @@ func hzRows() []hzRow {
 					return hzWant{ok: true, source: "metrics", hz: hzNull, reset: true}
 				}
 				return hzWant{ok: true, source: "metrics", hz: hzAny}
-			}},
+			},
+		},
 		{name: "hz missing metric", metrics: body("# TYPE other_metric gauge\nother_metric 1\n"), want: failed("missing_metric")},
-		{name: "hz redirect loop honours k6 maxRedirects", path: "/loop/0", env: map[string]string{"FW_MAX_REDIRECTS": "3"},
+		{
+			name: "hz redirect loop honours k6 maxRedirects", path: "/loop/0", env: map[string]string{"FW_MAX_REDIRECTS": "3"},
 			want: failed("connect|http_status"),
 			check: func(t *testing.T, hs *hzServer, _ K6Run, reads []hzRead) {
 				assert.LessOrEqual(t, hs.Hits("/loop/"), len(reads)*(3+1), "at most maxRedirects (3) redirects per scrape")
-			}, defect: "8 (Hz client hygiene: maxRedirects)"},
+			}, defect: "8 (Hz client hygiene: maxRedirects)",
+		},
 		{name: "hz TLS unknown authority", tls: true, metrics: gauge("100"), want: failed("connect")},
-		{name: "hz TLS insecureSkipTLSVerify", tls: true, insecure: true, metrics: gauge("100"),
-			want: same(hzWant{ok: true, source: "metrics", hz: 100})},
-		{name: "hz silent fallback is tagged and warned once", healthz: healthzJSON(200, 99.5), scrapes: 4,
+		{
+			name: "hz TLS insecureSkipTLSVerify", tls: true, insecure: true, metrics: gauge("100"),
+			want: same(hzWant{ok: true, source: "metrics", hz: 100}),
+		},
+		{
+			name: "hz silent fallback is tagged and warned once", healthz: healthzJSON(200, 99.5), scrapes: 4,
 			want: same(hzWant{ok: true, source: "healthz", hz: 99.5}),
 			check: func(t *testing.T, _ *hzServer, run K6Run, _ []hzRead) {
 				for _, s := range run.Where("checks", "type", "hz") {
@@ -503,7 +547,8 @@ func hzRows() []hzRow {
 					}
 				}
 				assert.Equal(t, 1, warns, "one warning (not one per scrape) that readings come from /healthz")
-			}, defect: "4 (a silent /healthz fallback)"},
+			}, defect: "4 (a silent /healthz fallback)",
+		},
 	}
 }
 
@@ -535,18 +580,14 @@ func runHzRow(t *testing.T, row hzRow) {
 	if row.healthz != nil {
 		opts["healthz"] = hs.srv.URL + "/healthz"
 	}
-	for k, v := range row.opts {
-		opts[k] = v
-	}
+	maps.Copy(opts, row.opts)
 	oj, err := json.Marshal(opts)
 	require.NoError(t, err)
 	env := map[string]string{"FW_HZ_OPTS": string(oj), "FW_SCRAPES": strconv.Itoa(scrapes)}
 	if row.insecure {
 		env["FW_INSECURE"] = "1"
 	}
-	for k, v := range row.env {
-		env[k] = v
-	}
+	maps.Copy(env, row.env)
 	bound := row.bound
 	if bound == 0 {
 		bound = 20 * time.Second
@@ -558,8 +599,9 @@ func runHzRow(t *testing.T, row hzRow) {
 	require.Equal(t, 0, run.ExitCode, "k6 exit code")
 	assert.Less(t, took, bound, "time bound")
 
-	var reads []hzRead
-	for _, l := range consoleLines(t, run.Stderr, "FWH ") {
+	lines := consoleLines(t, run.Stderr, "FWH ")
+	reads := make([]hzRead, 0, len(lines))
+	for _, l := range lines {
 		var r hzRead
 		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
 		reads = append(reads, r)
@@ -705,7 +747,7 @@ func TestFaultBadArguments(t *testing.T) {
 func TestFaultSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	t.Log("proves issue 10 defect 3 (secrets leak)")
-	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET"
+	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET" // #nosec G101 -- fake credentials the test checks are never printed
 	rejecting := newFaultServer(t, "featherweight", handshake{status: 401}, false, nil)
 	healthy := newFaultServer(t, "featherweight", handshake{}, false, nil)
 	hz := newHzServer(t, false, status(401), status(500))
@@ -739,7 +781,7 @@ func TestFaultSecretsNeverLeak(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(dir, e.Name())) // #nosec G304 -- a file the test's k6 run wrote into its temp dir
 		require.NoError(t, err)
 		outputs[e.Name()] = string(b)
 	}

@@ -220,7 +220,7 @@ func (fs *faultServer) parseRequest(_ int, msg []byte, pending *string) (prompt,
 }
 
 func jsonStr(s string) string {
-	b, _ := json.Marshal(s)
+	b, _ := json.Marshal(s) //nolint:errchkjson // marshalling a string cannot fail
 	return string(b)
 }
 
@@ -432,7 +432,7 @@ func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bo
 // refusedURL is a ws:// URL on a loopback port that was just closed: the dial is refused.
 func refusedURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,7 +509,9 @@ func (hs *hzServer) Hits(prefix string) int {
 func gauge(value string) hzHandler {
 	return func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		fmt.Fprintf(w, "# TYPE consciousness_loop_hz gauge\nconsciousness_loop_hz{app=\"featherweight-consciousness\"} %s\n", value)
+		// A failed write means k6 went away; the test judges what k6 read.
+		_, _ = fmt.Fprintf(w, "# TYPE consciousness_loop_hz gauge\n"+
+			"consciousness_loop_hz{app=\"featherweight-consciousness\"} %s\n", value)
 	}
 }
 
@@ -517,7 +519,7 @@ func gauge(value string) hzHandler {
 func (hs *hzServer) UserAgents() []string {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	var out []string
+	out := make([]string, 0, len(hs.ua))
 	for ua := range hs.ua {
 		out = append(out, ua)
 	}
@@ -542,7 +544,8 @@ func healthzJSON(code int, hz float64) hzHandler {
 	return func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		fmt.Fprintf(w, `{"status":"degraded","hz":%v,"timestamp":"2026-01-01T00:00:00Z","uptime":1.5,"backend":"node"}`, hz)
+		_, _ = fmt.Fprintf(w, // a failed write means k6 went away; the test judges what k6 read
+			`{"status":"degraded","hz":%v,"timestamp":"2026-01-01T00:00:00Z","uptime":1.5,"backend":"node"}`, hz)
 	}
 }
 
@@ -575,6 +578,8 @@ func huge(size int) hzHandler {
 func counterSeq(values ...int) hzHandler {
 	return func(w http.ResponseWriter, _ *http.Request, n int) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		fmt.Fprintf(w, "# TYPE consciousness_loop_ticks_total counter\nconsciousness_loop_ticks_total %d\n", values[min(n, len(values)-1)])
+		_, _ = fmt.Fprintf(w, // a failed write means k6 went away; the test judges what k6 read
+			"# TYPE consciousness_loop_ticks_total counter\nconsciousness_loop_ticks_total %d\n",
+			values[min(n, len(values)-1)])
 	}
 }

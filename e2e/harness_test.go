@@ -29,7 +29,7 @@ func binary(t *testing.T, name string) string {
 	t.Helper()
 	p := os.Getenv(name)
 	require.NotEmpty(t, p, "%s is not set: run the end-to-end tests with `make test-e2e`", name)
-	_, err := os.Stat(p)
+	_, err := os.Stat(p) // #nosec G703 -- a path from the test's own environment (FW_K6, FW_FWSIM)
 	require.NoError(t, err, "%s=%s", name, p)
 	return p
 }
@@ -48,7 +48,7 @@ func StartFwsim(t *testing.T, flags ...string) *Fwsim {
 	t.Helper()
 	args := append([]string{"-addr", "127.0.0.1:0", "-seed", "1"}, flags...)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, binary(t, "FW_FWSIM"), args...)
+	cmd := exec.CommandContext(ctx, binary(t, "FW_FWSIM"), args...) // #nosec G204 -- the fwsim binary under test, named by FW_FWSIM
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
 	stdout, err := cmd.StdoutPipe()
@@ -167,7 +167,7 @@ func RunK6(t *testing.T, script string, env map[string]string, flags ...string) 
 	args = append(args, script)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), args...)
+	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), args...) // #nosec G204 -- the k6 binary under test, named by FW_K6
 	cmd.Env = append(os.Environ(), "K6_NO_USAGE_REPORT=true")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -195,7 +195,7 @@ func RunK6(t *testing.T, script string, env map[string]string, flags ...string) 
 
 func readSamples(t *testing.T, path string) []Sample {
 	t.Helper()
-	f, err := os.Open(path)
+	f, err := os.Open(path) // #nosec G304 -- a file the test itself names
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

@@ -18,7 +18,7 @@ import (
 // userinfo.
 func TestScenarioHzFallbackSummary(t *testing.T) {
 	t.Log("proves issue 10 defect 4 (a silent /healthz fallback) and defect 3 (secrets) in the bundled scenario")
-	const password = "Hz-Pa55-w0rd"
+	const password = "Hz-Pa55-w0rd" // #nosec G101 -- a fake credential the test checks is never printed
 	f := StartFwsim(t)
 	env := scenarioEnv(f)
 	withUser := func(u string) string { return strings.Replace(u, "://", "://fwuser:"+password+"@", 1) }

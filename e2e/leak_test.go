@@ -33,9 +33,12 @@ func (p procStats) String() string { return fmt.Sprintf("%d goroutines, %d fds",
 func measure(t *testing.T, pid int, api string) procStats {
 	t.Helper()
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := c.Get("http://" + api + "/debug/pprof/goroutine?debug=1")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
+		"http://"+api+"/debug/pprof/goroutine?debug=1", nil)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	line, err := bufio.NewReader(resp.Body).ReadString('\n')
 	require.NoError(t, err)
@@ -61,7 +64,7 @@ func TestLeakSessionTurns(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), "run", "--quiet", "--no-color", "--log-format", "json",
+	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), "run", "--quiet", "--no-color", "--log-format", "json", // #nosec G204 -- the k6 binary under test, named by FW_K6
 		"--address", api, "--profiling-enabled", "testdata/faults/leak.js")
 	cmd.Env = append(os.Environ(), "K6_NO_USAGE_REPORT=true",
 		"FW_URL="+healthy.URL("/api/chat"), "FW_URL_DROP="+dropping.URL("/api/chat"),
@@ -84,11 +87,15 @@ func TestLeakSessionTurns(t *testing.T) {
 	// Baseline: k6 is running (the API answers), its VUs are initialised, no turn started yet.
 	var base procStats
 	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + api + "/v1/status")
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+api+"/v1/status", nil)
 		if err != nil {
 			return false
 		}
-		defer resp.Body.Close()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		defer func() { _ = resp.Body.Close() }()
 		var st struct {
 			Data struct {
 				Attributes struct {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,8 +75,8 @@ func TestIdleTimeoutClosesPartialFrame(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *fwsim.Config) { c.IdleTimeout = 200 * time.Millisecond })
 	ws := dial(t, ts.ws("/api/chat"))
-	partial := []byte{0x81, 0x80 | 100, 1, 2, 3, 4} // FIN text frame, masked, 100 bytes
-	partial = append(partial, make([]byte, 10)...)
+	// FIN text frame, masked, 100 bytes announced; 10 sent.
+	partial := append([]byte{0x81, 0x80 | 100, 1, 2, 3, 4}, make([]byte, 10)...)
 	_, err := ws.NetConn().Write(partial)
 	require.NoError(t, err)
 	err = readUntilErr(t, ws, 5*time.Second)
@@ -115,7 +114,7 @@ func TestIdleTimeoutSparesActiveConnections(t *testing.T) {
 func TestHandshakeTimeout(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *fwsim.Config) { c.HandshakeTimeout = 200 * time.Millisecond })
-	conn, err := net.Dial("tcp", ts.addr)
+	conn, err := (&net.Dialer{}).DialContext(t.Context(), "tcp", ts.addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
 	_, err = io.WriteString(conn, "GET /api/chat HTTP/1.1\r\nHost: "+ts.addr+"\r\nUpgrade: websocket\r\n")
@@ -130,6 +129,7 @@ func TestHandshakeTimeout(t *testing.T) {
 
 // realtimeItem is a conversation.item.create event.
 func realtimeItem(text string) string {
+	//nolint:errchkjson // a literal map of strings and slices: Marshal cannot fail
 	b, _ := json.Marshal(map[string]any{"type": "conversation.item.create", "item": map[string]any{
 		"type": "message", "role": "user", "content": []any{map[string]any{"type": "input_text", "text": text}},
 	}})
@@ -189,8 +189,9 @@ func TestRealtimePendingItemsCapped(t *testing.T) {
 		send(t, ws2, realtimeItem(big))
 		require.Equal(t, want, readJSON(t, ws2)["type"], "item %d", i)
 	}
-	tr := ts.Truth()
-	require.EqualValues(t, 4, tr.Turns.FailedByCause["invalid_request"], "each refused item is a failed turn")
+	// Each refused item is a failed turn; the truth is recorded just after the error event is sent.
+	require.Eventually(t, func() bool { return ts.Truth().Turns.FailedByCause["invalid_request"] == 4 },
+		5*time.Second, 10*time.Millisecond)
 }
 
 // The realtime output_text.done text is streamed, not accumulated: check it on a long reply.
@@ -235,7 +236,7 @@ func TestUnifiedPaths(t *testing.T) {
 	require.NotContains(t, tr.ByPath, "/api/chat/unified")
 	require.Len(t, tr.ByPath, 5)
 
-	resp, err := http.Get(ts.http("/"))
+	resp, err := httpGet(t, ts.http("/"))
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()

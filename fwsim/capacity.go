@@ -51,9 +51,10 @@ func (m *capacityModel) admit() bool {
 
 // TruthCapacity is the capacity model's state in the ground truth.
 type TruthCapacity struct {
-	Limit    int64   `json:"limit"`    // Config.Capacity (0 = no limit)
-	Streams  int64   `json:"streams"`  // turns in progress right now
-	Slowdown float64 `json:"slowdown"` // S/N past the limit, else 1: the loop runs at Hz/slowdown, replies are slowdown times slower
+	Limit   int64 `json:"limit"`   // Config.Capacity (0 = no limit)
+	Streams int64 `json:"streams"` // turns in progress right now
+	// Slowdown is S/N past the limit, else 1: the loop runs at Hz/slowdown, replies are slowdown times slower.
+	Slowdown float64 `json:"slowdown"`
 }
 
 func (m *capacityModel) truth() TruthCapacity {
@@ -72,7 +73,9 @@ func (m *capacityModel) collectors(app prometheus.Labels) []prometheus.Collector
 			ConstLabels: app,
 		}, func() float64 { return float64(m.limit) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "fwsim_capacity_slowdown", Help: "Streams in progress over capacity when above it, else 1: the loop runs at target/slowdown Hz and reply delays are multiplied by it.",
+			Name: "fwsim_capacity_slowdown",
+			Help: "Streams in progress over capacity when above it, else 1: " +
+				"the loop runs at target/slowdown Hz and reply delays are multiplied by it.",
 			ConstLabels: app,
 		}, m.slowdown),
 	}

@@ -31,9 +31,7 @@ func TestCapacityOverloadSlowsLoopAndReplies(t *testing.T) {
 	durations := make([]time.Duration, streams)
 	for i := range streams {
 		ws := dial(t, ts.ws("/api/chat"))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			start := time.Now()
 			if err := ws.WriteMessage(websocket.TextMessage, []byte(orchestratorMsg(fmt.Sprintf("p%d", i), fmt.Sprintf("m%d", i)))); err != nil {
 				return
@@ -49,7 +47,7 @@ func TestCapacityOverloadSlowsLoopAndReplies(t *testing.T) {
 					return
 				}
 			}
-		}()
+		})
 	}
 	require.Eventually(t, func() bool {
 		tr := getTruth(t, ts)

@@ -172,8 +172,12 @@ func (c Config) Validate() error {
 		name string
 		v    float64
 	}{
-		{"Jitter", c.Jitter}, {"ErrorRate", c.ErrorRate}, {"CutRate", c.CutRate},
-		{"RejectRate", c.RejectRate}, {"MalformedRate", c.MalformedRate}, {"StallRate", c.StallRate},
+		{"Jitter", c.Jitter},
+		{"ErrorRate", c.ErrorRate},
+		{"CutRate", c.CutRate},
+		{"RejectRate", c.RejectRate},
+		{"MalformedRate", c.MalformedRate},
+		{"StallRate", c.StallRate},
 	} {
 		if !(r.v >= 0 && r.v <= 1) {
 			bad(r.name, r.v, "must be a fraction in [0, 1]")
@@ -185,6 +189,12 @@ func (c Config) Validate() error {
 	if c.EndSentinel == "" {
 		bad("EndSentinel", c.EndSentinel, "must not be empty")
 	}
+	c.validateConn(bad)
+	return errors.Join(errs...)
+}
+
+// validateConn checks the connection limits and timeouts for Validate.
+func (c Config) validateConn(bad func(field string, v any, reason string)) {
 	if c.MaxConns < 0 {
 		bad("MaxConns", c.MaxConns, "must be >= 0 (0 = no cap)")
 	}
@@ -206,5 +216,4 @@ func (c Config) Validate() error {
 	if c.ReadLimit < 64 {
 		bad("ReadLimit", c.ReadLimit, "must be at least 64 bytes")
 	}
-	return errors.Join(errs...)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// protocolID indexes the framings; protocolPaths gives each its endpoint.
+// protocolID indexes the framings; path gives each its endpoint.
 type protocolID int
 
 const (
@@ -24,13 +24,34 @@ const (
 	numProtocols
 )
 
-var protocolPaths = [numProtocols]string{"/api/chat", "/ws/unified-chat", "/v1/chat/stream", "/v1/realtime", "/ws/text"}
+// path is the framing's endpoint path; its turns count under it in Truth and /metrics.
+func (id protocolID) path() string {
+	switch id {
+	case protoOrchestrator:
+		return "/api/chat"
+	case protoUnified:
+		return "/ws/unified-chat"
+	case protoOpenAI:
+		return "/v1/chat/stream"
+	case protoRealtime:
+		return "/v1/realtime"
+	case protoText:
+		return "/ws/text"
+	default:
+		return "unknown"
+	}
+}
 
-// protocolAliases are further paths for a framing; their turns count under protocolPaths' path.
+// protocolAliases are further paths for a framing; their turns count under the framing's path().
 // /api/chat/unified was fwsim's first unified path; the real unified server is /ws/unified-chat.
-var protocolAliases = map[string]protocolID{"/api/chat/unified": protoUnified}
+func protocolAliases() map[string]protocolID {
+	return map[string]protocolID{"/api/chat/unified": protoUnified}
+}
 
-var protocols = [numProtocols]protocol{orchestrator{}, unified{}, openAI{}, realtime{}, textProto{}}
+// protocols returns the framings, indexed by protocolID.
+func protocols() [numProtocols]protocol {
+	return [numProtocols]protocol{orchestrator{}, unified{}, openAI{}, realtime{}, textProto{}}
+}
 
 // protocol is one framing. parse runs on the connection's reader goroutine; every other method
 // runs on its single writer goroutine and writes through c.send.
@@ -85,7 +106,6 @@ type turn struct {
 	sent    int // tokens sent
 	gen     replyGen
 	created int64
-	idBuf   []byte
 }
 
 const injectedErrorMsg = "fwsim: injected server error"
@@ -246,7 +266,8 @@ func (c *wsConn) readLoop() {
 	for {
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
-			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
+			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway,
+				websocket.CloseNoStatusReceived) {
 				c.s.log.Debug("fwsim: read", "conn", c.id, "err", err)
 			}
 			return
@@ -349,6 +370,7 @@ func (c *wsConn) handle(req *request) bool {
 			pc.aborted.Add(1)
 		}
 		return ok
+	case reqIgnore: // nothing to answer
 	}
 	return true
 }
@@ -389,22 +411,10 @@ func (c *wsConn) runTurn(req *request) (bool, outcome) {
 				return false, outcomeAborted
 			}
 		}
-		switch i {
-		case pl.cutAt:
-			k.causes[CauseCut].Add(1)
-			_ = c.ws.NetConn().Close() // no close frame: the client sees 1006
-			return false, outcomeFailed
-		case pl.errorAt:
-			if err := c.p.fail(c, t, injectedErrorMsg); err != nil {
-				return false, outcomeAborted
+		if faultHere {
+			if ended, ok, o := c.injectFault(i, pl, t); ended {
+				return ok, o
 			}
-			k.causes[CauseErrorFrame].Add(1)
-			return true, outcomeFailed
-		case pl.malformedAt:
-			if err := c.p.malformed(c, t); err != nil {
-				return false, outcomeAborted
-			}
-			k.causes[CauseMalformed].Add(1)
 		}
 		if i == cfg.Tokens {
 			break
@@ -426,6 +436,29 @@ func (c *wsConn) runTurn(req *request) (bool, outcome) {
 		return false, outcomeAborted
 	}
 	return true, outcomeCompleted
+}
+
+// injectFault injects the fault planned at token i; ended means it ended the turn with (ok, o).
+func (c *wsConn) injectFault(i int, pl plan, t *turn) (ended, ok bool, o outcome) {
+	k := &c.s.counters
+	switch i {
+	case pl.cutAt:
+		k.causes[CauseCut].Add(1)
+		_ = c.ws.NetConn().Close() // no close frame: the client sees 1006
+		return true, false, outcomeFailed
+	case pl.errorAt:
+		if err := c.p.fail(c, t, injectedErrorMsg); err != nil {
+			return true, false, outcomeAborted
+		}
+		k.causes[CauseErrorFrame].Add(1)
+		return true, true, outcomeFailed
+	case pl.malformedAt:
+		if err := c.p.malformed(c, t); err != nil {
+			return true, false, outcomeAborted
+		}
+		k.causes[CauseMalformed].Add(1)
+	}
+	return false, false, outcomeAborted
 }
 
 // wait sleeps d on the connection's one timer; false if the connection ended meanwhile.

@@ -153,7 +153,7 @@ func TestBadClients(t *testing.T) {
 		}
 		require.NoError(t, ws.Close())
 		// Plain HTTP on a WebSocket path.
-		resp, err := http.Get(ts.http(d.path))
+		resp, err := httpGet(t, ts.http(d.path))
 		require.NoError(t, err)
 		_ = resp.Body.Close()
 		require.Equal(t, http.StatusUpgradeRequired, resp.StatusCode)

@@ -2,6 +2,7 @@ package fwsim_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,19 @@ import (
 	"github.com/featherweight/xk6-featherweight/fwsim"
 	"github.com/featherweight/xk6-featherweight/fwsim/internal/fwsimtest"
 )
+
+// httpGet GETs url with the test's context.
+func httpGet(t *testing.T, url string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(req)
+}
+
+// closeQuietly closes c from a defer, once the test has read what it asserts on.
+func closeQuietly(c io.Closer) { _ = c.Close() }
 
 // testConfig is a fast configuration: 5 tokens, 1 ms delays, no jitter, fixed seed.
 func testConfig() fwsim.Config {
@@ -77,18 +91,19 @@ func readJSON(t *testing.T, ws *websocket.Conn) map[string]any {
 }
 
 func orchestratorMsg(content, id string) string {
-	b, _ := json.Marshal(map[string]any{
-		"type": "user_message", "content": content, "messageId": id,
-		"timestamp": time.Now().UTC().Format(time.RFC3339),
-	})
+	b, _ := json.Marshal( //nolint:errchkjson // a literal map of strings: Marshal cannot fail
+		map[string]any{
+			"type": "user_message", "content": content, "messageId": id,
+			"timestamp": time.Now().UTC().Format(time.RFC3339),
+		})
 	return string(b)
 }
 
 func getTruth(t *testing.T, ts testServer) fwsim.Truth {
 	t.Helper()
-	resp, err := http.Get(ts.http("/debug/truth"))
+	resp, err := httpGet(t, ts.http("/debug/truth"))
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer closeQuietly(resp.Body)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var tr fwsim.Truth
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tr))
@@ -200,12 +215,12 @@ var drivers = []driver{
 			if json.Unmarshal(data, &m) != nil {
 				return kInvalid, ""
 			}
-			switch {
-			case m.Type == "response.output_text.delta":
+			switch m.Type {
+			case "response.output_text.delta":
 				return kToken, m.Delta
-			case m.Type == "response.done": // completed, or failed after an error event
+			case "response.done": // completed, or failed after an error event
 				return kDone, ""
-			case m.Type == "error":
+			case "error":
 				return kError, ""
 			}
 			return kOther, ""
@@ -266,6 +281,7 @@ func runTurn(t *testing.T, ws *websocket.Conn, d driver, prompt string) turnResu
 				r.end = kind
 			}
 			return r
+		case kOther: // neither counted nor final
 		}
 	}
 }

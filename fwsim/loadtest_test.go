@@ -52,18 +52,19 @@ func TestLoad(t *testing.T) {
 	connected.Add(conns)
 	sem := make(chan struct{}, 64)
 	for i := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			sem <- struct{}{}
-			ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/api/chat", nil)
+			ws, resp, err := websocket.DefaultDialer.DialContext(ctx, "ws://"+addr+"/api/chat", nil)
+			if resp != nil {
+				_ = resp.Body.Close()
+			}
 			<-sem
 			connected.Done()
 			if err != nil {
 				failures.Add(1)
 				return
 			}
-			defer ws.Close()
+			defer func() { _ = ws.Close() }()
 			go func() { <-ctx.Done(); _ = ws.Close() }()
 			for n := 0; ctx.Err() == nil; n++ {
 				msg := fmt.Sprintf(`{"type":"user_message","content":"load prompt %d-%d","messageId":"m-%d-%d","timestamp":%q}`,
@@ -88,7 +89,7 @@ func TestLoad(t *testing.T) {
 					break
 				}
 			}
-		}()
+		})
 	}
 	connected.Wait()
 	t.Logf("%d connections dialled (%d failed)", conns, failures.Load())
@@ -148,9 +149,11 @@ func scrapeFor(t *testing.T, addr string, d time.Duration, _ any) loadStats {
 func scrape(t *testing.T, addr string) map[string]*dto.MetricFamily {
 	t.Helper()
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
-	resp, err := client.Get("http://" + addr + "/metrics")
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+addr+"/metrics", nil) // #nosec G704 -- the test's own loopback fwsim
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	resp, err := client.Do(req) // #nosec G704 -- the test's own loopback fwsim
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	p := expfmt.NewTextParser(model.UTF8Validation)

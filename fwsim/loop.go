@@ -118,9 +118,6 @@ func (l *loop) hz() float64 {
 		}
 		count++
 	}
-	span := l.window
-	if now < l.window {
-		span = now
-	}
+	span := min(now, l.window)
 	return float64(count) / span.Seconds()
 }

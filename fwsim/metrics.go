@@ -43,10 +43,11 @@ func (s *Server) newRegistry() (*prometheus.Registry, prometheus.Histogram) {
 			ConstLabels: app,
 		}, func() float64 { return float64(s.loop.ticks.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "consciousness_loop_missed_ticks_total", Help: "Ticks skipped because the loop ran later than its catch-up bound.",
+			Name:        "consciousness_loop_missed_ticks_total",
+			Help:        "Ticks skipped because the loop ran later than its catch-up bound.",
 			ConstLabels: app,
 		}, func() float64 { return float64(s.loop.missed.Load()) }),
-		&chatCollector{s: s},
+		&chatCollector{s: s, d: newChatDescs()},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -62,48 +63,65 @@ func (s *Server) metricsHandler() http.Handler {
 	})
 }
 
-var (
-	descActive = prometheus.NewDesc("fwsim_chat_connections_active", "Open WebSocket connections.",
-		nil, prometheus.Labels{"app": AppLabel})
-	descOpened = prometheus.NewDesc("fwsim_chat_connections_opened_total", "WebSocket upgrades that succeeded.",
-		nil, prometheus.Labels{"app": AppLabel})
-	descRejected = prometheus.NewDesc("fwsim_chat_connections_rejected_total", "WebSocket upgrades refused.",
-		nil, prometheus.Labels{"app": AppLabel})
-	descIdleClosed = prometheus.NewDesc("fwsim_chat_connections_idle_closed_total", "WebSockets closed by the idle timeout.",
-		nil, prometheus.Labels{"app": AppLabel})
-	descTurns = prometheus.NewDesc("fwsim_chat_turns_total", "Turns by endpoint path and outcome (started, completed, failed, aborted).",
-		[]string{"path", "outcome"}, prometheus.Labels{"app": AppLabel})
-	descFaults = prometheus.NewDesc("fwsim_chat_turn_faults_total", "Turns by fault cause (see docs/fwsim.md).",
-		[]string{"cause"}, prometheus.Labels{"app": AppLabel})
-	descTokens = prometheus.NewDesc("fwsim_chat_tokens_sent_total", "Token-bearing frames sent.",
-		nil, prometheus.Labels{"app": AppLabel})
-)
+// chatDescs are the descriptors of the chat collector's metrics.
+type chatDescs struct {
+	active, opened, rejected, idleClosed, turns, faults, tokens *prometheus.Desc
+}
+
+func newChatDescs() chatDescs {
+	app := prometheus.Labels{"app": AppLabel}
+	return chatDescs{
+		active: prometheus.NewDesc("fwsim_chat_connections_active", "Open WebSocket connections.",
+			nil, app),
+		opened: prometheus.NewDesc("fwsim_chat_connections_opened_total", "WebSocket upgrades that succeeded.",
+			nil, app),
+		rejected: prometheus.NewDesc("fwsim_chat_connections_rejected_total", "WebSocket upgrades refused.",
+			nil, app),
+		idleClosed: prometheus.NewDesc("fwsim_chat_connections_idle_closed_total",
+			"WebSockets closed by the idle timeout.", nil, app),
+		turns: prometheus.NewDesc("fwsim_chat_turns_total",
+			"Turns by endpoint path and outcome (started, completed, failed, aborted).",
+			[]string{"path", "outcome"}, app),
+		faults: prometheus.NewDesc("fwsim_chat_turn_faults_total", "Turns by fault cause (see docs/fwsim.md).",
+			[]string{"cause"}, app),
+		tokens: prometheus.NewDesc("fwsim_chat_tokens_sent_total", "Token-bearing frames sent.",
+			nil, app),
+	}
+}
 
 // chatCollector exports the Truth counters.
-type chatCollector struct{ s *Server }
+type chatCollector struct {
+	s *Server
+	d chatDescs
+}
 
 func (c *chatCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descActive, descOpened, descRejected, descIdleClosed, descTurns, descFaults, descTokens} {
-		ch <- d
+	d := &c.d
+	for _, desc := range []*prometheus.Desc{d.active, d.opened, d.rejected, d.idleClosed, d.turns, d.faults, d.tokens} {
+		ch <- desc
 	}
 }
 
 func (c *chatCollector) Collect(ch chan<- prometheus.Metric) {
-	k := &c.s.counters
-	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(k.active.Load()))
-	ch <- prometheus.MustNewConstMetric(descOpened, prometheus.CounterValue, float64(k.opened.Load()))
-	ch <- prometheus.MustNewConstMetric(descRejected, prometheus.CounterValue, float64(k.rejected.Load()))
-	ch <- prometheus.MustNewConstMetric(descIdleClosed, prometheus.CounterValue, float64(k.idleClosed.Load()))
-	ch <- prometheus.MustNewConstMetric(descTokens, prometheus.CounterValue, float64(k.tokens.Load()))
+	k, d := &c.s.counters, &c.d
+	ch <- prometheus.MustNewConstMetric(d.active, prometheus.GaugeValue, float64(k.active.Load()))
+	ch <- prometheus.MustNewConstMetric(d.opened, prometheus.CounterValue, float64(k.opened.Load()))
+	ch <- prometheus.MustNewConstMetric(d.rejected, prometheus.CounterValue, float64(k.rejected.Load()))
+	ch <- prometheus.MustNewConstMetric(d.idleClosed, prometheus.CounterValue, float64(k.idleClosed.Load()))
+	ch <- prometheus.MustNewConstMetric(d.tokens, prometheus.CounterValue, float64(k.tokens.Load()))
 	for i := range k.paths {
 		p := &k.paths[i]
-		path := protocolPaths[i]
-		ch <- prometheus.MustNewConstMetric(descTurns, prometheus.CounterValue, float64(p.started.Load()), path, "started")
-		ch <- prometheus.MustNewConstMetric(descTurns, prometheus.CounterValue, float64(p.completed.Load()), path, "completed")
-		ch <- prometheus.MustNewConstMetric(descTurns, prometheus.CounterValue, float64(p.failed.Load()), path, "failed")
-		ch <- prometheus.MustNewConstMetric(descTurns, prometheus.CounterValue, float64(p.aborted.Load()), path, "aborted")
+		path := protocolID(i).path()
+		turns := func(n uint64, outcome string) prometheus.Metric {
+			return prometheus.MustNewConstMetric(d.turns, prometheus.CounterValue, float64(n), path, outcome)
+		}
+		ch <- turns(p.started.Load(), "started")
+		ch <- turns(p.completed.Load(), "completed")
+		ch <- turns(p.failed.Load(), "failed")
+		ch <- turns(p.aborted.Load(), "aborted")
 	}
 	for i := range k.causes {
-		ch <- prometheus.MustNewConstMetric(descFaults, prometheus.CounterValue, float64(k.causes[i].Load()), causeNames[i])
+		ch <- prometheus.MustNewConstMetric(d.faults, prometheus.CounterValue, float64(k.causes[i].Load()),
+			Cause(i).String())
 	}
 }

@@ -19,9 +19,9 @@ import (
 
 func metricFamilies(t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := httpGet(t, url)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer closeQuietly(resp.Body)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(resp.Body)
@@ -72,8 +72,10 @@ func TestMetricsHz(t *testing.T) {
 			h := fams["consciousness_loop_tick_duration_seconds"]
 			require.Equal(t, dto.MetricType_HISTOGRAM, h.GetType())
 			require.Greater(t, h.GetMetric()[0].GetHistogram().GetSampleCount(), uint64(10))
-			for _, name := range []string{"go_goroutines", "process_resident_memory_bytes",
-				"fwsim_chat_connections_active", "fwsim_chat_turns_total", "fwsim_chat_tokens_sent_total"} {
+			for _, name := range []string{
+				"go_goroutines", "process_resident_memory_bytes",
+				"fwsim_chat_connections_active", "fwsim_chat_turns_total", "fwsim_chat_tokens_sent_total",
+			} {
 				require.Contains(t, fams, name)
 			}
 		})
@@ -100,9 +102,9 @@ func TestHealthz(t *testing.T) {
 			ts := startServer(t, func(c *fwsim.Config) { c.Hz = tc.hz; c.HzWindow = 300 * time.Millisecond })
 			time.Sleep(400 * time.Millisecond)
 			require.Eventually(t, func() bool {
-				resp, err := http.Get(ts.http("/healthz"))
+				resp, err := httpGet(t, ts.http("/healthz"))
 				require.NoError(t, err)
-				defer resp.Body.Close()
+				defer closeQuietly(resp.Body)
 				var h healthz
 				require.NoError(t, json.NewDecoder(resp.Body).Decode(&h))
 				require.NotNil(t, h.Hz)
@@ -120,12 +122,12 @@ func TestDisableEndpoints(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, func(c *fwsim.Config) { c.DisableMetrics = true; c.DisableHealthz = true })
 	for _, p := range []string{"/metrics", "/healthz"} {
-		resp, err := http.Get(ts.http(p))
+		resp, err := httpGet(t, ts.http(p))
 		require.NoError(t, err)
 		_ = resp.Body.Close()
 		require.Equal(t, http.StatusNotFound, resp.StatusCode, p)
 	}
-	resp, err := http.Get(ts.http("/debug/truth"))
+	resp, err := httpGet(t, ts.http("/debug/truth"))
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -159,7 +161,7 @@ func TestTruthAfterKnownExchange(t *testing.T) {
 	require.Greater(t, tr.Loop.Ticks, uint64(0))
 
 	// The raw JSON keeps the contract's keys.
-	resp, err := http.Get(ts.http("/debug/truth"))
+	resp, err := httpGet(t, ts.http("/debug/truth"))
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()

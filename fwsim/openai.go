@@ -2,6 +2,7 @@ package fwsim
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -64,9 +65,9 @@ func (openAI) parse(c *wsConn, mt int, data []byte) request {
 		return request{kind: reqInvalid, msg: "messages must be a non-empty array"}
 	}
 	last := m.Messages[len(m.Messages)-1]
-	for i := len(m.Messages) - 1; i >= 0; i-- {
-		if m.Messages[i].Role == "user" {
-			last = m.Messages[i]
+	for _, msg := range slices.Backward(m.Messages) {
+		if msg.Role == "user" {
+			last = msg
 			break
 		}
 	}

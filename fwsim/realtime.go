@@ -119,7 +119,8 @@ func (c *wsConn) addPendingItem(content realtimeContent) string {
 // head starts an event with its type and a fresh event_id.
 func (realtime) head(c *wsConn, typ string) []byte {
 	c.evSeq++
-	b := append(c.buf[:0], `{"type":"`...)
+	b := c.buf[:0]
+	b = append(b, `{"type":"`...)
 	b = append(b, typ...)
 	b = append(b, `","event_id":"evt_fwsim_`...)
 	b = strconv.AppendUint(b, c.id, 10)

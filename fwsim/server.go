@@ -63,7 +63,9 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s.rng = rand.New(rand.NewPCG(uint64(s.seed), 0x66776d73696d)) //nolint:gosec // not crypto
+	// The seed's bits seed the PRNG (a negative seed wraps, as intended); it draws simulated
+	// jitter and faults, never anything secret.
+	s.rng = rand.New(rand.NewPCG(uint64(s.seed), 0x66776d73696d)) // #nosec G115 G404 -- simulation PRNG
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: cfg.HandshakeTimeout,
 		ReadBufferSize:   1024,
@@ -112,11 +114,7 @@ func (s *Server) Start() error {
 		return nil
 	}
 	s.running = true
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.loop.run(s.loopDone)
-	}()
+	s.wg.Go(func() { s.loop.run(s.loopDone) })
 	return nil
 }
 
@@ -156,11 +154,12 @@ func (s *Server) tickWork() {
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	for i, p := range protocols {
-		mux.Handle(protocolPaths[i], s.wsHandler(p))
+	ps := protocols()
+	for i, p := range ps {
+		mux.Handle(protocolID(i).path(), s.wsHandler(p))
 	}
-	for path, id := range protocolAliases {
-		mux.Handle(path, s.wsHandler(protocols[id]))
+	for path, id := range protocolAliases() {
+		mux.Handle(path, s.wsHandler(ps[id]))
 	}
 	metrics := s.metricsHandler()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -206,7 +205,7 @@ func (s *Server) chance(rate float64) bool {
 func (s *Server) connRand() *rand.Rand {
 	s.rngMu.Lock()
 	defer s.rngMu.Unlock()
-	return rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64())) //nolint:gosec // not crypto
+	return rand.New(rand.NewPCG(s.rng.Uint64(), s.rng.Uint64())) // #nosec G404 -- simulated jitter and faults
 }
 
 // Run starts the loop, waits for ctx to end, then closes the server (see Close).

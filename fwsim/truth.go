@@ -19,13 +19,21 @@ const (
 	numCauses
 )
 
-var causeNames = [numCauses]string{"error_frame", "cut", "malformed", "invalid_request", "stall"}
-
 func (c Cause) String() string {
-	if c < 0 || c >= numCauses {
+	switch c {
+	case CauseErrorFrame:
+		return "error_frame"
+	case CauseCut:
+		return "cut"
+	case CauseMalformed:
+		return "malformed"
+	case CauseInvalidRequest:
+		return "invalid_request"
+	case CauseStall:
+		return "stall"
+	default:
 		return "unknown"
 	}
-	return causeNames[c]
 }
 
 // Truth is the server's ground truth, for checking what a load-test client measured.
@@ -86,17 +94,22 @@ type counters struct {
 }
 
 func (c *counters) snapshot() (t Truth) {
-	t.Connections = TruthConnections{Opened: c.opened.Load(), Active: c.active.Load(), Rejected: c.rejected.Load(),
-		IdleClosed: c.idleClosed.Load()}
+	t.Connections = TruthConnections{
+		Opened: c.opened.Load(), Active: c.active.Load(), Rejected: c.rejected.Load(),
+		IdleClosed: c.idleClosed.Load(),
+	}
 	t.Turns.FailedByCause = make(map[string]uint64, numCauses)
 	for i := range c.causes {
-		t.Turns.FailedByCause[causeNames[i]] = c.causes[i].Load()
+		t.Turns.FailedByCause[Cause(i).String()] = c.causes[i].Load()
 	}
 	t.ByPath = make(map[string]TruthPath, numProtocols)
 	for i := range c.paths {
 		p := &c.paths[i]
-		tp := TruthPath{Started: p.started.Load(), Completed: p.completed.Load(), Failed: p.failed.Load(), Aborted: p.aborted.Load()}
-		t.ByPath[protocolPaths[i]] = tp
+		tp := TruthPath{
+			Started: p.started.Load(), Completed: p.completed.Load(),
+			Failed: p.failed.Load(), Aborted: p.aborted.Load(),
+		}
+		t.ByPath[protocolID(i).path()] = tp
 		t.Turns.Started += tp.Started
 		t.Turns.Completed += tp.Completed
 		t.Turns.Failed += tp.Failed
@@ -117,5 +130,7 @@ func (s *Server) Truth() Truth {
 func (s *Server) handleTruth(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(s.Truth())
+	if err := json.NewEncoder(w).Encode(s.Truth()); err != nil {
+		s.log.Debug("fwsim: /truth", "err", err) // the client went away, or a NaN Hz
+	}
 }

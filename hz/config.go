@@ -145,8 +145,7 @@ func (c Config) validate() error {
 		shown := RedactURL(f.url) // errors are printed: never a credential
 		pu, err := url.Parse(f.url)
 		if err != nil {
-			var ue *url.Error
-			if errors.As(err, &ue) {
+			if ue, ok := errors.AsType[*url.Error](err); ok {
 				err = ue.Err // *url.Error prints the raw URL, password included
 			}
 			return configErr(f.name, "must be an http:// or https:// URL, got %q: %v", shown, err)

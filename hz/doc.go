@@ -40,9 +40,10 @@
 // URL and reads the number in the JSON field "hz". A 503 response whose body carries hz counts: the
 // Featherweight backend answers 503 while the loop runs below 95 Hz. Such Readings have Source
 // "healthz" and a Fallback (the /metrics failure and a short Note such as "/metrics answered
-// 404"), so a caller can say where its values came from. When both fail, the ScrapeError carries the /metrics reason and the healthz failure in
-// its Healthz field; its message names both. A fallback reading does not touch the counter
-// baselines, so the next /metrics reading averages over the whole interval.
+// 404"), so a caller can say where its values came from. When both fail, the ScrapeError carries
+// the /metrics reason and the healthz failure in its Healthz field; its message names both. A
+// fallback reading does not touch the counter baselines, so the next /metrics reading averages
+// over the whole interval.
 //
 // # HTTP
 //

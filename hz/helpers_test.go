@@ -92,7 +92,7 @@ func (b *backend) healthzURL() string { return b.srv.URL + "/healthz" }
 // closedURL is an address nothing listens on (connect fails).
 func closedURL(t testing.TB, path string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
@@ -101,7 +101,7 @@ func closedURL(t testing.TB, path string) string {
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name)) // #nosec G304 -- a testdata file
 	require.NoError(t, err)
 	return b
 }

@@ -114,7 +114,10 @@ func New(cfg Config, client *http.Client) (*Monitor, error) {
 	if client == nil {
 		client = NewHTTPClient(nil, nil)
 	}
-	m := &Monitor{cfg: cfg, shownMetrics: RedactURL(cfg.URL), shownHealthz: RedactURL(cfg.HealthzURL), metricsPath: "/metrics"}
+	m := &Monitor{
+		cfg: cfg, shownMetrics: RedactURL(cfg.URL), shownHealthz: RedactURL(cfg.HealthzURL),
+		metricsPath: "/metrics",
+	}
 	if pu, err := url.Parse(cfg.URL); err == nil && pu.Path != "" {
 		m.metricsPath = pu.Path
 	}
@@ -129,7 +132,8 @@ func New(cfg Config, client *http.Client) (*Monitor, error) {
 // redirectStop says why. It runs inside Scrape, under m.mu.
 func (m *Monitor) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > 0 && via[len(via)-1].URL.Scheme == "https" && req.URL.Scheme != "https" {
-		m.redirectStop = fmt.Sprintf("refused to follow a redirect from https to %s (%s)", req.URL.Scheme, RedactURL(req.URL.String()))
+		m.redirectStop = fmt.Sprintf("refused to follow a redirect from https to %s (%s)",
+			req.URL.Scheme, RedactURL(req.URL.String()))
 		return http.ErrUseLastResponse
 	}
 	if len(via) > m.cfg.MaxRedirects {

@@ -42,13 +42,13 @@ func main() {
 func run(args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
 	tol, err := envTolerances(lookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "fwcompare: %v\n", err)
+		failf(stderr, "%v", err)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("fwcompare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `usage: fwcompare [flags] BASE NEW
+		_, _ = fmt.Fprint(stderr, `usage: fwcompare [flags] BASE NEW
   Compares two summary.json files of the bundled scenario (same scenario and profile) and judges
   each of NEW's key figures against BASE. Exit: 0 no regression, 1 regression, 2 usage or bad
   file, 3 different scenarios or profiles.
@@ -56,13 +56,19 @@ flags (defaults also from the environment variable in brackets):
 `)
 		fs.PrintDefaults()
 	}
-	fs.Var(&tol.Latency, "latency", "relative increase allowed in a TTFT/ITL/TPOT p50, p90 or p95, e.g. 20% [FW_COMPARE_LATENCY]")
-	fs.Var(&tol.TailLatency, "tail-latency", "relative increase allowed in a p99 (TTFT/ITL/TPOT), e.g. 50% [FW_COMPARE_TAIL_LATENCY]")
-	fs.DurationVar(&tol.TailLatencyFloor, "tail-latency-floor", tol.TailLatencyFloor, "p99 increase always allowed [FW_COMPARE_TAIL_LATENCY_FLOOR]")
-	fs.IntVar(&tol.TailMinSamples, "tail-min-samples", tol.TailMinSamples, "samples a p99 needs in both runs to be judged (fewer: shown only) [FW_COMPARE_TAIL_MIN_SAMPLES]")
-	fs.DurationVar(&tol.LatencyFloor, "latency-floor", tol.LatencyFloor, "latency increase always allowed, however large relatively [FW_COMPARE_LATENCY_FLOOR]")
+	fs.Var(&tol.Latency, "latency",
+		"relative increase allowed in a TTFT/ITL/TPOT p50, p90 or p95, e.g. 20% [FW_COMPARE_LATENCY]")
+	fs.Var(&tol.TailLatency, "tail-latency",
+		"relative increase allowed in a p99 (TTFT/ITL/TPOT), e.g. 50% [FW_COMPARE_TAIL_LATENCY]")
+	fs.DurationVar(&tol.TailLatencyFloor, "tail-latency-floor", tol.TailLatencyFloor,
+		"p99 increase always allowed [FW_COMPARE_TAIL_LATENCY_FLOOR]")
+	fs.IntVar(&tol.TailMinSamples, "tail-min-samples", tol.TailMinSamples,
+		"samples a p99 needs in both runs to be judged (fewer: shown only) [FW_COMPARE_TAIL_MIN_SAMPLES]")
+	fs.DurationVar(&tol.LatencyFloor, "latency-floor", tol.LatencyFloor,
+		"latency increase always allowed, however large relatively [FW_COMPARE_LATENCY_FLOOR]")
 	fs.Var(&tol.Throughput, "throughput", "relative drop allowed in turns/s and tokens/s [FW_COMPARE_THROUGHPUT]")
-	fs.Var(&tol.ErrorRate, "error-rate", "absolute increase allowed in the failed share of turns, e.g. 0.5% [FW_COMPARE_ERROR_RATE]")
+	fs.Var(&tol.ErrorRate, "error-rate",
+		"absolute increase allowed in the failed share of turns, e.g. 0.5% [FW_COMPARE_ERROR_RATE]")
 	fs.Float64Var(&tol.HzAvg, "hz-avg", tol.HzAvg, "drop allowed in the loop's average Hz [FW_COMPARE_HZ_AVG]")
 	fs.Float64Var(&tol.HzMin, "hz-min", tol.HzMin, "drop allowed in the loop's lowest Hz reading [FW_COMPARE_HZ_MIN]")
 	if err := fs.Parse(args); err != nil {
@@ -72,40 +78,45 @@ flags (defaults also from the environment variable in brackets):
 		return exitUsage
 	}
 	if fs.NArg() != 2 {
-		fmt.Fprintf(stderr, "fwcompare: expected BASE and NEW summary files, got %d argument(s)\n", fs.NArg())
+		failf(stderr, "expected BASE and NEW summary files, got %d argument(s)", fs.NArg())
 		fs.Usage()
 		return exitUsage
 	}
 	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 || tol.TailLatencyFloor < 0 || tol.TailMinSamples < 0 {
-		fmt.Fprintln(stderr, "fwcompare: tolerances must not be negative")
+		failf(stderr, "tolerances must not be negative")
 		return exitUsage
 	}
 	base, err := compare.Load(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "fwcompare: BASE %v\n", err)
+		failf(stderr, "BASE %v", err)
 		return exitUsage
 	}
 	next, err := compare.Load(fs.Arg(1))
 	if err != nil {
-		fmt.Fprintf(stderr, "fwcompare: NEW %v\n", err)
+		failf(stderr, "NEW %v", err)
 		return exitUsage
 	}
 	rep, err := compare.Compare(base, next, tol)
 	if err != nil {
-		fmt.Fprintf(stderr, "fwcompare: %v\n", err)
+		failf(stderr, "%v", err)
 		if errors.Is(err, compare.ErrMismatch) {
 			return exitMismatch
 		}
 		return exitUsage
 	}
 	if err := rep.WriteTable(stdout); err != nil {
-		fmt.Fprintf(stderr, "fwcompare: %v\n", err)
+		failf(stderr, "%v", err)
 		return exitUsage
 	}
 	if len(rep.Regressions()) > 0 {
 		return exitRegression
 	}
 	return exitOK
+}
+
+// failf reports a failure on stderr; a failed write to stderr has nowhere left to be reported.
+func failf(stderr io.Writer, format string, args ...any) {
+	_, _ = fmt.Fprintf(stderr, "fwcompare: "+format+"\n", args...)
 }
 
 // envTolerances starts from the defaults and applies the FW_COMPARE_* variables that are set.

@@ -114,6 +114,7 @@ func judge(r Row, tol Tolerances) (Verdict, string) {
 		worse, better = b-n > tol.HzMin, n-b > tol.HzMin
 	case FailedThresholds:
 		worse, better = n > b, n < b
+	case Info: // returned Shown above
 	}
 	switch {
 	case worse:

@@ -61,8 +61,10 @@ func TestLoadFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Identity{Scenario: "featherweight-load", Profile: "smoke", Protocol: "featherweight", VUs: 10,
-		Ramp: "3s", Hold: "10s", RampDown: "2s", Think: 0.5, Turns: 2}
+	want := Identity{
+		Scenario: "featherweight-load", Profile: "smoke", Protocol: "featherweight", VUs: 10,
+		Ramp: "3s", Hold: "10s", RampDown: "2s", Think: 0.5, Turns: 2,
+	}
 	if s.Identity != want {
 		t.Errorf("identity = %+v, want %+v", s.Identity, want)
 	}
@@ -85,7 +87,13 @@ func TestReadRefusesWhatIsNotASummary(t *testing.T) {
 		"state":         map[string]any{"testRunDurationMs": 1000.0},
 		"metrics":       map[string]any{"fw_chat_ttft": map[string]any{"avg": 1.0, "p(95)": 2.0}},
 	}
-	enc := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
 	cases := []struct {
 		name, body, reason string
 	}{
@@ -185,10 +193,10 @@ func TestCompareJudgesEachKind(t *testing.T) {
 		{"9 Hz min -20", func(t *testing.T, raw map[string]any) {
 			setValue(t, raw, "fw_loop_hz", "min", value(t, raw, "fw_loop_hz", "min")-20)
 		}, []string{"fw_loop_hz min"}},
-		{"10 no TTFT at all in NEW", func(t *testing.T, raw map[string]any) {
+		{"10 no TTFT at all in NEW", func(_ *testing.T, raw map[string]any) {
 			delete(raw["metrics"].(map[string]any), "fw_chat_ttft")
 		}, []string{"fw_chat_ttft med", "fw_chat_ttft p(90)", "fw_chat_ttft p(95)", "fw_chat_ttft p(99)"}},
-		{"11 a threshold failed in NEW", func(t *testing.T, raw map[string]any) {
+		{"11 a threshold failed in NEW", func(_ *testing.T, raw map[string]any) {
 			m := raw["metrics"].(map[string]any)["fw_loop_hz"].(map[string]any)
 			m["thresholds"] = map[string]any{"avg>95": map[string]any{"ok": false}}
 		}, []string{"thresholds"}},
@@ -212,8 +220,9 @@ func TestCompareJudgesEachKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, r := range rep.Regressions() {
+			regs := rep.Regressions()
+			got := make([]string, 0, len(regs))
+			for _, r := range regs {
 				got = append(got, r.ID())
 			}
 			if strings.Join(got, ",") != strings.Join(c.regess, ",") {
@@ -257,8 +266,10 @@ func TestWriteTableNamesTheRegression(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"profile smoke", "BASE base.json", "NEW  new.json", "TTFT p95", "300.0ms",
-		"REGRESSION in 1 figure(s): TTFT p95 (fw_chat_ttft p(95): +251.6ms (+519%))"} {
+	for _, want := range []string{
+		"profile smoke", "BASE base.json", "NEW  new.json", "TTFT p95", "300.0ms",
+		"REGRESSION in 1 figure(s): TTFT p95 (fw_chat_ttft p(95): +251.6ms (+519%))",
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -273,6 +284,7 @@ func TestWriteTableNamesTheRegression(t *testing.T) {
 
 func TestParseFraction(t *testing.T) {
 	t.Parallel()
+	//nolint:gocritic // " 5 % " tests that ParseFraction trims spaces
 	for in, want := range map[string]Fraction{"20%": 0.2, "0.2": 0.2, " 5 % ": 0.05, "0": 0, "150%": 1.5} {
 		got, err := ParseFraction(in)
 		if err != nil || float64(got-want) > 1e-12 || float64(want-got) > 1e-12 {

@@ -14,8 +14,9 @@ const (
 	Throughput
 	// ErrorShare figures regress when they grow by more than Tolerances.ErrorRate (absolute).
 	ErrorShare
-	// HzAvg and HzMin regress when they drop by more than Tolerances.HzAvg / HzMin (absolute Hz).
+	// HzAvg regresses when it drops by more than Tolerances.HzAvg (absolute Hz).
 	HzAvg
+	// HzMin regresses when it drops by more than Tolerances.HzMin (absolute Hz).
 	HzMin
 	// FailedThresholds regresses when NEW failed more of its own thresholds than BASE.
 	FailedThresholds
@@ -42,28 +43,37 @@ func (f Figure) ID() string {
 	return f.Metric + " " + f.Stat
 }
 
+// The k6 metrics that several figures read.
+const (
+	metricTurns = "fw_chat_turns"
+	metricTTFT  = "fw_chat_ttft"
+	metricITL   = "fw_chat_itl"
+	metricTPOT  = "fw_chat_tpot"
+	metricHz    = "fw_loop_hz"
+)
+
 // thresholdsRow is the pseudo-metric of the failed-thresholds row.
 const thresholdsRow = "thresholds"
 
 // Figures are the key figures of a Featherweight run, in table order.
 func Figures() []Figure {
 	return []Figure{
-		{"turns", "fw_chat_turns", "count", Info, ""},
-		{"turns/s", "fw_chat_turns", "rate", Throughput, ""},
+		{"turns", metricTurns, "count", Info, ""},
+		{"turns/s", metricTurns, "rate", Throughput, ""},
 		{"error rate", "error_rate", "rate", ErrorShare, ""},
-		{"TTFT p50", "fw_chat_ttft", "med", Latency, ""},
-		{"TTFT p90", "fw_chat_ttft", "p(90)", Latency, ""},
-		{"TTFT p95", "fw_chat_ttft", "p(95)", Latency, ""},
-		{"TTFT p99", "fw_chat_ttft", "p(99)", TailLatency, "fw_chat_turns"},
-		{"ITL p50", "fw_chat_itl", "med", Latency, ""},
-		{"ITL p95", "fw_chat_itl", "p(95)", Latency, ""},
-		{"ITL p99", "fw_chat_itl", "p(99)", TailLatency, "fw_chat_tokens"},
-		{"TPOT p50", "fw_chat_tpot", "med", Latency, ""},
-		{"TPOT p95", "fw_chat_tpot", "p(95)", Latency, ""},
-		{"TPOT p99", "fw_chat_tpot", "p(99)", TailLatency, "fw_chat_turns"},
+		{"TTFT p50", metricTTFT, "med", Latency, ""},
+		{"TTFT p90", metricTTFT, "p(90)", Latency, ""},
+		{"TTFT p95", metricTTFT, "p(95)", Latency, ""},
+		{"TTFT p99", metricTTFT, "p(99)", TailLatency, metricTurns},
+		{"ITL p50", metricITL, "med", Latency, ""},
+		{"ITL p95", metricITL, "p(95)", Latency, ""},
+		{"ITL p99", metricITL, "p(99)", TailLatency, "fw_chat_tokens"},
+		{"TPOT p50", metricTPOT, "med", Latency, ""},
+		{"TPOT p95", metricTPOT, "p(95)", Latency, ""},
+		{"TPOT p99", metricTPOT, "p(99)", TailLatency, metricTurns},
 		{"tokens/s", "fw_chat_tokens", "rate", Throughput, ""},
-		{"Hz avg", "fw_loop_hz", "avg", HzAvg, ""},
-		{"Hz min", "fw_loop_hz", "min", HzMin, ""},
+		{"Hz avg", metricHz, "avg", HzAvg, ""},
+		{"Hz min", metricHz, "min", HzMin, ""},
 		{"failed thresholds", thresholdsRow, "", FailedThresholds, ""},
 	}
 }

@@ -13,13 +13,15 @@ import (
 func (r *Report) WriteTable(w io.Writer) error {
 	id := r.Base.Identity
 	var b strings.Builder
-	fmt.Fprintf(&b, "scenario %s, profile %s: %d VUs, stages %s/%s/%s, think %gs, protocol %s\n",
+	// Writes to a strings.Builder and a tabwriter over it cannot fail (tw.Flush reports it if they did).
+	_, _ = fmt.Fprintf(&b, "scenario %s, profile %s: %d VUs, stages %s/%s/%s, think %gs, protocol %s\n",
 		id.Scenario, id.Profile, id.VUs, id.Ramp, id.Hold, id.RampDown, id.Think, id.Protocol)
-	fmt.Fprintf(&b, "BASE %s (%.0f s)\nNEW  %s (%.0f s)\n\n", r.Base.Path, r.Base.DurationMs/1000, r.New.Path, r.New.DurationMs/1000)
+	_, _ = fmt.Fprintf(&b, "BASE %s (%.0f s)\nNEW  %s (%.0f s)\n\n",
+		r.Base.Path, r.Base.DurationMs/1000, r.New.Path, r.New.DurationMs/1000)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "figure\tBASE\tNEW\tdelta\tallowed\tverdict")
+	_, _ = fmt.Fprintln(tw, "figure\tBASE\tNEW\tdelta\tallowed\tverdict")
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.Label, row.format(row.Base, row.HasBase),
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.Label, row.format(row.Base, row.HasBase),
 			row.format(row.New, row.HasNew), row.delta(), row.Allowed, row.Verdict)
 	}
 	if err := tw.Flush(); err != nil {
@@ -31,7 +33,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for i, row := range regs {
 			names[i] = fmt.Sprintf("%s (%s: %s)", row.Label, row.ID(), row.summaryDelta())
 		}
-		fmt.Fprintf(&b, "REGRESSION in %d figure(s): %s\n", len(regs), strings.Join(names, "; "))
+		_, _ = fmt.Fprintf(&b, "REGRESSION in %d figure(s): %s\n", len(regs), strings.Join(names, "; "))
 	} else {
 		b.WriteString("no regression\n")
 	}
