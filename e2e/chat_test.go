@@ -114,7 +114,12 @@ func TestChatFaults(t *testing.T) {
 			require.Zero(t, run.Count("fw_chat_duration"), "failed turns have no duration")
 			require.Zero(t, run.Sum("fw_chat_goodput"))
 			if tc.cause != "" {
-				require.EqualValues(t, turns, tr.Turns.FailedByCause[tc.cause], "fwsim %s == client %s", tc.cause, tc.kind)
+				// fwsim records a turn just after its last frame is written: the client may have
+				// seen that frame (and k6 may have exited) a moment before.
+				require.Eventually(t, func() bool {
+					tr = f.Truth(t)
+					return tr.Turns.FailedByCause[tc.cause] == int64(turns)
+				}, 5*time.Second, 20*time.Millisecond, "fwsim %s == client %s", tc.cause, tc.kind)
 			}
 			switch tc.kind {
 			case "handshake":
