@@ -64,7 +64,7 @@ func BenchmarkDecodeMapBaseline(b *testing.B) {
 // (the server writes pre-encoded frames with no delay), i.e. read + stamp + decode + bookkeeping.
 func BenchmarkTurn(b *testing.B) {
 	frames := make([][]byte, 0, 25)
-	for i := 0; i < 24; i++ {
+	for i := range 24 {
 		frames = append(frames, []byte(`{"type":"stream_event","event":{"type":"token","data":"tok `+strconv.Itoa(i)+`","messageId":"bench"},"timestamp":"2026-11-27T07:30:00.123456Z"}`))
 	}
 	frames = append(frames, []byte(`{"type":"stream_event","event":{"type":"complete","data":"","messageId":"bench"}}`))
@@ -84,7 +84,7 @@ func BenchmarkTurn(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // the benchmark is over; a close error does not change it
 	b.ReportAllocs()
 	for b.Loop() {
 		res := c.Turn(context.Background(), "hi", TurnOptions{MessageID: "bench"})

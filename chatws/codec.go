@@ -2,7 +2,6 @@ package chatws
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -59,7 +58,11 @@ const (
 )
 
 // Protocols lists the built-in protocol names.
-var Protocols = []string{ProtoFeatherweight, ProtoFeatherweightUnified, ProtoOpenAI, ProtoOpenAIRealtime, ProtoText, ProtoCustom}
+func Protocols() []string {
+	return []string{
+		ProtoFeatherweight, ProtoFeatherweightUnified, ProtoOpenAI, ProtoOpenAIRealtime, ProtoText, ProtoCustom,
+	}
+}
 
 // NewCodec builds the codec for p (named by p.EffectiveName).
 func NewCodec(p Protocol) (Codec, error) {
@@ -78,7 +81,7 @@ func NewCodec(p Protocol) (Codec, error) {
 	case ProtoCustom:
 		return newCustomCodec(p)
 	default:
-		return nil, fmt.Errorf("unknown protocol %q (want one of %s)", p.Name, strings.Join(Protocols, ", "))
+		return nil, fmt.Errorf("unknown protocol %q (want one of %s)", p.Name, strings.Join(Protocols(), ", "))
 	}
 }
 
@@ -104,7 +107,15 @@ const (
 	phTimestamp placeholder = "timestamp"
 )
 
-var placeholders = []placeholder{phPrompt, phMessageID, phModel, phTimestamp}
+// known reports whether p is one of the template placeholders.
+func (p placeholder) known() bool {
+	switch p {
+	case phPrompt, phMessageID, phModel, phTimestamp:
+		return true
+	default:
+		return false
+	}
+}
 
 func compileTemplate(s string, multiFrame bool) (template, error) {
 	var parts []string
@@ -127,8 +138,9 @@ func compileTemplate(s string, multiFrame bool) (template, error) {
 				return t, fmt.Errorf("unterminated placeholder in request template")
 			}
 			name := placeholder(strings.TrimSpace(part[i+2 : i+j]))
-			if !slices.Contains(placeholders, name) {
-				return t, fmt.Errorf("unknown placeholder {{%s}} in request template (want prompt, messageId, model or timestamp)", name)
+			if !name.known() {
+				return t, fmt.Errorf(
+					"unknown placeholder {{%s}} in request template (want prompt, messageId, model or timestamp)", name)
 			}
 			if i > 0 {
 				segs = append(segs, segment{lit: part[:i]})
@@ -144,7 +156,7 @@ func compileTemplate(s string, multiFrame bool) (template, error) {
 func splitFrames(s string) []string {
 	var out []string
 	cur := []string{}
-	for _, line := range strings.Split(s, "\n") {
+	for line := range strings.SplitSeq(s, "\n") {
 		if strings.TrimSpace(line) == "---" {
 			out = append(out, strings.Join(cur, "\n"))
 			cur = cur[:0]
@@ -161,7 +173,8 @@ type templateVars struct {
 	now                      time.Time
 }
 
-func (t template) render(v templateVars, escape bool) [][]byte {
+// render fills the template; each value is JSON-string escaped (placeholders sit inside strings).
+func (t template) render(v templateVars) [][]byte {
 	out := make([][]byte, 0, len(t.frames))
 	for _, segs := range t.frames {
 		var b []byte
@@ -180,11 +193,7 @@ func (t template) render(v templateVars, escape bool) [][]byte {
 			case phTimestamp:
 				val = v.now.UTC().Format(time.RFC3339Nano)
 			}
-			if escape {
-				b = appendJSONString(b, val)
-			} else {
-				b = append(b, val...)
-			}
+			b = appendJSONString(b, val)
 		}
 		out = append(out, b)
 	}
@@ -205,7 +214,7 @@ func frameType(frame []byte) (typ []byte, found bool, err error) {
 	if !startsObject(frame) {
 		return nil, false, errNotJSON
 	}
-	return lookup(frame, pType)
+	return lookup(frame, pType())
 }
 
 // doneEvent ends the turn with the usage that obj reports, if any.

@@ -68,7 +68,7 @@ func (c customCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte, 
 	if c.raw {
 		return [][]byte{[]byte(prompt)}, true, nil
 	}
-	return c.tpl.render(templateVars{prompt: prompt, messageID: id, now: now}, true), true, nil
+	return c.tpl.render(templateVars{prompt: prompt, messageID: id, now: now}), true, nil
 }
 
 // matchAny reports whether the raw JSON string equals one of vals.

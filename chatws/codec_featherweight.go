@@ -17,17 +17,17 @@ import (
 // Token/complete/error frames for another messageId are ignored, as are other frame types.
 type featherweightCodec struct{}
 
-var (
-	pType         = path{"type"}
-	pEvent        = path{"event"}
-	pData         = path{"data"}
-	pMessageID    = path{"messageId"}
-	pContent      = path{"content"}
-	pMessage      = path{"message"}
-	pUsageOutput  = path{"usage", "output_tokens"}
-	pUsageCompl   = path{"usage", "completion_tokens"}
-	pErrorMessage = path{"error", "message"}
-)
+// JSON paths of the frames, as functions so that they are not package state: each call
+// builds its path on the stack (lookup does not retain it), so decoding stays allocation-free.
+func pType() path         { return path{"type"} }
+func pEvent() path        { return path{"event"} }
+func pData() path         { return path{"data"} }
+func pMessageID() path    { return path{"messageId"} }
+func pContent() path      { return path{"content"} }
+func pMessage() path      { return path{"message"} }
+func pUsageOutput() path  { return path{"usage", "output_tokens"} }
+func pUsageCompl() path   { return path{"usage", "completion_tokens"} }
+func pErrorMessage() path { return path{"error", "message"} }
 
 func (featherweightCodec) Name() string { return ProtoFeatherweight }
 
@@ -45,7 +45,7 @@ func (featherweightCodec) EncodeRequest(prompt, id string, now time.Time) ([][]b
 
 // otherTurn reports whether obj carries a messageId that is not id.
 func otherTurn(obj []byte, id string) (bool, error) {
-	raw, found, err := lookup(obj, pMessageID)
+	raw, found, err := lookup(obj, pMessageID())
 	if err != nil || !found || id == "" {
 		return false, err
 	}
@@ -59,25 +59,25 @@ func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
 	}
 	switch {
 	case rawEquals(typ, "stream_event"):
-		ev, found, err := lookup(frame, pEvent)
+		ev, found, err := lookup(frame, pEvent())
 		if err != nil || !found {
 			return Event{}, err
 		}
 		if other, err := otherTurn(ev, id); err != nil || other {
 			return Event{}, err
 		}
-		et, _, err := lookup(ev, pType)
+		et, _, err := lookup(ev, pType())
 		if err != nil {
 			return Event{}, err
 		}
 		switch {
 		case rawEquals(et, "token"):
-			text, _, err := getString(ev, pData)
+			text, _, err := getString(ev, pData())
 			return tokenEvent(text, err)
 		case rawEquals(et, "complete"):
 			return doneEvent(ev), nil
 		case rawEquals(et, "error"):
-			msg, _, _ := getString(ev, pData)
+			msg, _, _ := getString(ev, pData())
 			return Event{Kind: EventError, Message: string(msg)}, nil
 		}
 		return Event{}, nil
@@ -85,13 +85,13 @@ func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
 		if other, err := otherTurn(frame, id); err != nil || other {
 			return Event{}, err
 		}
-		msg, ok, _ := getString(frame, pContent)
+		msg, ok, _ := getString(frame, pContent())
 		if !ok {
-			msg, _, _ = getString(frame, pMessage)
+			msg, _, _ = getString(frame, pMessage())
 		}
 		// An upstream failure (tagged with the turn's id) is followed by the complete frame; a
 		// schema error (no messageId) is the whole reply.
-		_, tagged, _ := lookup(frame, pMessageID)
+		_, tagged, _ := lookup(frame, pMessageID())
 		return Event{Kind: EventError, Message: string(msg), Final: !tagged}, nil
 	}
 	return Event{}, nil
@@ -99,7 +99,7 @@ func (featherweightCodec) Decode(frame []byte, id string) (Event, error) {
 
 // usage reads usage.output_tokens or usage.completion_tokens from obj.
 func usage(obj []byte) (int, bool) {
-	for _, p := range []path{pUsageOutput, pUsageCompl} {
+	for _, p := range []path{pUsageOutput(), pUsageCompl()} {
 		if raw, found, _ := lookup(obj, p); found {
 			if n, ok := intValue(raw); ok {
 				return n, true
@@ -132,7 +132,7 @@ func newUnifiedCodec(p Protocol) (Codec, error) {
 func (unifiedCodec) Name() string { return ProtoFeatherweightUnified }
 
 func (c unifiedCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte, bool, error) {
-	return c.tpl.render(templateVars{prompt: prompt, messageID: id, now: now}, true), true, nil
+	return c.tpl.render(templateVars{prompt: prompt, messageID: id, now: now}), true, nil
 }
 
 func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
@@ -142,14 +142,14 @@ func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
 	}
 	switch {
 	case rawEquals(typ, "chunk"):
-		text, _, err := getString(frame, pContent)
+		text, _, err := getString(frame, pContent())
 		return tokenEvent(text, err)
 	case rawEquals(typ, "end"):
 		return doneEvent(frame), nil
 	case rawEquals(typ, "error"):
-		msg, ok, _ := getString(frame, pMessage)
+		msg, ok, _ := getString(frame, pMessage())
 		if !ok {
-			msg, _, _ = getString(frame, pContent)
+			msg, _, _ = getString(frame, pContent())
 		}
 		return Event{Kind: EventError, Message: string(msg)}, nil
 	}

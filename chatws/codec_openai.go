@@ -17,21 +17,22 @@ type openAICodec struct {
 	finishIsDone bool
 }
 
-const defaultOpenAIRequest = `{"model":"{{model}}","messages":[{"role":"user","content":"{{prompt}}"}],"stream":true,"stream_options":{"include_usage":true}}`
+const defaultOpenAIRequest = `{"model":"{{model}}","messages":[{"role":"user","content":"{{prompt}}"}],` +
+	`"stream":true,"stream_options":{"include_usage":true}}`
 
-var (
-	pChoice0      = path{"choices", "0"}
-	pDeltaContent = path{"delta", "content"}
-	pFinish       = path{"finish_reason"}
-	pError        = path{"error"}
-	pUsage        = path{"usage"}
-	pCompletion   = path{"completion_tokens"}
-	pOutput       = path{"output_tokens"}
-	pText         = path{"text"}
-	pDelta        = path{"delta"}
-	pResponse     = path{"response"}
-	pStatus       = path{"status"}
-)
+// JSON paths of the frames, as functions so that they are not package state: each call
+// builds its path on the stack (lookup does not retain it), so decoding stays allocation-free.
+func pChoice0() path      { return path{"choices", "0"} }
+func pDeltaContent() path { return path{"delta", "content"} }
+func pFinish() path       { return path{"finish_reason"} }
+func pError() path        { return path{"error"} }
+func pUsage() path        { return path{"usage"} }
+func pCompletion() path   { return path{"completion_tokens"} }
+func pOutput() path       { return path{"output_tokens"} }
+func pText() path         { return path{"text"} }
+func pDelta() path        { return path{"delta"} }
+func pResponse() path     { return path{"response"} }
+func pStatus() path       { return path{"status"} }
 
 func newOpenAICodec(p Protocol) (Codec, error) {
 	c := openAICodec{model: p.Model}
@@ -57,20 +58,21 @@ func newOpenAICodec(p Protocol) (Codec, error) {
 func (openAICodec) Name() string { return ProtoOpenAI }
 
 func (c openAICodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte, bool, error) {
-	return c.tpl.render(templateVars{prompt: prompt, messageID: id, model: c.model, now: now}, true), true, nil
+	return c.tpl.render(templateVars{prompt: prompt, messageID: id, model: c.model, now: now}), true, nil
 }
 
-var (
-	dataPrefix = []byte("data:")
-	doneMarker = []byte("[DONE]")
+// The SSE data prefix a frame may carry, and the end-of-stream marker.
+const (
+	dataPrefix = "data:"
+	doneMarker = "[DONE]"
 )
 
 func (c openAICodec) Decode(frame []byte, _ string) (Event, error) {
 	frame = bytes.TrimSpace(frame)
-	if bytes.HasPrefix(frame, dataPrefix) {
+	if bytes.HasPrefix(frame, []byte(dataPrefix)) {
 		frame = bytes.TrimSpace(frame[len(dataPrefix):])
 	}
-	if bytes.Equal(frame, doneMarker) {
+	if string(frame) == doneMarker {
 		if c.finishIsDone { // the turn already ended at finish_reason: this is its trailer
 			return Event{}, nil
 		}
@@ -82,10 +84,10 @@ func (c openAICodec) Decode(frame []byte, _ string) (Event, error) {
 	if frame[0] != '{' {
 		return Event{}, errNotJSON
 	}
-	if raw, found, err := lookup(frame, pError); err != nil {
+	if raw, found, err := lookup(frame, pError()); err != nil {
 		return Event{}, err
 	} else if found && raw[0] != 'n' { // present and not null
-		msg, ok, _ := getString(raw, pMessage)
+		msg, ok, _ := getString(raw, pMessage())
 		if !ok {
 			msg, _ = stringValue(raw)
 		}
@@ -94,14 +96,14 @@ func (c openAICodec) Decode(frame []byte, _ string) (Event, error) {
 		return Event{Kind: EventError, Message: string(msg), Final: c.finishIsDone}, nil
 	}
 	var ev Event
-	if u, found, err := lookup(frame, pUsage); err != nil {
+	if u, found, err := lookup(frame, pUsage()); err != nil {
 		return Event{}, err
 	} else if found && u[0] == '{' {
-		if raw, found, _ := lookup(u, pCompletion); found {
+		if raw, found, _ := lookup(u, pCompletion()); found {
 			ev.Usage, ev.HasUsage = intValue(raw)
 		}
 	}
-	choice, found, err := lookup(frame, pChoice0)
+	choice, found, err := lookup(frame, pChoice0())
 	if err != nil {
 		return Event{}, err
 	}
@@ -111,16 +113,16 @@ func (c openAICodec) Decode(frame []byte, _ string) (Event, error) {
 		}
 		return ev, nil // usage-only or unrelated frame
 	}
-	text, ok, err := getString(choice, pDeltaContent)
+	text, ok, err := getString(choice, pDeltaContent())
 	if err != nil {
 		return Event{}, err
 	}
 	if !ok { // legacy completions chunk
-		text, _, _ = getString(choice, pText)
+		text, _, _ = getString(choice, pText())
 	}
 	ev.Kind, ev.Text = EventToken, text
 	if c.finishIsDone {
-		if fr, found, _ := lookup(choice, pFinish); found && fr[0] == '"' {
+		if fr, found, _ := lookup(choice, pFinish()); found && fr[0] == '"' {
 			ev.Kind = EventDone
 		}
 	}
@@ -138,7 +140,8 @@ type realtimeCodec struct {
 	model string
 }
 
-const defaultRealtimeRequest = `{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"{{prompt}}"}]}}
+const defaultRealtimeRequest = `{"type":"conversation.item.create","item":{"type":"message","role":"user",` +
+	`"content":[{"type":"input_text","text":"{{prompt}}"}]}}
 ---
 {"type":"response.create","response":{"modalities":["text"]}}`
 
@@ -158,7 +161,7 @@ func newRealtimeCodec(p Protocol) (Codec, error) {
 func (realtimeCodec) Name() string { return ProtoOpenAIRealtime }
 
 func (c realtimeCodec) EncodeRequest(prompt, id string, now time.Time) ([][]byte, bool, error) {
-	return c.tpl.render(templateVars{prompt: prompt, messageID: id, model: c.model, now: now}, true), true, nil
+	return c.tpl.render(templateVars{prompt: prompt, messageID: id, model: c.model, now: now}), true, nil
 }
 
 func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
@@ -168,10 +171,10 @@ func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
 	}
 	switch {
 	case rawEquals(typ, "response.output_text.delta"), rawEquals(typ, "response.text.delta"):
-		text, _, err := getString(frame, pDelta)
+		text, _, err := getString(frame, pDelta())
 		return tokenEvent(text, err)
 	case rawEquals(typ, "response.done"):
-		resp, found, err := lookup(frame, pResponse)
+		resp, found, err := lookup(frame, pResponse())
 		if err != nil {
 			return Event{}, err
 		}
@@ -179,12 +182,12 @@ func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
 		if !found {
 			return ev, nil
 		}
-		if u, found, _ := lookup(resp, pUsage); found {
-			if raw, found, _ := lookup(u, pOutput); found {
+		if u, found, _ := lookup(resp, pUsage()); found {
+			if raw, found, _ := lookup(u, pOutput()); found {
 				ev.Usage, ev.HasUsage = intValue(raw)
 			}
 		}
-		if st, ok, _ := getString(resp, pStatus); ok && len(st) > 0 && string(st) != "completed" {
+		if st, ok, _ := getString(resp, pStatus()); ok && len(st) > 0 && string(st) != "completed" {
 			msg := "response " + string(st)
 			if m, ok, _ := getString(resp, path{"status_details", "error", "message"}); ok {
 				msg += ": " + string(m)
@@ -193,13 +196,13 @@ func (realtimeCodec) Decode(frame []byte, _ string) (Event, error) {
 		}
 		return ev, nil
 	case rawEquals(typ, "error"):
-		msg, _, _ := getString(frame, pErrorMessage)
+		msg, _, _ := getString(frame, pErrorMessage())
 		// A response-level error is followed by response.done "failed"; a rejected client event
 		// (invalid_request_error) is not.
-		et, _, _ := getString(frame, pErrorType)
+		et, _, _ := getString(frame, pErrorType())
 		return Event{Kind: EventError, Message: string(msg), Final: string(et) == "invalid_request_error"}, nil
 	}
 	return Event{}, nil
 }
 
-var pErrorType = path{"error", "type"}
+func pErrorType() path { return path{"error", "type"} }

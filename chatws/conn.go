@@ -32,7 +32,7 @@ type Conn struct {
 	mu        sync.Mutex // serialises turns
 	broken    atomic.Bool
 	closed    atomic.Bool
-	closeCode atomic.Int32
+	closeCode atomic.Int64
 
 	buf       []byte          // reusable read buffer (readBufSize, or larger up to maxKeptReadBuf)
 	itls      []time.Duration // reusable ITL buffer (at most ITLBatch gaps when the turn has a sink)
@@ -57,7 +57,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, er
 			return nil, ConnectInfo{}, newErr(ErrProtocol, "bad protocol options", err)
 		}
 	}
-	to := opts.Timeouts.withDefaults(defaultTimeouts)
+	to := opts.Timeouts.withDefaults(defaultTimeouts())
 	if opts.MaxFrameBytes <= 0 {
 		opts.MaxFrameBytes = DefaultMaxFrameBytes
 	}
@@ -105,7 +105,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, er
 	ws.SetReadLimit(opts.MaxFrameBytes)
 	c := &Conn{ws: ws, codec: codec, opts: opts, timeouts: to, buf: make([]byte, 0, readBufSize)}
 	ws.SetCloseHandler(func(code int, _ string) error {
-		c.closeCode.Store(int32(code))
+		c.closeCode.Store(int64(code))
 		msg := websocket.FormatCloseMessage(code, "")
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWait))
 		return nil

@@ -23,7 +23,7 @@ func wsServer(t testing.TB, handle func(ws *websocket.Conn)) string {
 		if err != nil {
 			return
 		}
-		defer ws.Close()
+		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
 		handle(ws)
 	}))
 	t.Cleanup(srv.Close)
@@ -54,7 +54,15 @@ func readPrompt(ws *websocket.Conn) (string, bool) {
 }
 
 func tokenFrame(id, text string) []byte {
-	b, _ := json.Marshal(map[string]any{"type": "stream_event", "event": map[string]any{"type": "token", "data": text, "messageId": id}})
+	type event struct { // fields in the order the map it replaces marshalled them
+		Data      string `json:"data"`
+		MessageID string `json:"messageId"`
+		Type      string `json:"type"`
+	}
+	b, _ := json.Marshal(struct { //nolint:errchkjson // a struct of strings always marshals
+		Event event  `json:"event"`
+		Type  string `json:"type"`
+	}{event{text, id, "token"}, "stream_event"})
 	return b
 }
 
@@ -96,7 +104,7 @@ func TestTurnSuccess(t *testing.T) {
 	t.Parallel()
 	url := wsServer(t, stream([]string{"Hel", "lo", " world"}, 20*time.Millisecond))
 	c := dial(t, url, Options{KeepTextBytes: 7})
-	for turn := 0; turn < 2; turn++ {
+	for range 2 {
 		res := c.Turn(context.Background(), "hi", TurnOptions{})
 		require.True(t, res.OK, "%v", res.Err)
 		require.Nil(t, res.Err)
@@ -156,7 +164,7 @@ func TestTurnErrorKinds(t *testing.T) {
 		}, Options{Timeouts: short}, ErrTimeoutIdle, 0, 1, ""},
 		{"06 timeout_total", func(ws *websocket.Conn) {
 			id, _ := readPrompt(ws)
-			for i := 0; i < 100; i++ {
+			for range 100 {
 				if ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a")) != nil {
 					return
 				}
@@ -254,7 +262,7 @@ func TestServerErrorKeepsConnection(t *testing.T) {
 func TestDialErrors(t *testing.T) {
 	t.Parallel()
 	// connect: nothing listens
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := l.Addr().String()
 	require.NoError(t, l.Close())
@@ -274,9 +282,9 @@ func TestDialErrors(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, info.Status)
 
 	// connect timeout: a listener that never answers the upgrade
-	l, err = net.Listen("tcp", "127.0.0.1:0")
+	l, err = (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
+	defer func() { _ = l.Close() }() // only unblocks Accept; the test has its result
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -15,9 +15,9 @@ const (
 	ErrTimeoutTotal      ErrorKind = "timeout_total"       // the turn exceeded Timeouts.Total
 	ErrClosed            ErrorKind = "closed"              // the socket closed or dropped before the terminal frame
 	ErrServerError       ErrorKind = "server_error"        // the server sent an error frame for this turn
-	ErrProtocol          ErrorKind = "protocol"            // undecodable or oversize frame, or a write that could not be encoded
+	ErrProtocol          ErrorKind = "protocol"            // undecodable or oversize frame, or an unencodable write
 	ErrCanceled          ErrorKind = "canceled"            // the caller's context was cancelled (k6 gracefulStop/abort)
-	ErrInternal          ErrorKind = "internal"            // a bug in the client: a turn goroutine panicked (the stack is logged)
+	ErrInternal          ErrorKind = "internal"            // a client bug: a turn goroutine panicked (stack logged)
 )
 
 // Error is the error type returned by Dial and carried in Result.Err.

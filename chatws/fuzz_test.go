@@ -54,7 +54,9 @@ func FuzzDecodeText(f *testing.F) {
 }
 
 func FuzzDecodeCustom(f *testing.F) {
-	fuzzDecoder(f, Protocol{Name: ProtoCustom, TypeField: "k.t", TokenTypes: []string{"tok"}, DoneTypes: []string{"fin"},
-		ErrorTypes: []string{"err"}, TextField: "p.0.text", ErrorField: "reason", UsageField: "n"},
+	fuzzDecoder(f, Protocol{
+		Name: ProtoCustom, TypeField: "k.t", TokenTypes: []string{"tok"}, DoneTypes: []string{"fin"},
+		ErrorTypes: []string{"err"}, TextField: "p.0.text", ErrorField: "reason", UsageField: "n",
+	},
 		`{"k":{"t":"tok"},"p":[{"text":"a"}]}`, `{"k":{"t":"fin"},"n":3}`, `{"k":{"t":"err"},"reason":"r"}`)
 }

@@ -27,9 +27,11 @@ const (
 	sketchCeiling = 1000 * time.Second
 )
 
-var (
-	sketchLogGamma = math.Log(sketchGamma)
-	sketchBuckets  = 2 + int(math.Ceil(math.Log(float64(sketchCeiling/sketchFloor))/sketchLogGamma))
+// sketchLogGamma is math.Log(sketchGamma), and sketchBuckets is
+// 2 + ceil(log(sketchCeiling/sketchFloor) / sketchLogGamma): constants (TestSketchConstants checks them).
+const (
+	sketchLogGamma = 0.01980262729617973
+	sketchBuckets  = 1049
 )
 
 // itlSketch accumulates one turn's gaps in constant memory (reused across a Conn's turns).

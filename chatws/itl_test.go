@@ -86,7 +86,7 @@ func TestITLSinkBatches(t *testing.T) {
 	require.Equal(t, []int{ITLBatch, ITLBatch, ITLBatch}, batches)
 	require.Len(t, res.ITLs, n-1-3*ITLBatch)
 	require.LessOrEqual(t, cap(res.ITLs), ITLBatch, "the turn's gap buffer stays bounded")
-	all := append(sunk, res.ITLs...)
+	all := slices.Concat(sunk, res.ITLs)
 	require.Equal(t, n-1, res.ITL.Count)
 	require.Equal(t, slices.Min(all), res.ITL.Min)
 	require.Equal(t, slices.Max(all), res.ITL.Max)
@@ -124,4 +124,12 @@ func TestLongTurnMemoryBounded(t *testing.T) {
 	growth := int64(peak) - int64(base)
 	t.Logf("%s tokens: peak HeapInuse growth %.1f MB (base %.1f MB)", strconv.Itoa(n), float64(growth)/(1<<20), float64(base)/(1<<20))
 	require.Less(t, growth, int64(8<<20), "heap growth of one long turn")
+}
+
+// The sketch's constants are the values their definitions compute.
+func TestSketchConstants(t *testing.T) {
+	t.Parallel()
+	require.InDelta(t, math.Log(sketchGamma), sketchLogGamma, 1e-15)
+	want := 2 + int(math.Ceil(math.Log(float64(sketchCeiling/sketchFloor))/math.Log(sketchGamma)))
+	require.Equal(t, want, sketchBuckets)
 }

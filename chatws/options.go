@@ -59,11 +59,14 @@ func (t Timeouts) withDefaults(base Timeouts) Timeouts {
 	return t
 }
 
-var defaultTimeouts = Timeouts{
-	Connect:    DefaultConnectTimeout,
-	FirstToken: DefaultFirstTokenTimeout,
-	Idle:       DefaultIdleTimeout,
-	Total:      DefaultTotalTimeout,
+// defaultTimeouts are the Default*Timeout constants as a Timeouts.
+func defaultTimeouts() Timeouts {
+	return Timeouts{
+		Connect:    DefaultConnectTimeout,
+		FirstToken: DefaultFirstTokenTimeout,
+		Idle:       DefaultIdleTimeout,
+		Total:      DefaultTotalTimeout,
+	}
 }
 
 // Options configure Dial. The zero value is usable: featherweight protocol, default timeouts.

@@ -12,8 +12,14 @@ func TestProtocolInferNameAndEffectiveName(t *testing.T) {
 	require.Equal(t, ProtoFeatherweight, Protocol{}.InferName().EffectiveName())
 	require.Equal(t, ProtoOpenAI, Protocol{Name: ProtoOpenAI}.EffectiveName())
 	for _, p := range []Protocol{
-		{TokenTypes: []string{"t"}}, {DoneTypes: []string{"d"}}, {ErrorTypes: []string{"e"}},
-		{TypeField: "k"}, {TextField: "x"}, {ErrorField: "x"}, {PromptField: "x"}, {UsageField: "n"},
+		{TokenTypes: []string{"t"}},
+		{DoneTypes: []string{"d"}},
+		{ErrorTypes: []string{"e"}},
+		{TypeField: "k"},
+		{TextField: "x"},
+		{ErrorField: "x"},
+		{PromptField: "x"},
+		{UsageField: "n"},
 	} {
 		require.Equal(t, ProtoCustom, p.InferName().Name, "%+v", p)
 	}

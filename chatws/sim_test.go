@@ -28,7 +28,7 @@ func session(t *testing.T, url string, p chatws.Protocol, to chatws.Timeouts, n 
 	t.Helper()
 	c, _, err := chatws.Dial(context.Background(), url, chatws.Options{Protocol: p, Timeouts: to, KeepTextBytes: 1024})
 	require.NoError(t, err)
-	defer c.Close()
+	defer func() { _ = c.Close() }() // the turns' results are in; a close error does not change them
 	out := make([]chatws.Result, n)
 	for i := range out {
 		out[i] = c.Turn(context.Background(), "hello sim", chatws.TurnOptions{})
@@ -79,18 +79,36 @@ func TestSimFaults(t *testing.T) {
 		to     chatws.Timeouts
 		kinds  []chatws.ErrorKind // per turn of a 2-turn session
 	}{
-		{"01 error frame, session survives", func(c *simConfig) { c.errorFrame = true }, chatws.Timeouts{},
-			[]chatws.ErrorKind{chatws.ErrServerError, chatws.ErrServerError}},
-		{"02 malformed, session survives", func(c *simConfig) { c.malformed = true }, chatws.Timeouts{},
-			[]chatws.ErrorKind{chatws.ErrProtocol, chatws.ErrProtocol}},
-		{"03 cut", func(c *simConfig) { c.cut = true }, chatws.Timeouts{},
-			[]chatws.ErrorKind{chatws.ErrClosed, chatws.ErrClosed}},
-		{"04 stall", func(c *simConfig) { c.stall = 2 * time.Second }, chatws.Timeouts{Idle: 200 * time.Millisecond},
-			[]chatws.ErrorKind{chatws.ErrTimeoutIdle, chatws.ErrClosed}},
-		{"05 slow first token", func(c *simConfig) { c.ttft = 2 * time.Second }, chatws.Timeouts{FirstToken: 200 * time.Millisecond},
-			[]chatws.ErrorKind{chatws.ErrTimeoutFirstToken, chatws.ErrClosed}},
-		{"06 total", func(c *simConfig) { c.itl = 100 * time.Millisecond }, chatws.Timeouts{Total: 250 * time.Millisecond},
-			[]chatws.ErrorKind{chatws.ErrTimeoutTotal, chatws.ErrClosed}},
+		{
+			"01 error frame, session survives", func(c *simConfig) { c.errorFrame = true },
+			chatws.Timeouts{},
+			[]chatws.ErrorKind{chatws.ErrServerError, chatws.ErrServerError},
+		},
+		{
+			"02 malformed, session survives", func(c *simConfig) { c.malformed = true },
+			chatws.Timeouts{},
+			[]chatws.ErrorKind{chatws.ErrProtocol, chatws.ErrProtocol},
+		},
+		{
+			"03 cut", func(c *simConfig) { c.cut = true },
+			chatws.Timeouts{},
+			[]chatws.ErrorKind{chatws.ErrClosed, chatws.ErrClosed},
+		},
+		{
+			"04 stall", func(c *simConfig) { c.stall = 2 * time.Second },
+			chatws.Timeouts{Idle: 200 * time.Millisecond},
+			[]chatws.ErrorKind{chatws.ErrTimeoutIdle, chatws.ErrClosed},
+		},
+		{
+			"05 slow first token", func(c *simConfig) { c.ttft = 2 * time.Second },
+			chatws.Timeouts{FirstToken: 200 * time.Millisecond},
+			[]chatws.ErrorKind{chatws.ErrTimeoutFirstToken, chatws.ErrClosed},
+		},
+		{
+			"06 total", func(c *simConfig) { c.itl = 100 * time.Millisecond },
+			chatws.Timeouts{Total: 250 * time.Millisecond},
+			[]chatws.ErrorKind{chatws.ErrTimeoutTotal, chatws.ErrClosed},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -245,7 +245,7 @@ type simFraming struct {
 
 // js quotes s as a JSON string.
 func js(s string) string {
-	b, _ := json.Marshal(s)
+	b, _ := json.Marshal(s) //nolint:errchkjson // marshalling a string cannot fail
 	return string(b)
 }
 

@@ -16,6 +16,7 @@ import (
 const drainWait = time.Second
 
 func newMessageID() string {
+	// #nosec G404 -- a message id only has to be unique per connection, not unpredictable.
 	return "fw-" + strconv.FormatUint(rand.Uint64(), 36)
 }
 
@@ -237,6 +238,7 @@ func (t *turn) handle(ev Event, now time.Time) {
 		}
 		t.end(now)
 		t.fail(ErrServerError, msg, nil)
+	case EventIgnore, EventToken: // token text was counted above; neither ends the turn
 	}
 }
 
@@ -316,8 +318,7 @@ func (t *turn) readFailed(err error, timeout ErrorKind) {
 		t.fail(timeout, t.timeoutMessage(timeout), err)
 		return
 	}
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
+	if ce, ok := errors.AsType[*websocket.CloseError](err); ok {
 		res.CloseCode = ce.Code
 		t.fail(ErrClosed, "server closed the connection before the end of the reply", err)
 		return

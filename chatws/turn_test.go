@@ -82,19 +82,27 @@ var stepFramings = []struct {
 	token          func(id, text string) string
 	done, errFrame string // errFrame: {id} is the turn id
 }{
-	{Protocol{Name: ProtoFeatherweight},
+	{
+		Protocol{Name: ProtoFeatherweight},
 		func(id, text string) string { return string(tokenFrame(id, text)) },
-		string(completeFrame), `{"type":"error","content":"boom","messageId":"{id}"}`},
-	{Protocol{Name: ProtoFeatherweightUnified},
+		string(completeFrame), `{"type":"error","content":"boom","messageId":"{id}"}`,
+	},
+	{
+		Protocol{Name: ProtoFeatherweightUnified},
 		func(_, text string) string { return `{"type":"chunk","content":"` + text + `"}` },
-		`{"type":"end"}`, `{"type":"error","message":"boom"}`},
-	{Protocol{Name: ProtoOpenAI},
+		`{"type":"end"}`, `{"type":"error","message":"boom"}`,
+	},
+	{
+		Protocol{Name: ProtoOpenAI},
 		func(_, text string) string { return `{"choices":[{"delta":{"content":"` + text + `"}}]}` },
-		`[DONE]`, `{"error":{"message":"boom","type":"server_error"}}`},
+		`[DONE]`, `{"error":{"message":"boom","type":"server_error"}}`,
+	},
 	{Protocol{Name: ProtoText}, func(_, text string) string { return text }, `[END]`, `[ERROR] boom`},
-	{Protocol{Name: ProtoCustom, TokenTypes: []string{"delta"}, DoneTypes: []string{"final"}, ErrorTypes: []string{"fault"}},
+	{
+		Protocol{Name: ProtoCustom, TokenTypes: []string{"delta"}, DoneTypes: []string{"final"}, ErrorTypes: []string{"fault"}},
 		func(_, text string) string { return `{"type":"delta","content":"` + text + `"}` },
-		`{"type":"final"}`, `{"type":"fault","message":"boom"}`},
+		`{"type":"final"}`, `{"type":"fault","message":"boom"}`,
+	},
 }
 
 // stepServer answers each prompt with two tokens named after the turn and the terminal frame; the

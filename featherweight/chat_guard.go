@@ -12,11 +12,11 @@ import (
 
 // panicLogged makes the stack of a turn panic logged once per process: a bug that hits every
 // turn must not flood the log.
-var panicLogged sync.Once
+var panicLogged sync.Once //nolint:gochecknoglobals // process-wide by design: one stack for all VUs and runs
 
 // turnHook, when set (by tests only), runs with the prompt just before a turn's frames are
 // exchanged, inside the panic guard.
-var turnHook atomic.Pointer[func(prompt string)]
+var turnHook atomic.Pointer[func(prompt string)] //nolint:gochecknoglobals // test seam; nil (a no-op) in k6
 
 func runTurnHook(prompt string) {
 	if h := turnHook.Load(); h != nil {

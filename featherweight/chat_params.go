@@ -30,63 +30,75 @@ type chatParams struct {
 	itlSummary   bool // itl: 'summary' (per-turn ITL samples) instead of 'gaps'
 }
 
-// connectParams is the params object of chat(), chatAsync() and connect().
-var connectParams = optionTable[chatParams]{skipNullish: true, options: []option[chatParams]{
-	{"headers", parseHeaders},
-	{"subprotocols", stringsOpt(func(p *chatParams) *[]string { return &p.subprotocols })},
-	{"protocol", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, _ string) (err error) {
-		p.protocol, err = parseProtocol(rt, v)
-		return err
-	}},
-	{"timeouts", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
-		return parseNested(rt, v, name, &timeoutOptions, &p.timeouts)
-	}},
-	{"maxFrameBytes", parseMaxFrameBytes},
-	{"tags", parseTags},
-	{"slo", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
-		return parseNested(rt, v, name, &sloOptions, p)
-	}},
-	{"keepText", parseKeepText},
-	{"itl", parseITLMode},
-}}
+// connectParams returns the table of the params object of chat(), chatAsync() and connect().
+func connectParams() *optionTable[chatParams] {
+	return &optionTable[chatParams]{skipNullish: true, options: []option[chatParams]{
+		{"headers", parseHeaders},
+		{"subprotocols", stringsOpt(func(p *chatParams) *[]string { return &p.subprotocols })},
+		{"protocol", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, _ string) (err error) {
+			p.protocol, err = parseProtocol(rt, v)
+			return err
+		}},
+		{"timeouts", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
+			return parseNested(rt, v, name, timeoutOptions(), &p.timeouts)
+		}},
+		{"maxFrameBytes", parseMaxFrameBytes},
+		{"tags", parseTags},
+		{"slo", func(rt *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
+			return parseNested(rt, v, name, sloOptions(), p)
+		}},
+		{"keepText", parseKeepText},
+		{"itl", parseITLMode},
+	}}
+}
 
-// sendParams is the params object of session.send() and sendAsync(): the per-turn subset.
-var sendParams = connectParams.only("timeouts", "tags", "slo", "keepText")
+// sendParams returns the table of the params object of session.send() and sendAsync(): the
+// per-turn subset.
+func sendParams() *optionTable[chatParams] {
+	t := connectParams().only("timeouts", "tags", "slo", "keepText")
+	return &t
+}
 
-// timeoutOptions is the timeouts object.
-var timeoutOptions = optionTable[chatws.Timeouts]{prefix: "timeouts.", skipNullish: true, options: []option[chatws.Timeouts]{
-	{"connect", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Connect })},
-	{"firstToken", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.FirstToken })},
-	{"idle", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Idle })},
-	{"total", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Total })},
-}}
+// timeoutOptions returns the table of the timeouts object.
+func timeoutOptions() *optionTable[chatws.Timeouts] {
+	return &optionTable[chatws.Timeouts]{prefix: "timeouts.", skipNullish: true, options: []option[chatws.Timeouts]{
+		{"connect", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Connect })},
+		{"firstToken", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.FirstToken })},
+		{"idle", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Idle })},
+		{"total", durationOpt(func(t *chatws.Timeouts) *time.Duration { return &t.Total })},
+	}}
+}
 
-// sloOptions is the slo object; its values land in the params.
-var sloOptions = optionTable[chatParams]{prefix: "slo.", skipNullish: true, options: []option[chatParams]{
-	{"ttft", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTTFT })},
-	{"tpot", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTPOT })},
-}}
+// sloOptions returns the table of the slo object; its values land in the params.
+func sloOptions() *optionTable[chatParams] {
+	return &optionTable[chatParams]{prefix: "slo.", skipNullish: true, options: []option[chatParams]{
+		{"ttft", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTTFT })},
+		{"tpot", durationOpt(func(p *chatParams) *time.Duration { return &p.sloTPOT })},
+	}}
+}
 
-// protocolOptions is the protocol object (the protocol may also be given as a name).
-var protocolOptions = optionTable[chatws.Protocol]{prefix: "protocol.", skipNullish: true, options: []option[chatws.Protocol]{
-	{"name", stringOpt(func(p *chatws.Protocol) *string { return &p.Name })},
-	{"request", func(_ *sobek.Runtime, p *chatws.Protocol, v sobek.Value, name string) (err error) {
-		p.Request, err = optTemplate(v, name)
-		return err
-	}},
-	{"model", stringOpt(func(p *chatws.Protocol) *string { return &p.Model })},
-	{"doneOn", stringOpt(func(p *chatws.Protocol) *string { return &p.DoneOn })},
-	{"endSentinel", stringOpt(func(p *chatws.Protocol) *string { return &p.EndSentinel })},
-	{"errorPrefix", stringOpt(func(p *chatws.Protocol) *string { return &p.ErrorPrefix })},
-	{"promptField", stringOpt(func(p *chatws.Protocol) *string { return &p.PromptField })},
-	{"typeField", stringOpt(func(p *chatws.Protocol) *string { return &p.TypeField })},
-	{"tokenTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.TokenTypes })},
-	{"doneTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.DoneTypes })},
-	{"errorTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.ErrorTypes })},
-	{"textField", stringOpt(func(p *chatws.Protocol) *string { return &p.TextField })},
-	{"errorField", stringOpt(func(p *chatws.Protocol) *string { return &p.ErrorField })},
-	{"usageField", stringOpt(func(p *chatws.Protocol) *string { return &p.UsageField })},
-}}
+// protocolOptions returns the table of the protocol object (the protocol may also be given as a name).
+func protocolOptions() *optionTable[chatws.Protocol] {
+	return &optionTable[chatws.Protocol]{prefix: "protocol.", skipNullish: true, options: []option[chatws.Protocol]{
+		{"name", stringOpt(func(p *chatws.Protocol) *string { return &p.Name })},
+		{"request", func(_ *sobek.Runtime, p *chatws.Protocol, v sobek.Value, name string) (err error) {
+			p.Request, err = optTemplate(v, name)
+			return err
+		}},
+		{"model", stringOpt(func(p *chatws.Protocol) *string { return &p.Model })},
+		{"doneOn", stringOpt(func(p *chatws.Protocol) *string { return &p.DoneOn })},
+		{"endSentinel", stringOpt(func(p *chatws.Protocol) *string { return &p.EndSentinel })},
+		{"errorPrefix", stringOpt(func(p *chatws.Protocol) *string { return &p.ErrorPrefix })},
+		{"promptField", stringOpt(func(p *chatws.Protocol) *string { return &p.PromptField })},
+		{"typeField", stringOpt(func(p *chatws.Protocol) *string { return &p.TypeField })},
+		{"tokenTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.TokenTypes })},
+		{"doneTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.DoneTypes })},
+		{"errorTypes", stringsOpt(func(p *chatws.Protocol) *[]string { return &p.ErrorTypes })},
+		{"textField", stringOpt(func(p *chatws.Protocol) *string { return &p.TextField })},
+		{"errorField", stringOpt(func(p *chatws.Protocol) *string { return &p.ErrorField })},
+		{"usageField", stringOpt(func(p *chatws.Protocol) *string { return &p.UsageField })},
+	}}
+}
 
 // parseChatParams parses params; connectLevel selects the connect-level or the send-level table.
 func parseChatParams(rt *sobek.Runtime, v sobek.Value, connectLevel bool) (*chatParams, error) {
@@ -95,10 +107,10 @@ func parseChatParams(rt *sobek.Runtime, v sobek.Value, connectLevel bool) (*chat
 	if err != nil || obj == nil {
 		return p, err
 	}
-	table, unknown := &connectParams, func(string) error { return nil }
+	table, unknown := connectParams(), func(string) error { return nil }
 	if !connectLevel {
-		table, unknown = &sendParams, func(k string) error {
-			if connectParams.lookup(k) != nil {
+		table, unknown = sendParams(), func(k string) error {
+			if connectParams().lookup(k) != nil {
 				return fmt.Errorf("option %s can only be set in connect(), not in send()", k)
 			}
 			return nil
@@ -181,7 +193,7 @@ func parseProtocol(rt *sobek.Runtime, v sobek.Value) (chatws.Protocol, error) {
 		if obj == nil {
 			return p, nil
 		}
-		if err := protocolOptions.parse(rt, obj, &p, nil); err != nil {
+		if err := protocolOptions().parse(rt, obj, &p, nil); err != nil {
 			return p, err
 		}
 		p = p.InferName()

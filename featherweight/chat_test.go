@@ -41,7 +41,7 @@ func chatHandler() http.Handler {
 		if err != nil {
 			return
 		}
-		defer ws.Close()
+		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
 		for {
 			_, b, err := ws.ReadMessage()
 			if err != nil {
@@ -172,7 +172,7 @@ func TestChatSuccessSamples(t *testing.T) {
 
 func TestChatErrorKinds(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	closedAddr := l.Addr().String()
 	require.NoError(t, l.Close())
@@ -319,7 +319,7 @@ func TestChatProtocolsAndCustom(t *testing.T) {
 		if err != nil {
 			return
 		}
-		defer ws.Close()
+		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
 		_, b, err := ws.ReadMessage()
 		if err != nil {
 			return
@@ -379,7 +379,7 @@ func TestChatTLSUsesStateTLSConfig(t *testing.T) {
 	ct.url = "wss" + strings.TrimPrefix(srv.URL, "https")
 	res := ct.run(t, `fw.chat(URL + "/one", "hi")`)
 	require.Equal(t, "connect", res["error"].(map[string]any)["kind"], "self-signed certificate is refused by default")
-	ct.rt.VU.StateField.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // k6's insecureSkipTLSVerify
+	ct.rt.VU.StateField.TLSConfig = &tls.Config{InsecureSkipVerify: true} // k6's insecureSkipTLSVerify
 	res = ct.run(t, `fw.chat(URL + "/one", "hi")`)
 	require.Equal(t, true, res["ok"], "%v", res["error"])
 }

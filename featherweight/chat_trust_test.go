@@ -55,10 +55,10 @@ func TestChatBadArgumentsThrow(t *testing.T) {
 func TestOptDurationRange(t *testing.T) {
 	t.Parallel()
 	rt := newModuleRuntime(t).VU.RuntimeField
-	d, err := optDuration(rt.ToValue(int64(maxDurationMillis)), "x")
+	d, err := optDuration(rt.ToValue(maxDurationMillis), "x")
 	require.NoError(t, err)
 	require.Equal(t, time.Duration(maxDurationMillis)*time.Millisecond, d)
-	for _, v := range []any{int64(maxDurationMillis + 1), int64(18446744073710), float64(1e19), 1e300} {
+	for _, v := range []any{maxDurationMillis + 1, int64(18446744073710), float64(1e19), 1e300} {
 		_, err := optDuration(rt.ToValue(v), "timeouts.total")
 		require.ErrorContains(t, err, "timeouts.total is out of range", "%v", v)
 	}
@@ -76,8 +76,8 @@ func TestChatNullishOptionsMeanDefault(t *testing.T) {
 		const r = s.send("hi", {timeouts: {total: undefined}, slo: {tpot: null}, keepText: null, tags: undefined}); s.close(); r`)
 	require.Equal(t, true, res["ok"], "%v", res["error"])
 	// every chat option table takes nullish as "default", as the Hz table does
-	require.True(t, connectParams.skipNullish && sendParams.skipNullish && timeoutOptions.skipNullish &&
-		sloOptions.skipNullish && protocolOptions.skipNullish && hzOptionTable.skipNullish)
+	require.True(t, connectParams().skipNullish && sendParams().skipNullish && timeoutOptions().skipNullish &&
+		sloOptions().skipNullish && protocolOptions().skipNullish && hzOptionTable().skipNullish)
 }
 
 // authEcho answers every prompt with one token: the Authorization header of the upgrade.
@@ -89,7 +89,7 @@ func authEcho(t *testing.T) string {
 		if err != nil {
 			return
 		}
-		defer ws.Close()
+		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
 		for {
 			if _, _, err := ws.ReadMessage(); err != nil {
 				return
@@ -107,7 +107,7 @@ func TestChatUserinfoIsBasicAuthAndRedacted(t *testing.T) {
 	t.Parallel()
 	const secret = "S3cret-pw"
 	addr := authEcho(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	closed := l.Addr().String()
 	require.NoError(t, l.Close())
@@ -234,9 +234,11 @@ func TestTurnPanicStackLoggedOnce(t *testing.T) { //nolint:paralleltest // reset
 	panicLogged = sync.Once{}
 	ct := newChatTest(t)
 	log := &recordingLogger{}
-	c := &chatCall{ctx: t.Context(), target: &chatURL{shown: "ws://x/"}, params: &chatParams{},
+	c := &chatCall{
+		ctx: t.Context(), target: &chatURL{shown: "ws://x/"}, params: &chatParams{},
 		samples: ct.samples, m: newTestMetrics(t), logger: log,
-		tags: metrics.TagsAndMeta{Tags: metrics.NewRegistry().RootTagSet()}}
+		tags: metrics.TagsAndMeta{Tags: metrics.NewRegistry().RootTagSet()},
+	}
 	for range 3 {
 		res := func() (out map[string]any) {
 			defer c.recoverTurn(&out)

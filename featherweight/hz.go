@@ -213,8 +213,7 @@ func hzReadingToJS(r hz.Reading) map[string]any {
 	if r.HasHz {
 		out["hz"] = r.Hz
 	}
-	var se *hz.ScrapeError
-	if errors.As(r.Err, &se) {
+	if se, ok := errors.AsType[*hz.ScrapeError](r.Err); ok {
 		e := map[string]any{"reason": string(se.Reason), "message": se.Error()}
 		if se.Status != 0 {
 			e["status"] = se.Status
@@ -239,79 +238,83 @@ type hzOptions struct {
 	redirectsSet, userAgentSet bool
 }
 
-// hzOptionTable is the options object of new HzMonitor(options). hz.Config.Validate checks the
-// values it knows (URLs, mode, aggregate, min); the parsers check types and what the script
-// must not leave to a default (an empty metric, a zero timeout or body cap, a negative min).
-var hzOptionTable = optionTable[hzOptions]{skipNullish: true, options: []option[hzOptions]{
-	{"url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })},
-	{"metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
-		if o.cfg.Metric, err = optString(v, name); err == nil && o.cfg.Metric == "" {
-			err = errors.New("metric must not be empty")
-		}
-		return err
-	}},
-	{"labels", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
-		o.cfg.Labels, err = optStringMap(rt, v, name)
-		return err
-	}},
-	{"mode", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
-		s, err := optString(v, name)
-		o.cfg.Mode = hz.Mode(s)
-		return err
-	}},
-	{"healthz", stringOpt(func(o *hzOptions) *string { return &o.cfg.HealthzURL })},
-	{"min", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
-		switch x := v.Export().(type) {
-		case int64:
-			o.cfg.Min = float64(x)
-		case float64:
-			o.cfg.Min = x
-		default:
-			return fmt.Errorf("%s must be a number, got %s", name, typeOf(v))
-		}
-		if o.cfg.Min < 0 {
-			return fmt.Errorf("%s must be a finite number >= 0, got %v", name, o.cfg.Min)
-		}
-		return nil
-	}},
-	{"timeout", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
-		if o.cfg.Timeout, err = optDuration(v, name); err == nil && o.cfg.Timeout == 0 {
-			err = errors.New("timeout must be positive")
-		}
-		return err
-	}},
-	{"maxBodyBytes", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
-		if o.cfg.MaxBodyBytes, err = optInt(v, name); err == nil && o.cfg.MaxBodyBytes == 0 {
-			err = errors.New("maxBodyBytes must be positive")
-		}
-		return err
-	}},
-	{"aggregate", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
-		s, err := optString(v, name)
-		o.cfg.Aggregate = hz.Aggregate(s)
-		return err
-	}},
-	{"tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
-		o.tags, err = optStringMap(rt, v, name)
-		return err
-	}},
-	{"redirects", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
-		n, err := optInt(v, name)
-		o.cfg.MaxRedirects, o.redirectsSet = int(min(n, 1<<20)), true
-		return err
-	}},
-	{"userAgent", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
-		o.cfg.UserAgent, err = optString(v, name)
-		o.userAgentSet = true
-		return err
-	}},
-}}
+// hzOptionTable returns the table of the options object of new HzMonitor(options).
+// hz.Config.Validate checks the values it knows (URLs, mode, aggregate, min); the parsers check
+// types and what the script must not leave to a default (an empty metric, a zero timeout or body cap, a negative min).
+func hzOptionTable() *optionTable[hzOptions] {
+	return &optionTable[hzOptions]{skipNullish: true, options: []option[hzOptions]{
+		{"url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })},
+		{"metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			if o.cfg.Metric, err = optString(v, name); err == nil && o.cfg.Metric == "" {
+				err = errors.New("metric must not be empty")
+			}
+			return err
+		}},
+		{"labels", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			o.cfg.Labels, err = optStringMap(rt, v, name)
+			return err
+		}},
+		{"mode", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+			s, err := optString(v, name)
+			o.cfg.Mode = hz.Mode(s)
+			return err
+		}},
+		{"healthz", stringOpt(func(o *hzOptions) *string { return &o.cfg.HealthzURL })},
+		{"min", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+			switch x := v.Export().(type) {
+			case int64:
+				o.cfg.Min = float64(x)
+			case float64:
+				o.cfg.Min = x
+			default:
+				return fmt.Errorf("%s must be a number, got %s", name, typeOf(v))
+			}
+			if o.cfg.Min < 0 {
+				return fmt.Errorf("%s must be a finite number >= 0, got %v", name, o.cfg.Min)
+			}
+			return nil
+		}},
+		{"timeout", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			if o.cfg.Timeout, err = optDuration(v, name); err == nil && o.cfg.Timeout == 0 {
+				err = errors.New("timeout must be positive")
+			}
+			return err
+		}},
+		{"maxBodyBytes", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			if o.cfg.MaxBodyBytes, err = optInt(v, name); err == nil && o.cfg.MaxBodyBytes == 0 {
+				err = errors.New("maxBodyBytes must be positive")
+			}
+			return err
+		}},
+		{"aggregate", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+			s, err := optString(v, name)
+			o.cfg.Aggregate = hz.Aggregate(s)
+			return err
+		}},
+		{"tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			o.tags, err = optStringMap(rt, v, name)
+			return err
+		}},
+		{"redirects", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+			n, err := optInt(v, name)
+			o.cfg.MaxRedirects, o.redirectsSet = int(min(n, 1<<20)), true
+			return err
+		}},
+		{"userAgent", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			o.cfg.UserAgent, err = optString(v, name)
+			o.userAgentSet = true
+			return err
+		}},
+	}}
+}
 
 // hzOptionNames maps hz.Config's field names to the JS option names, for hz.ConfigError.
-var hzOptionNames = map[string]string{
-	"URL": "url", "HealthzURL": "healthz", "Metric": "metric", "Labels": "labels", "Mode": "mode",
-	"Timeout": "timeout", "MaxBodyBytes": "maxBodyBytes", "Aggregate": "aggregate", "Min": "min",
-	"MaxRedirects": "redirects", "UserAgent": "userAgent",
+func hzOptionNames() map[string]string {
+	return map[string]string{
+		"URL": "url", "HealthzURL": "healthz", "Metric": "metric", "Labels": "labels", "Mode": "mode",
+		"Timeout": "timeout", "MaxBodyBytes": "maxBodyBytes", "Aggregate": "aggregate", "Min": "min",
+		"MaxRedirects": "redirects", "UserAgent": "userAgent",
+	}
 }
 
 // parseHzOptions parses the options object; every error names the option.
@@ -324,7 +327,7 @@ func parseHzOptions(rt *sobek.Runtime, v sobek.Value) (hzOptions, error) {
 	if obj == nil {
 		return o, errors.New("an options object with url is required")
 	}
-	if err := hzOptionTable.parse(rt, obj, &o, nil); err != nil {
+	if err := hzOptionTable().parse(rt, obj, &o, nil); err != nil {
 		return o, err
 	}
 	if err := o.cfg.Validate(); err != nil {
@@ -336,11 +339,11 @@ func parseHzOptions(rt *sobek.Runtime, v sobek.Value) (hzOptions, error) {
 
 // hzOptionError names the JS option of an *hz.ConfigError ("url is required").
 func hzOptionError(err error) error {
-	var ce *hz.ConfigError
-	if !errors.As(err, &ce) {
+	ce, ok := errors.AsType[*hz.ConfigError](err)
+	if !ok {
 		return err
 	}
-	name, ok := hzOptionNames[ce.Field]
+	name, ok := hzOptionNames()[ce.Field]
 	if !ok {
 		name = ce.Field
 	}

@@ -203,7 +203,7 @@ func TestHzMonitorTLS(t *testing.T) {
 	t.Cleanup(srv.Close)
 	for _, insecure := range []bool{false, true} {
 		e := newHzEnv(t, srv, lib.Options{InsecureSkipTLSVerify: null.BoolFrom(insecure)})
-		tlsConfig := &tls.Config{InsecureSkipVerify: insecure} //nolint:gosec // the test of insecureSkipTLSVerify
+		tlsConfig := &tls.Config{InsecureSkipVerify: insecure} // the test of insecureSkipTLSVerify
 		e.state.TLSConfig = tlsConfig
 		e.state.Transport.(*http.Transport).TLSClientConfig = tlsConfig
 		_, err := e.rt.VU.Runtime().RunString(`const mon = new fw.HzMonitor({ url: BASE + '/metrics' })`)
@@ -240,14 +240,15 @@ func TestHzMonitorNeverShowsURLPassword(t *testing.T) {
 	require.NoError(t, err)
 	out := e.run(t, `JSON.stringify([fallback.scrape(), both.scrape(), fallback.url, both.url])`).(string)
 	assert.Contains(t, out, "****:****@", "the URLs are shown masked")
-	var texts []string
+	entries, pushed := e.logs.AllEntries(), e.pushed() // pushed drains the samples: read once
+	texts := make([]string, 0, 1+len(entries)+len(pushed))
 	texts = append(texts, out)
-	for _, l := range e.logs.AllEntries() {
+	for _, l := range entries {
 		s, err := l.String()
 		require.NoError(t, err)
 		texts = append(texts, s)
 	}
-	for _, s := range e.pushed() {
+	for _, s := range pushed {
 		texts = append(texts, fmt.Sprint(s.Tags.Map()))
 	}
 	require.NotEmpty(t, e.logs.AllEntries(), "the fallback was logged")

@@ -170,8 +170,10 @@ func TestHzMonitorHealthzFallbackAndBothDown(t *testing.T) {
 	}
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, "hz >= 95 (from /healthz503: /down answered 500)", got[metrics.ChecksName].Tags.Map()["check"])
-	assert.Equal(t, map[string]any{"reason": "http_status", "status": 500, "note": "/down answered 500",
-		"message": "http_status: GET " + ht.base + "/down: HTTP 500 Internal Server Error"}, r["fallback"])
+	assert.Equal(t, map[string]any{
+		"reason": "http_status", "status": 500, "note": "/down answered 500",
+		"message": "http_status: GET " + ht.base + "/down: HTTP 500 Internal Server Error",
+	}, r["fallback"])
 
 	r, samples = ht.scrape(t, "both")
 	assert.Equal(t, false, r["ok"])

@@ -40,7 +40,9 @@ func (c *chatCall) itlSink() func([]time.Duration) {
 	return func(gaps []time.Duration) {
 		s := make([]metrics.Sample, 0, len(gaps))
 		for _, d := range gaps {
-			s = append(s, metrics.Sample{TimeSeries: metrics.TimeSeries{Metric: c.m.ChatITL, Tags: c.tags.Tags}, Value: metrics.D(d)})
+			s = append(s, metrics.Sample{
+				TimeSeries: metrics.TimeSeries{Metric: c.m.ChatITL, Tags: c.tags.Tags}, Value: metrics.D(d),
+			})
 		}
 		c.push(time.Now(), s...)
 	}

@@ -24,7 +24,7 @@ func newLongChatTest(t *testing.T) *chatTest {
 		if err != nil {
 			return
 		}
-		defer ws.Close()
+		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
 		for {
 			_, b, err := ws.ReadMessage()
 			if err != nil {

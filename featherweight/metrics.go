@@ -13,7 +13,7 @@ const (
 	MetricChatITLMax     = "fw_chat_itl_max"
 	MetricChatTPOT       = "fw_chat_tpot"
 	MetricChatDuration   = "fw_chat_duration"
-	MetricChatTokens     = "fw_chat_tokens"
+	MetricChatTokens     = "fw_chat_tokens" // #nosec G101 -- a metric name (LLM tokens), not a credential
 	MetricChatTurns      = "fw_chat_turns"
 	MetricChatFailed     = "fw_chat_failed"
 	MetricChatErrors     = "fw_chat_errors"
@@ -28,15 +28,17 @@ const (
 type fwMetrics struct {
 	ChatConnecting *metrics.Metric // Trend, time (ms): TCP+TLS+WebSocket handshake
 	ChatTTFT       *metrics.Metric // Trend, time: prompt written -> first token-bearing frame
-	ChatITL        *metrics.Metric // Trend, time: one sample per gap between token-bearing frames (itl: 'summary': per turn, its mean gap)
-	ChatITLMax     *metrics.Metric // Trend, time: per turn, its largest gap (itl: 'summary' only)
-	ChatTPOT       *metrics.Metric // Trend, time: (duration-ttft)/(tokens-1), when tokens > 1
-	ChatDuration   *metrics.Metric // Trend, time: prompt written -> terminal frame
-	ChatTokens     *metrics.Metric // Counter: tokens per turn
-	ChatTurns      *metrics.Metric // Counter: one per turn attempted
-	ChatFailed     *metrics.Metric // Rate: one sample per turn, 1 = failed
-	ChatErrors     *metrics.Metric // Counter, tagged error_kind
-	ChatGoodput    *metrics.Metric // Rate: turn succeeded and met the SLOs
+	// ChatITL: Trend, time: one sample per gap between token-bearing frames (itl: 'summary': per
+	// turn, its mean gap).
+	ChatITL      *metrics.Metric
+	ChatITLMax   *metrics.Metric // Trend, time: per turn, its largest gap (itl: 'summary' only)
+	ChatTPOT     *metrics.Metric // Trend, time: (duration-ttft)/(tokens-1), when tokens > 1
+	ChatDuration *metrics.Metric // Trend, time: prompt written -> terminal frame
+	ChatTokens   *metrics.Metric // Counter: tokens per turn
+	ChatTurns    *metrics.Metric // Counter: one per turn attempted
+	ChatFailed   *metrics.Metric // Rate: one sample per turn, 1 = failed
+	ChatErrors   *metrics.Metric // Counter, tagged error_kind
+	ChatGoodput  *metrics.Metric // Rate: turn succeeded and met the SLOs
 
 	LoopHz         *metrics.Metric // Trend (not time): loop frequency in Hz
 	HzScrapeTime   *metrics.Metric // Trend, time

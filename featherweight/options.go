@@ -18,7 +18,7 @@ import (
 // optObject returns v as an object, or nil for null/undefined; name is used in errors.
 func optObject(rt *sobek.Runtime, v sobek.Value, name string) (*sobek.Object, error) {
 	if common.IsNullish(v) {
-		return nil, nil
+		return nil, nil //nolint:nilnil // a nil object means "not given" (documented above); callers test it
 	}
 	if _, ok := v.Export().(map[string]any); !ok {
 		return nil, fmt.Errorf("%s must be an object, got %s", name, typeOf(v))
@@ -90,7 +90,8 @@ func optDuration(v sobek.Value, name string) (time.Duration, error) {
 const maxDurationMillis = math.MaxInt64 / int64(time.Millisecond)
 
 func errDurationRange(name string, ms float64) error {
-	return fmt.Errorf("%s is out of range: %.0f ms is more than a duration can hold (at most %d ms)", name, ms, maxDurationMillis)
+	return fmt.Errorf("%s is out of range: %.0f ms is more than a duration can hold (at most %d ms)",
+		name, ms, maxDurationMillis)
 }
 
 func optString(v sobek.Value, name string) (string, error) {

@@ -33,8 +33,8 @@ func TestUnknownOptionListsTableKeys(t *testing.T) {
 func TestOptionTablesHaveUniqueKeys(t *testing.T) {
 	t.Parallel()
 	for name, keys := range map[string][]string{
-		"connect": connectParams.keys(), "send": sendParams.keys(), "timeouts": timeoutOptions.keys(),
-		"slo": sloOptions.keys(), "protocol": protocolOptions.keys(), "hz": hzOptionTable.keys(),
+		"connect": connectParams().keys(), "send": sendParams().keys(), "timeouts": timeoutOptions().keys(),
+		"slo": sloOptions().keys(), "protocol": protocolOptions().keys(), "hz": hzOptionTable().keys(),
 	} {
 		seen := map[string]bool{}
 		for _, k := range keys {
@@ -42,8 +42,8 @@ func TestOptionTablesHaveUniqueKeys(t *testing.T) {
 			seen[k] = true
 		}
 	}
-	for _, k := range sendParams.keys() {
-		require.NotNil(t, connectParams.lookup(k), "send key %s is a connect key", k)
+	for _, k := range sendParams().keys() {
+		require.NotNil(t, connectParams().lookup(k), "send key %s is a connect key", k)
 	}
 }
 
@@ -51,11 +51,11 @@ func TestOptionTablesHaveUniqueKeys(t *testing.T) {
 func TestHzOptionNamesMatchConfigFields(t *testing.T) {
 	t.Parallel()
 	typ := reflect.TypeFor[hz.Config]()
-	require.Equal(t, typ.NumField(), len(hzOptionNames), "every hz.Config field has a JS name")
-	for field, js := range hzOptionNames {
+	require.Equal(t, typ.NumField(), len(hzOptionNames()), "every hz.Config field has a JS name")
+	for field, js := range hzOptionNames() {
 		_, ok := typ.FieldByName(field)
 		require.True(t, ok, "hz.Config has no field %s", field)
-		require.NotNil(t, hzOptionTable.lookup(js), "the Hz table has no option %s", js)
+		require.NotNil(t, hzOptionTable().lookup(js), "the Hz table has no option %s", js)
 	}
 	require.EqualError(t, hzOptionError(&hz.ConfigError{Field: "HealthzURL", Msg: "is bad"}), "healthz is bad")
 }

@@ -98,7 +98,8 @@ func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) (out map[string]any
 	return resultObject(&res)
 }
 
-var errSessionBusy = errors.New("session busy: a session runs one turn at a time; await the previous sendAsync() before sending again")
+var errSessionBusy = errors.New(
+	"session busy: a session runs one turn at a time; await the previous sendAsync() before sending again")
 
 func (s *session) send(prompt, params sobek.Value) sobek.Value {
 	rt := s.mi.vu.Runtime()
