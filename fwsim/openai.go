@@ -157,7 +157,10 @@ func (o openAI) fail(c *wsConn, t *turn, msg string) error {
 	if err := o.sendError(c, msg, "server_error", "fwsim_injected_error"); err != nil {
 		return err
 	}
-	return o.complete(c, t)
+	// The turn has failed with its error frame; a client that stops reading after it (openai with
+	// doneOn finish_reason) may be gone before the terminal frame, which changes nothing.
+	_ = o.complete(c, t)
+	return nil
 }
 
 func (o openAI) invalid(c *wsConn, r *request) error {

@@ -106,7 +106,10 @@ func (o orchestrator) fail(c *wsConn, t *turn, msg string) error {
 	if err := c.send(c.buf); err != nil {
 		return err
 	}
-	return o.complete(c, t)
+	// The turn has failed with its error frame; a client that stops reading after it (openai with
+	// doneOn finish_reason) may be gone before the terminal frame, which changes nothing.
+	_ = o.complete(c, t)
+	return nil
 }
 
 func (o orchestrator) invalid(c *wsConn, r *request) error {

@@ -239,7 +239,10 @@ func (r realtime) fail(c *wsConn, t *turn, msg string) error {
 	if err := r.sendError(c, "server_error", "fwsim_injected_error", msg); err != nil {
 		return err
 	}
-	return r.done(c, t, "failed")
+	// The turn has failed with its error frame; a client that stops reading after it may be
+	// gone before response.done, which changes nothing.
+	_ = r.done(c, t, "failed")
+	return nil
 }
 
 func (r realtime) invalid(c *wsConn, req *request) error {

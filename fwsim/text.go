@@ -43,7 +43,10 @@ func (p textProto) fail(c *wsConn, t *turn, msg string) error {
 	if err := p.sendError(c, msg); err != nil {
 		return err
 	}
-	return p.complete(c, t)
+	// The turn has failed with its error frame; a client that stops reading after it (openai with
+	// doneOn finish_reason) may be gone before the terminal frame, which changes nothing.
+	_ = p.complete(c, t)
+	return nil
 }
 
 func (p textProto) invalid(c *wsConn, r *request) error { return p.sendError(c, r.msg) }

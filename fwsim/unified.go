@@ -54,7 +54,10 @@ func (u unified) fail(c *wsConn, t *turn, msg string) error {
 	if err := u.sendError(c, msg); err != nil {
 		return err
 	}
-	return u.complete(c, t)
+	// The turn has failed with its error frame; a client that stops reading after it (openai with
+	// doneOn finish_reason) may be gone before the terminal frame, which changes nothing.
+	_ = u.complete(c, t)
+	return nil
 }
 
 func (u unified) invalid(c *wsConn, r *request) error { return u.sendError(c, r.msg) }
