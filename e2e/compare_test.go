@@ -33,7 +33,7 @@ func fwcompare(t *testing.T) string {
 func smokeSummary(t *testing.T, f *Fwsim, overrides map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	env := scenarioEnv(f)
+	env := scenarioEnv(t, f)
 	env["FW_OUT_DIR"] = dir
 	maps.Copy(env, overrides)
 	RunK6(t, bundledScenario, env)
@@ -98,7 +98,7 @@ func TestCompareRuns(t *testing.T) {
 	shorter := smokeSummary(t, healthy, map[string]string{"FW_HOLD": "4s"})
 	r = runCompare(t, base, shorter)
 	require.Equal(t, 3, r.code, "different load shapes are refused")
-	require.Contains(t, r.stderr, `hold is "10s" in BASE but "4s" in NEW`)
+	require.Contains(t, r.stderr, `hold is "6s" in BASE but "4s" in NEW`)
 
 	notSummary := filepath.Join(t.TempDir(), "k6-out.json")
 	require.NoError(t, os.WriteFile(notSummary, []byte(`{"type":"Point","metric":"vus","data":{"value":1}}`+"\n"), 0o600))

@@ -20,7 +20,7 @@ func TestScenarioHzFallbackSummary(t *testing.T) {
 	t.Log("proves issue 10 defect 4 (a silent /healthz fallback) and defect 3 (secrets) in the bundled scenario")
 	const password = "Hz-Pa55-w0rd" // #nosec G101 -- a fake credential the test checks is never printed
 	f := StartFwsim(t)
-	env := scenarioEnv(f)
+	env := scenarioEnv(t, f)
 	withUser := func(u string) string { return strings.Replace(u, "://", "://fwuser:"+password+"@", 1) }
 	env["FW_METRICS_URL"] = withUser(f.HTTP + "/no-metrics")
 	env["FW_HEALTHZ_URL"] = withUser(f.HTTP + "/healthz")

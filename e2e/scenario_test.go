@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,14 @@ const bundledScenario = "../examples/featherweight-load.js"
 
 // scenarioEnv points the bundled scenario's smoke profile at f, with shorter stages (1 s ramp,
 // 6 s hold, 1 s ramp-down: about 8 Hz readings) to keep make test short.
-func scenarioEnv(f *Fwsim) map[string]string {
+// It first waits for fwsim's loop to fill its 1 s measuring window, as scripts/run.sh waits for
+// /healthz: with about 8 readings, one early low reading would fail the Hz check rate.
+func scenarioEnv(t *testing.T, f *Fwsim) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for f.Truth(t).Loop.Ticks < 100 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
 	return map[string]string{
 		"FW_PROFILE":     "smoke",
 		"FW_RAMP":        "1s",
@@ -50,7 +58,7 @@ func crossed(run K6Run, metric string) bool {
 // Test 1: a healthy backend passes every threshold, and the client's turn count matches the server's.
 func TestScenarioHealthyPasses(t *testing.T) {
 	f := StartFwsim(t)
-	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	run := RunK6(t, bundledScenario, scenarioEnv(t, f))
 	require.Equal(t, 0, run.ExitCode, "healthy backend must pass")
 
 	turns := run.Sum("fw_chat_turns")
@@ -68,7 +76,7 @@ func TestScenarioHealthyPasses(t *testing.T) {
 // Test 2: a degraded loop (60 Hz) fails the run on the Hz threshold and on nothing chat-related.
 func TestScenarioDegradedLoopFails(t *testing.T) {
 	f := StartFwsim(t, "-hz", "60")
-	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	run := RunK6(t, bundledScenario, scenarioEnv(t, f))
 	require.Equal(t, 99, run.ExitCode)
 	require.True(t, crossed(run, "fw_loop_hz"), "the Hz threshold is named")
 	require.False(t, crossed(run, "error_rate"), "chat is healthy")
@@ -79,7 +87,7 @@ func TestScenarioDegradedLoopFails(t *testing.T) {
 // Test 3: 5% error frames fail the run on error_rate, and every failed turn is counted.
 func TestScenarioErrorFramesFail(t *testing.T) {
 	f := StartFwsim(t, "-error-rate", "0.05")
-	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	run := RunK6(t, bundledScenario, scenarioEnv(t, f))
 	require.Equal(t, 99, run.ExitCode)
 	require.True(t, crossed(run, "error_rate"), "error_rate is named")
 	tr := f.Truth(t)
@@ -92,7 +100,7 @@ func TestScenarioErrorFramesFail(t *testing.T) {
 // passing vacuously.
 func TestScenarioNoHzSourceFails(t *testing.T) {
 	f := StartFwsim(t, "-no-metrics", "-no-healthz")
-	run := RunK6(t, bundledScenario, scenarioEnv(f))
+	run := RunK6(t, bundledScenario, scenarioEnv(t, f))
 	require.Equal(t, 99, run.ExitCode)
 	require.Zero(t, run.Count("fw_loop_hz"))
 	require.Positive(t, run.Sum("fw_hz_scrape_failed"), "failed scrapes are counted")
@@ -102,7 +110,7 @@ func TestScenarioNoHzSourceFails(t *testing.T) {
 // Test 5: no chat backend at all: every turn fails (counted, never lost) and the run fails.
 func TestScenarioNoChatBackendFails(t *testing.T) {
 	f := StartFwsim(t)
-	env := scenarioEnv(f)
+	env := scenarioEnv(t, f)
 	env["FW_CHAT_URL"] = "ws://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/api/chat"
 	run := RunK6(t, bundledScenario, env)
 	require.Equal(t, 99, run.ExitCode)
