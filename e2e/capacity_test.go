@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,12 +41,12 @@ type capacityReport struct {
 
 // runCapacity runs bin/fwcapacity (FW_FWCAPACITY) with ./k6 and bin/fwsim on the bundled scenario
 // with no think time (every user is always streaming, so users = fwsim's concurrent streams).
-func runCapacity(t *testing.T, env map[string]string) (capacityReport, string) {
+func runCapacity(t *testing.T, env map[string]string) capacityReport {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "capacity.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, "FW_FWCAPACITY"))
+	cmd := exec.CommandContext(ctx, binary(t, "FW_FWCAPACITY")) // #nosec G204 -- the fwcapacity binary under test, named by FW_FWCAPACITY
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "FW_CHAT_URL=") && !strings.HasPrefix(kv, "FW_CAPACITY_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -56,9 +57,7 @@ func runCapacity(t *testing.T, env map[string]string) (capacityReport, string) {
 		"FW_THINK": "0", "FW_CAPACITY_RAMP": "2s", "FW_CAPACITY_HOLD": "8s", "FW_CAPACITY_OUT": out,
 		"FW_CAPACITY_TIMEOUT": "3m",
 	}
-	for k, v := range env {
-		base[k] = v
-	}
+	maps.Copy(base, env)
 	for k, v := range base {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -71,7 +70,7 @@ func runCapacity(t *testing.T, env map[string]string) (capacityReport, string) {
 		}
 	})
 	require.NoError(t, err, "fwcapacity exits 0 when the search reaches a verdict")
-	raw, err := os.ReadFile(out)
+	raw, err := os.ReadFile(out) // #nosec G304 -- the report fwcapacity wrote into the test's temp dir
 	require.NoError(t, err)
 	var rep capacityReport
 	require.NoError(t, json.Unmarshal(raw, &rep))
@@ -84,13 +83,13 @@ func runCapacity(t *testing.T, env map[string]string) (capacityReport, string) {
 	info, err := os.Stat(rep.Chart)
 	require.NoError(t, err, "the chart is written")
 	require.Greater(t, info.Size(), int64(10_000))
-	return rep, stdout.String()
+	return rep
 }
 
 // fwsim -capacity 20: the search in steps of 10 finds the knee within one step of 20 users and
 // names a loop threshold (past 20 streams the loop runs at 100*20/streams Hz: ~67 Hz at 30).
 func TestCapacityFindsFwsimKnee(t *testing.T) {
-	rep, _ := runCapacity(t, map[string]string{
+	rep := runCapacity(t, map[string]string{
 		"FW_FWSIM_FLAGS": "-capacity 20", "FW_CAPACITY_MIN": "10", "FW_CAPACITY_MAX": "40", "FW_CAPACITY_STEP": "10",
 	})
 	require.Equal(t, "knee", rep.Verdict, rep.Answer)
@@ -107,7 +106,7 @@ func TestCapacityFindsFwsimKnee(t *testing.T) {
 
 // A healthy fwsim holds every threshold up to the maximum: bisection tries MIN and MAX and stops.
 func TestCapacityHealthyHasNoKnee(t *testing.T) {
-	rep, _ := runCapacity(t, map[string]string{
+	rep := runCapacity(t, map[string]string{
 		"FW_CAPACITY_STRATEGY": "bisect", "FW_CAPACITY_MIN": "10", "FW_CAPACITY_MAX": "40", "FW_CAPACITY_STEP": "10",
 	})
 	require.Equal(t, "no_knee", rep.Verdict, rep.Answer)

@@ -20,15 +20,19 @@ type managedFwsim struct {
 
 // startFwsim starts fwsim on a free loopback port and waits for its address line and a healthy loop.
 func startFwsim(ctx context.Context, bin string, flags []string, logPath string) (*managedFwsim, error) {
+	// #nosec G301 -- the output directory the user names (-out), shared with the report they read
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return nil, err
 	}
-	log, err := os.Create(logPath)
+	log, err := os.Create(logPath) // #nosec G304 -- fwsim.log beside the report, under the user's -out
 	if err != nil {
 		return nil, err
 	}
 	args := append([]string{"-addr", "127.0.0.1:0"}, flags...)
-	cmd := exec.Command(bin, args...)
+	// fwsim outlives a cancelled search (Ctrl-C) until the steps' k6 runs have stopped gracefully:
+	// stop ends it with an interrupt, not ctx's cancellation.
+	// #nosec G204 -- running the fwsim binary the user names (FW_FWSIM) is the purpose
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), bin, args...)
 	cmd.Stderr = log
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -73,7 +77,11 @@ func startFwsim(ctx context.Context, bin string, flags []string, logPath string)
 // env points the scenario at this fwsim.
 func (m *managedFwsim) env() []string {
 	ws := "ws" + strings.TrimPrefix(m.base, "http")
-	return []string{"FW_CHAT_URL=" + ws + "/api/chat", "FW_METRICS_URL=" + m.base + "/metrics", "FW_HEALTHZ_URL=" + m.base + "/healthz"}
+	return []string{
+		"FW_CHAT_URL=" + ws + "/api/chat",
+		"FW_METRICS_URL=" + m.base + "/metrics",
+		"FW_HEALTHZ_URL=" + m.base + "/healthz",
+	}
 }
 
 func (m *managedFwsim) pid() int { return m.cmd.Process.Pid }

@@ -74,7 +74,9 @@ func envInt(name string, dflt int) (int, error) {
 func parse(args []string, stderr io.Writer) (config, error) {
 	var c config
 	var err error
-	ints := map[string]*int{"FW_CAPACITY_MIN": &c.opts.Min, "FW_CAPACITY_MAX": &c.opts.Max, "FW_CAPACITY_STEP": &c.opts.Step}
+	ints := map[string]*int{
+		"FW_CAPACITY_MIN": &c.opts.Min, "FW_CAPACITY_MAX": &c.opts.Max, "FW_CAPACITY_STEP": &c.opts.Step,
+	}
 	dflt := map[string]int{"FW_CAPACITY_MIN": 100, "FW_CAPACITY_MAX": 1000, "FW_CAPACITY_STEP": 100}
 	for name, p := range ints {
 		if *p, err = envInt(name, dflt[name]); err != nil {
@@ -90,22 +92,33 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.opts.Min, "min", c.opts.Min, "fewest users to try (FW_CAPACITY_MIN)")
 	fs.IntVar(&c.opts.Max, "max", c.opts.Max, "most users to try (FW_CAPACITY_MAX)")
 	fs.IntVar(&c.opts.Step, "step", c.opts.Step, "users between steps, and the bisection's resolution (FW_CAPACITY_STEP)")
-	fs.StringVar(&c.strategy, "strategy", env("FW_CAPACITY_STRATEGY", "step"), "step (min, min+step, ... until one fails) or bisect (FW_CAPACITY_STRATEGY)")
+	fs.StringVar(&c.strategy, "strategy", env("FW_CAPACITY_STRATEGY", "step"),
+		"step (min, min+step, ... until one fails) or bisect (FW_CAPACITY_STRATEGY)")
 	fs.StringVar(&c.hold, "hold", env("FW_CAPACITY_HOLD", "30s"), "how long each step holds its users (FW_CAPACITY_HOLD)")
 	fs.StringVar(&c.ramp, "ramp", env("FW_CAPACITY_RAMP", "5s"), "ramp to the step's users (FW_CAPACITY_RAMP)")
-	fs.StringVar(&c.rampDown, "ramp-down", env("FW_CAPACITY_RAMP_DOWN", "1s"), "ramp down after the hold (FW_CAPACITY_RAMP_DOWN)")
-	fs.DurationVar(&c.budget, "timeout", budget, "bound on the whole search; a step that would not fit is not started (FW_CAPACITY_TIMEOUT; 0 = none)")
-	fs.StringVar(&c.k6, "k6", env("FW_K6", defaultK6()), "k6 binary built with the extension (FW_K6; default ./k6, else k6 on PATH)")
-	fs.StringVar(&c.script, "script", env("FW_SCRIPT", defaultScript()), "the scenario whose thresholds judge each step (FW_SCRIPT; default examples/featherweight-load.js, else $FW_EXAMPLES/featherweight-load.js)")
-	fs.StringVar(&c.fwsim, "fwsim", env("FW_FWSIM", "bin/fwsim"), "fwsim binary started when FW_CHAT_URL is unset (FW_FWSIM)")
-	fs.StringVar(&c.fwsimFlags, "fwsim-flags", env("FW_FWSIM_FLAGS", ""), `extra fwsim flags, e.g. "-capacity 600" (FW_FWSIM_FLAGS)`)
-	fs.StringVar(&c.out, "out", env("FW_CAPACITY_OUT", "out/capacity.json"), "the JSON report; the steps' k6 output goes beside it (FW_CAPACITY_OUT)")
-	fs.StringVar(&c.chart, "chart", env("FW_CAPACITY_CHART", ""), "the chart, .png or .svg (FW_CAPACITY_CHART; default: the report's name with .png)")
+	fs.StringVar(&c.rampDown, "ramp-down", env("FW_CAPACITY_RAMP_DOWN", "1s"),
+		"ramp down after the hold (FW_CAPACITY_RAMP_DOWN)")
+	fs.DurationVar(&c.budget, "timeout", budget,
+		"bound on the whole search; a step that would not fit is not started (FW_CAPACITY_TIMEOUT; 0 = none)")
+	fs.StringVar(&c.k6, "k6", env("FW_K6", defaultK6()),
+		"k6 binary built with the extension (FW_K6; default ./k6, else k6 on PATH)")
+	fs.StringVar(&c.script, "script", env("FW_SCRIPT", defaultScript()),
+		"the scenario whose thresholds judge each step "+
+			"(FW_SCRIPT; default examples/featherweight-load.js, else $FW_EXAMPLES/featherweight-load.js)")
+	fs.StringVar(&c.fwsim, "fwsim", env("FW_FWSIM", "bin/fwsim"),
+		"fwsim binary started when FW_CHAT_URL is unset (FW_FWSIM)")
+	fs.StringVar(&c.fwsimFlags, "fwsim-flags", env("FW_FWSIM_FLAGS", ""),
+		`extra fwsim flags, e.g. "-capacity 600" (FW_FWSIM_FLAGS)`)
+	fs.StringVar(&c.out, "out", env("FW_CAPACITY_OUT", "out/capacity.json"),
+		"the JSON report; the steps' k6 output goes beside it (FW_CAPACITY_OUT)")
+	fs.StringVar(&c.chart, "chart", env("FW_CAPACITY_CHART", ""),
+		"the chart, .png or .svg (FW_CAPACITY_CHART; default: the report's name with .png)")
 	req, err := envInt("FW_CAPACITY_REQUIRE", 0)
 	if err != nil {
 		return c, err
 	}
-	fs.IntVar(&c.require, "require", req, "exit 3 when the capacity found is below this many users (FW_CAPACITY_REQUIRE; 0 = no gate)")
+	fs.IntVar(&c.require, "require", req,
+		"exit 3 when the capacity found is below this many users (FW_CAPACITY_REQUIRE; 0 = no gate)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -160,12 +173,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "fwcapacity:", err)
+		failf(stderr, "%v", err)
 		return 2
 	}
 	for _, f := range []struct{ name, path string }{{"k6 (FW_K6)", c.k6}, {"script (FW_SCRIPT)", c.script}} {
 		if _, err := os.Stat(f.path); err != nil {
-			fmt.Fprintf(stderr, "fwcapacity: %s: %v\n", f.name, err)
+			failf(stderr, "%s: %v", f.name, err)
 			return 2
 		}
 	}
@@ -176,13 +189,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	target := os.Getenv("FW_CHAT_URL")
 	if target == "" {
 		if _, err := os.Stat(c.fwsim); err != nil {
-			fmt.Fprintf(stderr, "fwcapacity: FW_CHAT_URL is unset and there is no fwsim to start (FW_FWSIM=%s): set FW_CHAT_URL "+
-				"(and FW_METRICS_URL, FW_HEALTHZ_URL) to test a backend, or build bin/fwsim (make fwsim)\n", c.fwsim)
+			failf(stderr, "FW_CHAT_URL is unset and there is no fwsim to start (FW_FWSIM=%s): set FW_CHAT_URL "+
+				"(and FW_METRICS_URL, FW_HEALTHZ_URL) to test a backend, or build bin/fwsim (make fwsim)", c.fwsim)
 			return 2
 		}
 		sim, err := startFwsim(ctx, c.fwsim, strings.Fields(c.fwsimFlags), filepath.Join(runner.OutDir, "fwsim.log"))
 		if err != nil {
-			fmt.Fprintln(stderr, "fwcapacity:", err)
+			failf(stderr, "%v", err)
 			return 2
 		}
 		defer sim.stop()
@@ -192,40 +205,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c.opts.StepEstimate = c.stepEstimate()
 	c.opts.Progress = stderr
-	fmt.Fprintf(stderr, "capacity: %s search %d..%d users (step %d) against %s; each step: ramp %s, hold %s; budget %s\n",
+	printf(stderr, "capacity: %s search %d..%d users (step %d) against %s; each step: ramp %s, hold %s; budget %s\n",
 		c.opts.Strategy, c.opts.Min, c.opts.Max, c.opts.Step, strings.TrimSpace(target), c.ramp, c.hold, c.budget)
 
 	rep, searchErr := capacity.Search(ctx, c.opts, runner)
 	if rep == nil {
-		fmt.Fprintln(stderr, "fwcapacity:", searchErr)
+		failf(stderr, "%v", searchErr)
 		return 2
 	}
 	if len(rep.Steps) > 0 {
 		rep.Chart = c.chart
 		if err := rep.WriteChart(c.chart); err != nil {
-			fmt.Fprintln(stderr, "fwcapacity: chart:", err)
+			failf(stderr, "chart: %v", err)
 			rep.Chart = ""
 		}
 	}
 	if err := rep.WriteJSON(c.out); err != nil {
-		fmt.Fprintln(stderr, "fwcapacity:", err)
+		failf(stderr, "%v", err)
 		return 1
 	}
-	fmt.Fprintln(stdout)
+	printf(stdout, "\n")
 	if err := rep.WriteTable(stdout); err != nil {
 		return 1
 	}
-	fmt.Fprintf(stdout, "report %s, chart %s, %.0f s\n", c.out, rep.Chart, rep.Seconds)
+	printf(stdout, "report %s, chart %s, %.0f s\n", c.out, rep.Chart, rep.Seconds)
 	if searchErr != nil {
-		fmt.Fprintln(stderr, "fwcapacity:", searchErr)
+		failf(stderr, "%v", searchErr)
 		return 1
 	}
 	if rep.Verdict == capacity.VerdictIncomplete {
 		return 1
 	}
 	if c.require > 0 && rep.Capacity < c.require {
-		fmt.Fprintf(stdout, "FAIL: capacity %d users is below the required %d (FW_CAPACITY_REQUIRE)\n", rep.Capacity, c.require)
+		printf(stdout, "FAIL: capacity %d users is below the required %d (FW_CAPACITY_REQUIRE)\n", rep.Capacity, c.require)
 		return 3
 	}
 	return 0
+}
+
+// printf writes a line of the command's output; a failed write to the terminal has nowhere to be reported.
+func printf(w io.Writer, format string, args ...any) {
+	_, _ = fmt.Fprintf(w, format, args...)
+}
+
+// failf reports a failure on stderr, prefixed with the command's name.
+func failf(stderr io.Writer, format string, args ...any) {
+	printf(stderr, "fwcapacity: "+format+"\n", args...)
 }

@@ -76,8 +76,10 @@ func TestRunWithFakeK6(t *testing.T) {
 	require.NoError(t, os.WriteFile(script, nil, 0o600))
 	t.Setenv("FW_CHAT_URL", "ws://127.0.0.1:1/api/chat")
 	t.Setenv("FAKE_KNEE", "20")
-	args := []string{"-k6", k6, "-script", script, "-out", filepath.Join(dir, "capacity.json"),
-		"-min", "10", "-max", "40", "-step", "10", "-hold", "1s", "-ramp", "1s"}
+	args := []string{
+		"-k6", k6, "-script", script, "-out", filepath.Join(dir, "capacity.json"),
+		"-min", "10", "-max", "40", "-step", "10", "-hold", "1s", "-ramp", "1s",
+	}
 
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run(context.Background(), args, &stdout, &stderr), stderr.String())

@@ -16,14 +16,42 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-var (
-	colBlue   = color.RGBA{R: 31, G: 119, B: 180, A: 255}
-	colGrey   = color.RGBA{R: 120, G: 120, B: 120, A: 255}
-	colRed    = color.RGBA{R: 214, G: 39, B: 40, A: 255}
-	colGreen  = color.RGBA{R: 44, G: 160, B: 44, A: 255}
-	colLimit  = color.RGBA{R: 255, G: 127, B: 14, A: 255}
-	colPurple = color.RGBA{R: 148, G: 103, B: 189, A: 255}
+// chartColor is one of the chart's colours; it is a color.Color.
+type chartColor int
+
+// The chart's colours.
+const (
+	colBlue chartColor = iota
+	colGrey
+	colRed
+	colGreen
+	colLimit
+	colPurple
 )
+
+// RGBA implements color.Color.
+func (c chartColor) RGBA() (r, g, b, a uint32) {
+	return c.rgba().RGBA()
+}
+
+func (c chartColor) rgba() color.RGBA {
+	switch c {
+	case colBlue:
+		return color.RGBA{R: 31, G: 119, B: 180, A: 255}
+	case colGrey:
+		return color.RGBA{R: 120, G: 120, B: 120, A: 255}
+	case colRed:
+		return color.RGBA{R: 214, G: 39, B: 40, A: 255}
+	case colGreen:
+		return color.RGBA{R: 44, G: 160, B: 44, A: 255}
+	case colLimit:
+		return color.RGBA{R: 255, G: 127, B: 14, A: 255}
+	case colPurple:
+		return color.RGBA{R: 148, G: 103, B: 189, A: 255}
+	default:
+		return color.RGBA{A: 255}
+	}
+}
 
 // panel is one stacked chart: a figure per step, an optional bound, a y label.
 type panel struct {
@@ -48,6 +76,64 @@ func (r *Report) WriteChart(path string) error {
 	if len(steps) == 0 {
 		return fmt.Errorf("chart: no steps to draw")
 	}
+	panels := chartPanels(steps)
+	rows := make([][]*plot.Plot, len(panels))
+	for i, pn := range panels {
+		p, err := r.panelPlot(steps, pn)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			p.Title.Text = r.Answer
+			p.Title.TextStyle.Font.Size = vg.Points(11)
+		}
+		if i == len(panels)-1 {
+			p.X.Label.Text = "concurrent users"
+		}
+		rows[i] = []*plot.Plot{p}
+	}
+
+	w, h := 10*vg.Inch, 11*vg.Inch
+	var canvas vg.CanvasWriterTo
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".svg":
+		canvas = vgsvg.New(w, h)
+	case ".png":
+		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(110))}
+	default:
+		return fmt.Errorf("chart %s: the name must end in .png or .svg", path)
+	}
+	dc := draw.New(canvas)
+	tiles := draw.Tiles{
+		Rows: len(panels), Cols: 1, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter,
+		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter,
+	}
+	cells := plot.Align(rows, tiles, dc)
+	for i := range rows {
+		rows[i][0].Draw(cells[i][0])
+	}
+	return writeCanvas(path, canvas)
+}
+
+// writeCanvas writes the drawn chart to path, creating its directory.
+func writeCanvas(path string, canvas vg.CanvasWriterTo) error {
+	// #nosec G301 -- the user's output directory (-out, -chart); the chart is for them and CI to read
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path) // #nosec G304 -- the chart file the user names (-chart, or beside -out)
+	if err != nil {
+		return err
+	}
+	if _, err := canvas.WriteTo(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// chartPanels is the chart's stacked panels, with the bounds of the first step that has them.
+func chartPanels(steps []Step) []panel {
 	var lim Limits
 	for _, st := range steps {
 		if st.Limits.TTFTP95 != nil || st.Limits.ErrorRate != nil || st.Limits.HzAvg != nil {
@@ -95,52 +181,7 @@ func (r *Report) WriteChart(path string) error {
 		c := float64(cpus)
 		panels[3].limit, panels[3].limitL = &c, "all CPUs"
 	}
-
-	rows := make([][]*plot.Plot, len(panels))
-	for i, pn := range panels {
-		p, err := r.panelPlot(steps, pn)
-		if err != nil {
-			return err
-		}
-		if i == 0 {
-			p.Title.Text = r.Answer
-			p.Title.TextStyle.Font.Size = vg.Points(11)
-		}
-		if i == len(panels)-1 {
-			p.X.Label.Text = "concurrent users"
-		}
-		rows[i] = []*plot.Plot{p}
-	}
-
-	w, h := 10*vg.Inch, 11*vg.Inch
-	var canvas vg.CanvasWriterTo
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".svg":
-		canvas = vgsvg.New(w, h)
-	case ".png":
-		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(110))}
-	default:
-		return fmt.Errorf("chart %s: the name must end in .png or .svg", path)
-	}
-	dc := draw.New(canvas)
-	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadX: vg.Millimeter, PadY: 2 * vg.Millimeter,
-		PadTop: 2 * vg.Millimeter, PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 2 * vg.Millimeter}
-	cells := plot.Align(rows, tiles, dc)
-	for i := range rows {
-		rows[i][0].Draw(cells[i][0])
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := canvas.WriteTo(f); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
+	return panels
 }
 
 func (r *Report) panelPlot(steps []Step, pn panel) (*plot.Plot, error) {
@@ -152,40 +193,11 @@ func (r *Report) panelPlot(steps []Step, pn panel) (*plot.Plot, error) {
 	p.Add(plotter.NewGrid())
 	ymin, ymax := 0.0, math.Inf(-1)
 	for _, se := range pn.series {
-		var xys, bad plotter.XYs
-		for _, st := range steps {
-			v := se.value(st)
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				continue
-			}
-			xys = append(xys, plotter.XY{X: float64(st.Users), Y: v})
-			if !st.Pass {
-				bad = append(bad, plotter.XY{X: float64(st.Users), Y: v})
-			}
-			ymax = math.Max(ymax, v)
-		}
-		if len(xys) == 0 {
-			continue
-		}
-		line, pts, err := plotter.NewLinePoints(xys)
+		top, err := addSeries(p, steps, se)
 		if err != nil {
 			return nil, err
 		}
-		line.Color, pts.Color = se.color, se.color
-		pts.Shape = draw.CircleGlyph{}
-		if se.dashed {
-			line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		}
-		p.Add(line, pts)
-		p.Legend.Add(se.name, line, pts)
-		if len(bad) > 0 {
-			sc, err := plotter.NewScatter(bad)
-			if err != nil {
-				return nil, err
-			}
-			sc.Color, sc.Shape, sc.Radius = colRed, draw.CircleGlyph{}, vg.Points(4)
-			p.Add(sc)
-		}
+		ymax = math.Max(ymax, top)
 	}
 	if pn.limit != nil {
 		lim := *pn.limit
@@ -220,6 +232,47 @@ func (r *Report) panelPlot(steps []Step, pn panel) (*plot.Plot, error) {
 		}
 	}
 	return p, nil
+}
+
+// addSeries draws one series (its failing steps marked in red) and returns its largest value,
+// -Inf when no step has one.
+func addSeries(p *plot.Plot, steps []Step, se series) (float64, error) {
+	ymax := math.Inf(-1)
+	var xys, bad plotter.XYs
+	for _, st := range steps {
+		v := se.value(st)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		xys = append(xys, plotter.XY{X: float64(st.Users), Y: v})
+		if !st.Pass {
+			bad = append(bad, plotter.XY{X: float64(st.Users), Y: v})
+		}
+		ymax = math.Max(ymax, v)
+	}
+	if len(xys) == 0 {
+		return ymax, nil
+	}
+	line, pts, err := plotter.NewLinePoints(xys)
+	if err != nil {
+		return ymax, err
+	}
+	line.Color, pts.Color = se.color, se.color
+	pts.Shape = draw.CircleGlyph{}
+	if se.dashed {
+		line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	}
+	p.Add(line, pts)
+	p.Legend.Add(se.name, line, pts)
+	if len(bad) > 0 {
+		sc, err := plotter.NewScatter(bad)
+		if err != nil {
+			return ymax, err
+		}
+		sc.Color, sc.Shape, sc.Radius = colRed, draw.CircleGlyph{}, vg.Points(4)
+		p.Add(sc)
+	}
+	return ymax, nil
 }
 
 func addVLine(p *plot.Plot, x, y0, y1 float64, c color.Color, label string) error {

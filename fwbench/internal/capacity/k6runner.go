@@ -36,19 +36,22 @@ var ErrK6 = errors.New("k6 run failed")
 // RunStep implements Runner.
 func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 	dir := filepath.Join(k.OutDir, "step-"+strconv.Itoa(users))
+	// #nosec G301 -- the user's output directory (-out): the step's summary and log are for them to read
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Step{}, err
 	}
 	summary := filepath.Join(dir, "summary.json")
 	_ = os.Remove(summary) // never judge a step by an earlier run's summary
 	logPath := filepath.Join(dir, "k6.log")
-	log, err := os.Create(logPath)
+	log, err := os.Create(logPath) // #nosec G304 -- k6.log in the step's directory under the user's -out
 	if err != nil {
 		return Step{}, err
 	}
-	defer log.Close()
+	// Closed after k6 has exited; a failed close of a log meant for a person has no effect on the verdict.
+	defer func() { _ = log.Close() }()
 
 	// --address "": no REST API server (its fixed port 6565 clashes with any other k6 on the machine).
+	// #nosec G204 -- running the k6 binary and script the user names (FW_K6, FW_SCRIPT) is the tool's purpose
 	cmd := exec.CommandContext(ctx, k.K6, "run", "--no-color", "--quiet", "--address", "", k.Script)
 	cmd.Env = os.Environ()
 	if _, set := os.LookupEnv("FW_HZ_HOLD_ONLY"); !set {
@@ -99,13 +102,15 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 	}
 	s, err := ReadSummary(summary)
 	if err != nil {
-		return st, fmt.Errorf("%w: no summary from the script (it must write FW_OUT_DIR/summary.json in handleSummary): %w", ErrK6, err)
+		return st, fmt.Errorf("%w: no summary from the script "+
+			"(it must write FW_OUT_DIR/summary.json in handleSummary): %w", ErrK6, err)
 	}
 	judged := stepFromSummary(users, s)
 	judged.Seconds, judged.SummaryAt, judged.K6Exit, judged.Generator = st.Seconds, st.SummaryAt, st.K6Exit, st.Generator
 	// k6's exit code and the summary's threshold verdicts must agree.
 	if judged.Pass != (st.K6Exit == 0) {
-		return judged, fmt.Errorf("%w: k6 exited %d but its summary lists %d failed thresholds", ErrK6, st.K6Exit, len(judged.Failed))
+		return judged, fmt.Errorf("%w: k6 exited %d but its summary lists %d failed thresholds",
+			ErrK6, st.K6Exit, len(judged.Failed))
 	}
 	return judged, nil
 }

@@ -67,10 +67,11 @@ func procCPU(pid int) time.Duration {
 	if len(f) < 13 {
 		return 0
 	}
-	utime, err1 := strconv.ParseUint(f[11], 10, 64)
-	stime, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
+	// utime and stime are clock ticks (non-negative, far below int64's range).
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil || utime < 0 || stime < 0 {
 		return 0
 	}
-	return time.Duration(utime+stime) * time.Second / clockTicks
+	return time.Duration(utime+stime) * (time.Second / clockTicks)
 }

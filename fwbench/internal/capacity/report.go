@@ -23,7 +23,8 @@ func (r *Report) finish() {
 	default:
 		switch {
 		case r.Capacity > 0 && r.Knee > 0:
-			r.Answer = fmt.Sprintf("incomplete: capacity between %d and %d users (at %d %s)", r.Capacity, r.Knee-1, r.Knee, brokeText(r.BrokeFirst))
+			r.Answer = fmt.Sprintf("incomplete: capacity between %d and %d users (at %d %s)",
+				r.Capacity, r.Knee-1, r.Knee, brokeText(r.BrokeFirst))
 		case r.Capacity > 0:
 			r.Answer = fmt.Sprintf("incomplete: capacity at least %d users (no failing step was reached)", r.Capacity)
 		default:
@@ -39,8 +40,9 @@ func (r *Report) finish() {
 		}
 	}
 	if len(hot) > 0 {
-		r.GeneratorWarning = fmt.Sprintf("the load generator's machine was saturated at %s users (host CPU >= 90%% or k6 >= 80%% of the CPUs): "+
-			"those steps may measure the generator, not the backend", strings.Join(hot, ", "))
+		r.GeneratorWarning = fmt.Sprintf("the load generator's machine was saturated at %s users "+
+			"(host CPU >= 90%% or k6 >= 80%% of the CPUs): those steps may measure the generator, not the backend",
+			strings.Join(hot, ", "))
 	}
 }
 
@@ -68,7 +70,8 @@ func progressLine(st Step) string {
 			verdict += fmt.Sprintf(" (+%d more)", len(st.Failed)-1)
 		}
 	}
-	return fmt.Sprintf("%d users %s | turns %d, errors %s, TTFT p95 %s ms, Hz avg %s | k6 %.2f cores, fwsim %.2f, others %.2f, host %s | %.0f s",
+	return fmt.Sprintf("%d users %s | turns %d, errors %s, TTFT p95 %s ms, Hz avg %s | "+
+		"k6 %.2f cores, fwsim %.2f, others %.2f, host %s | %.0f s",
 		st.Users, verdict, st.Turns, pct(st.ErrorRate), num(st.TTFTP95), num(st.HzAvg),
 		st.Generator.K6Cores, st.Generator.BackendCores, st.Generator.OtherCores, hostBusy(st.Generator), st.Seconds)
 }
@@ -101,7 +104,9 @@ func hostBusy(g Generator) string {
 // WriteTable prints the steps sorted by users, then the answer line.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "users\tverdict\tturns\terrors\tTTFT p50\tp95\tp99 ms\tITL p50 ms\ttokens/s\tHz avg\tHz min\tk6 cores\tfwsim cores\tother cores\thost CPU\t")
+	rows := &linePrinter{w: tw}
+	rows.printf("users\tverdict\tturns\terrors\tTTFT p50\tp95\tp99 ms\tITL p50 ms\ttokens/s\t" +
+		"Hz avg\tHz min\tk6 cores\tfwsim cores\tother cores\thost CPU\t\n")
 	for _, st := range sortedSteps(r.Steps) {
 		verdict := "pass"
 		if !st.Pass {
@@ -115,24 +120,40 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if st.Generator.HostBusy >= 0 {
 			other = fmt.Sprintf("%.2f", st.Generator.OtherCores)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t\n",
+		rows.printf("%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t\n",
 			st.Users, verdict, st.Turns, pct(st.ErrorRate), num(st.TTFTP50), num(st.TTFTP95), num(st.TTFTP99),
 			num(st.ITLP50), num(st.TokensPerSec), num(st.HzAvg), num(st.HzMin),
 			st.Generator.K6Cores, backend, other, hostBusy(st.Generator))
 	}
+	if rows.err != nil {
+		return rows.err
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	p := &linePrinter{w: w}
 	for _, st := range sortedSteps(r.Steps) {
 		for _, b := range st.Failed {
-			fmt.Fprintf(w, "  %d users: FAIL %s: %s\n", st.Users, b.Metric+": "+b.Threshold, b.Text)
+			p.printf("  %d users: FAIL %s: %s\n", st.Users, b.Metric+": "+b.Threshold, b.Text)
 		}
 	}
 	if r.GeneratorWarning != "" {
-		fmt.Fprintln(w, "warning:", r.GeneratorWarning)
+		p.printf("warning: %s\n", r.GeneratorWarning)
 	}
-	_, err := fmt.Fprintln(w, r.Answer)
-	return err
+	p.printf("%s\n", r.Answer)
+	return p.err
+}
+
+// linePrinter writes formatted lines and keeps the first write error; later lines are skipped.
+type linePrinter struct {
+	w   io.Writer
+	err error
+}
+
+func (p *linePrinter) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
 }
 
 // sortedSteps returns the steps by users (a bisection runs them out of order).
@@ -144,6 +165,7 @@ func sortedSteps(steps []Step) []Step {
 
 // WriteJSON writes the report as indented JSON, creating the directory.
 func (r *Report) WriteJSON(path string) error {
+	// #nosec G301 -- the user's output directory (-out); the report is for them and CI to read
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -151,5 +173,6 @@ func (r *Report) WriteJSON(path string) error {
 	if err != nil {
 		return err
 	}
+	// #nosec G306 -- a report with no secrets, meant to be read (CI artifacts, a container's mounted volume)
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }

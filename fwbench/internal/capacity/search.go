@@ -46,7 +46,8 @@ func (o Options) Validate() error {
 	case o.Step < 1:
 		return fmt.Errorf("%w: FW_CAPACITY_STEP=%d: must be at least 1", ErrOptions, o.Step)
 	case o.Strategy != StrategyStep && o.Strategy != StrategyBisect:
-		return fmt.Errorf("%w: FW_CAPACITY_STRATEGY=%q: expected %q or %q", ErrOptions, o.Strategy, StrategyStep, StrategyBisect)
+		return fmt.Errorf("%w: FW_CAPACITY_STRATEGY=%q: expected %q or %q",
+			ErrOptions, o.Strategy, StrategyStep, StrategyBisect)
 	case o.Budget < 0:
 		return fmt.Errorf("%w: FW_CAPACITY_TIMEOUT=%s: must be >= 0", ErrOptions, o.Budget)
 	}
@@ -61,6 +62,7 @@ type Runner interface {
 // Verdict is the search's outcome.
 type Verdict string
 
+// The verdicts of a search.
 const (
 	VerdictKnee       Verdict = "knee"       // a passing count and the failing count above it were found
 	VerdictNoKnee     Verdict = "no_knee"    // every threshold held up to Max
@@ -130,21 +132,26 @@ type searcher struct {
 // errBudget ends a search that ran out of time; it is not returned to the caller.
 var errBudget = errors.New("time budget exhausted")
 
+// progressf writes a progress line; a failed write must not stop the search (its report is still written).
+func (s *searcher) progressf(format string, args ...any) {
+	_, _ = fmt.Fprintf(s.o.Progress, format, args...)
+}
+
 // run runs one step, unless it would not fit in the budget.
 func (s *searcher) run(ctx context.Context, users int) (Step, error) {
 	if s.o.Budget > 0 && time.Since(s.start)+s.o.StepEstimate > s.o.Budget {
-		fmt.Fprintf(s.o.Progress, "capacity: stopping before %d users: the next step (~%s) would pass FW_CAPACITY_TIMEOUT=%s\n",
+		s.progressf("capacity: stopping before %d users: the next step (~%s) would pass FW_CAPACITY_TIMEOUT=%s\n",
 			users, s.o.StepEstimate.Round(time.Second), s.o.Budget)
 		return Step{}, errBudget
 	}
 	s.n++
-	fmt.Fprintf(s.o.Progress, "capacity: step %d: %d users ...\n", s.n, users)
+	s.progressf("capacity: step %d: %d users ...\n", s.n, users)
 	st, err := s.r.RunStep(ctx, users)
 	if err != nil {
 		return st, fmt.Errorf("step %d (%d users): %w", s.n, users, err)
 	}
 	s.rep.Steps = append(s.rep.Steps, st)
-	fmt.Fprintf(s.o.Progress, "capacity: step %d: %s\n", s.n, progressLine(st))
+	s.progressf("capacity: step %d: %s\n", s.n, progressLine(st))
 	return st, nil
 }
 

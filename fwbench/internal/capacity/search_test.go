@@ -144,8 +144,10 @@ func TestReportOutputs(t *testing.T) {
 	require.NoError(t, rep.WriteTable(&table))
 	out := table.String()
 	header, _, _ := strings.Cut(out, "\n")
-	require.Equal(t, []string{"users", "verdict", "turns", "errors", "TTFT", "p50", "p95", "p99", "ms", "ITL", "p50", "ms",
-		"tokens/s", "Hz", "avg", "Hz", "min", "k6", "cores", "fwsim", "cores", "other", "cores", "host", "CPU"}, strings.Fields(header))
+	require.Equal(t, []string{
+		"users", "verdict", "turns", "errors", "TTFT", "p50", "p95", "p99", "ms", "ITL", "p50", "ms",
+		"tokens/s", "Hz", "avg", "Hz", "min", "k6", "cores", "fwsim", "cores", "other", "cores", "host", "CPU",
+	}, strings.Fields(header))
 	row30 := strings.Fields(strings.Split(out, "\n")[3])
 	require.Len(t, row30, 15, "one cell per column: %q", row30)
 	require.Contains(t, out, "30 users: FAIL fw_loop_hz: avg>95: fw_loop_hz avg 66.67 <= 95")
@@ -154,7 +156,7 @@ func TestReportOutputs(t *testing.T) {
 
 	dir := t.TempDir()
 	require.NoError(t, rep.WriteJSON(filepath.Join(dir, "sub", "capacity.json")))
-	raw, err := os.ReadFile(filepath.Join(dir, "sub", "capacity.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, "sub", "capacity.json")) // #nosec G304 -- the test's temp dir
 	require.NoError(t, err)
 	for _, key := range []string{`"users": 30`, `"ttft_p95_ms"`, `"itl_p50_ms"`, `"tokens_per_s"`, `"hz_avg"`, `"hz_min"`, `"failed_thresholds"`, `"k6_cores"`, `"verdict": "knee"`} {
 		require.Contains(t, string(raw), key)
@@ -162,16 +164,15 @@ func TestReportOutputs(t *testing.T) {
 
 	pngPath := filepath.Join(dir, "capacity.png")
 	require.NoError(t, rep.WriteChart(pngPath))
-	f, err := os.Open(pngPath)
+	pngData, err := os.ReadFile(pngPath) // #nosec G304 -- the chart the test wrote into its temp dir
 	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
+	img, err := png.Decode(bytes.NewReader(pngData))
 	require.NoError(t, err)
 	require.Greater(t, img.Bounds().Dx(), 600)
 
 	svgPath := filepath.Join(dir, "capacity.svg")
 	require.NoError(t, rep.WriteChart(svgPath))
-	svg, err := os.ReadFile(svgPath)
+	svg, err := os.ReadFile(svgPath) // #nosec G304 -- the chart the test wrote into its temp dir
 	require.NoError(t, err)
 	require.Contains(t, string(svg), "knee 30")
 	require.Contains(t, string(svg), "capacity 20")

@@ -24,7 +24,24 @@ type Breach struct {
 var thresholdRe = regexp.MustCompile(`^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*(<=|>=|===|==|!=|<|>)\s*(-?[0-9.eE+-]+)\s*$`)
 
 // negate gives the operator that held instead of the one the threshold asked for.
-var negate = map[string]string{"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "===": "!=", "!=": "=="}
+func negate(op string) string {
+	switch op {
+	case "<":
+		return ">="
+	case "<=":
+		return ">"
+	case ">":
+		return "<="
+	case ">=":
+		return "<"
+	case "==", "===":
+		return "!="
+	case "!=":
+		return "=="
+	default:
+		return ""
+	}
+}
 
 func newBreach(s *Summary, metric, expr string) Breach {
 	b := Breach{Metric: metric, Threshold: expr, Severity: math.Inf(1)}
@@ -49,7 +66,7 @@ func newBreach(s *Summary, metric, expr string) Breach {
 		return b // Severity +Inf: nothing measured is the worst breach
 	}
 	if b.Limit != nil {
-		b.Text = fmt.Sprintf("%s %s %s %s %s", metric, stat, formatValue(*b.Value), negate[op], formatValue(limit))
+		b.Text = fmt.Sprintf("%s %s %s %s %s", metric, stat, formatValue(*b.Value), negate(op), formatValue(limit))
 		if limit != 0 {
 			b.Severity = math.Abs(*b.Value-limit) / math.Abs(limit)
 		} // a zero bound (count>0) keeps +Inf: nothing at all succeeded
