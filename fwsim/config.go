@@ -73,6 +73,9 @@ type Config struct {
 	WriteTimeout time.Duration
 	// ReadLimit is the largest client message accepted, in bytes. Default 1 MiB.
 	ReadLimit int64
+	// RecordTurns is how many turns to time for /debug/turns (TurnTiming: prompt read, each
+	// token written); later turns are counted as dropped. Default 0 (off).
+	RecordTurns int
 	// Logger receives connection-level errors. Default nil (discard).
 	Logger *slog.Logger
 }
@@ -167,6 +170,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConns < 0 {
 		bad("MaxConns", c.MaxConns, "must be >= 0 (0 = no cap)")
+	}
+	if c.RecordTurns < 0 {
+		bad("RecordTurns", c.RecordTurns, "must be >= 0 (0 = off)")
 	}
 	if c.WriteTimeout <= 0 {
 		bad("WriteTimeout", c.WriteTimeout, "must be > 0")

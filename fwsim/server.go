@@ -29,6 +29,7 @@ type Server struct {
 	handler  http.Handler
 	upgrader websocket.Upgrader
 	counters counters
+	turnLog  *turnLog // nil unless Config.RecordTurns > 0
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // seeds per-connection generators and draws rejections
@@ -60,6 +61,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.RecordTurns > 0 {
+		s.turnLog = &turnLog{max: cfg.RecordTurns}
 	}
 	s.rng = rand.New(rand.NewPCG(uint64(s.seed), 0x66776d73696d)) //nolint:gosec // not crypto
 	s.upgrader = websocket.Upgrader{
@@ -160,6 +164,7 @@ func (s *Server) routes() http.Handler {
 		s.handleHealthz(w, r)
 	})
 	mux.HandleFunc("/debug/truth", s.handleTruth)
+	mux.HandleFunc("/debug/turns", s.handleTurns)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "fwsim: the reference Featherweight backend\n\n"+
