@@ -1,3 +1,5 @@
 module github.com/featherweight/xk6-featherweight/fwbench
 
 go 1.26.0
+
+require github.com/gorilla/websocket v1.5.3

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# make bench-compare: the same streaming-chat load, against the same fwsim settings, driven in turn by
+#   native      ./k6 + examples/bench/native.js      (this extension's session API)
+#   websockets  ./k6 + examples/bench/websockets.js  (k6's built-in k6/websockets, frames parsed in JS)
+#   plain       bin/fwplain run                      (a plain Go program: gorilla/websocket + encoding/json)
+# Each user holds one WebSocket and runs turns back to back. Each run gets its own fwsim, which
+# records every turn (-record-turns: prompt read, each token written) as the ground truth.
+# Per run the client process is sampled from /proc every 0.25 s (utime+stime, VmHWM). Results:
+# out/bench/<workload>-<users>-<client>/ (raw files and result.json) and the table out/bench-compare.md.
+#
+# Knobs (environment):
+#   BENCH_QUICK=1         10 s per run instead of 30 s (all 12 runs in ~5 minutes)
+#   BENCH_DURATION=30s    how long users start new turns (overrides BENCH_QUICK)
+#   BENCH_WORKLOADS="fast slow"   fast: TTFT 20 ms, ITL 5 ms, 100 tokens; slow (seed-like): 300 ms, 20 ms, 50
+#   BENCH_USERS="200 1000"
+#   BENCH_CLIENTS="native websockets plain"
+#   BENCH_OUT=out/bench   FW_K6=./k6   FWPLAIN=bin/fwplain   FWSIM=bin/fwsim
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/fwsim.sh
+
+fail() {
+  echo "bench-compare: $*" >&2
+  stop_fwsim
+  exit 1
+}
+
+K6=${FW_K6:-./k6}
+FWPLAIN=${FWPLAIN:-bin/fwplain}
+OUT=${BENCH_OUT:-out/bench}
+if [ -n "${BENCH_DURATION:-}" ]; then
+  duration=$BENCH_DURATION
+elif [ "${BENCH_QUICK:-0}" = 1 ]; then
+  duration=10s
+else
+  duration=30s
+fi
+secs=${duration%s}
+[[ $secs =~ ^[0-9]+$ ]] || fail "BENCH_DURATION must be whole seconds such as 30s, got $duration"
+workloads=${BENCH_WORKLOADS:-fast slow}
+users_list=${BENCH_USERS:-200 1000}
+clients=${BENCH_CLIENTS:-native websockets plain}
+
+for bin in "$K6" "$FWPLAIN" "${FWSIM:-bin/fwsim}"; do
+  [ -x "$bin" ] || fail "$bin is missing: run make bench-compare (it builds ./k6, bin/fwsim and bin/fwplain)"
+done
+# One WebSocket per user in the client and in fwsim: raise the soft fd limit to the hard one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+max_users=0
+for u in $users_list; do ((u > max_users)) && max_users=$u; done
+((max_users + 100 < $(ulimit -n))) || fail "ulimit -n is $(ulimit -n): too low for $max_users users"
+
+workload_args() {
+  case $1 in
+  fast) echo "-ttft 20ms -itl 5ms -tokens 100" ;;
+  slow) echo "-ttft 300ms -itl 20ms -tokens 50" ;;
+  *) fail "unknown workload $1 (want fast or slow)" ;;
+  esac
+}
+
+tck=$(getconf CLK_TCK)
+
+# sample PID FILE: until PID exits, append "<unix s> <utime+stime ticks> <VmHWM kB>" every 0.25 s.
+sample() {
+  local pid=$1 file=$2 stat hwm k v _
+  while [ -r "/proc/$pid/stat" ]; do
+    read -r -a stat <"/proc/$pid/stat" 2>/dev/null || break
+    hwm=0
+    while read -r k v _; do [ "$k" = VmHWM: ] && hwm=$v; done <"/proc/$pid/status" 2>/dev/null
+    [ "${stat[2]}" = Z ] && break
+    echo "$EPOCHREALTIME $((stat[13] + stat[14])) $hwm" >>"$file"
+    sleep 0.25
+  done
+}
+
+# run_one WORKLOAD USERS CLIENT: one fwsim, one client run, its result.json.
+run_one() {
+  local workload=$1 users=$2 client=$3 dir args url pid watchdog rc
+  dir=$OUT/$workload-$users-$client
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  args=$(workload_args "$workload")
+  # shellcheck disable=SC2086 # args is a word list
+  start_fwsim "$dir/fwsim.log" $args -jitter 0.2 -seed 1 -record-turns 5000000
+  url=ws://${base#http://}/api/chat
+  echo "bench-compare: $workload, $users users, $client, $duration (fwsim $args)" >&2
+  case $client in
+  native | websockets)
+    BENCH_URL=$url BENCH_USERS=$users BENCH_DURATION=$duration BENCH_LOG_TURNS=1 BENCH_SUMMARY=$dir/client.json \
+      "$K6" run -q --no-usage-report --address 127.0.0.1:0 --console-output "$dir/turns.log" \
+      "examples/bench/$client.js" >"$dir/client.out" 2>"$dir/client.err" &
+    ;;
+  plain)
+    "$FWPLAIN" run -url "$url" -users "$users" -duration "$duration" -turns "$dir/turns.log" \
+      >"$dir/client.json" 2>"$dir/client.err" &
+    ;;
+  *) fail "unknown client $client (want native, websockets or plain)" ;;
+  esac
+  pid=$!
+  # Bound the run: users stop starting turns after $duration; a turn takes at most 30 s; k6 also
+  # initialises its VUs first (a few seconds per 1,000).
+  (sleep $((secs + 150)) && kill -INT "$pid" 2>/dev/null) &
+  watchdog=$!
+  sample "$pid" "$dir/proc.tsv"
+  wait "$pid"
+  rc=$?
+  kill "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
+  curl -fsS "$base/debug/turns" >"$dir/fwsim-turns.ndjson" || echo "bench-compare: could not read fwsim's /debug/turns" >&2
+  stop_fwsim
+  printf '{"client":"%s","workload":"%s","users":%d,"duration_s":%d,"fwsim_args":"%s","exit_code":%d,"clk_tck":%d}\n' \
+    "$client" "$workload" "$users" "$secs" "$args" "$rc" "$tck" >"$dir/meta.json"
+  if [ "$rc" != 0 ]; then
+    echo "bench-compare: $client exited $rc; see $dir/client.err" >&2
+    tail -5 "$dir/client.err" >&2
+  fi
+  "$FWPLAIN" report -dir "$dir" || echo "bench-compare: no result for $dir" >&2
+  dirs+=("$dir")
+}
+
+dirs=()
+for workload in $workloads; do
+  for users in $users_list; do
+    for client in $clients; do
+      run_one "$workload" "$users" "$client"
+    done
+  done
+done
+
+{
+  echo "# bench-compare: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(go version | cut -d' ' -f3); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Each run: $duration of turns back to back per user, its own fwsim (jitter 0.2, seed 1) on loopback, the client and fwsim sharing the machine."
+  echo
+  "$FWPLAIN" table "${dirs[@]}"
+  cat <<'NOTE'
+
+- CPU: the client process's utime+stime (from /proc) between fwsim's first prompt read and its last
+  token write (k6's VU initialisation and end-of-test summary excluded), per 1,000 tokens received.
+- TTFT/ITL error: the client's p50 (p99) minus fwsim's own p50 (p99) of the same run (fwsim: prompt
+  frame read -> first token frame written; gaps between token writes). Per-turn: each turn's client
+  TTFT minus fwsim's for the same messageId, then p50/p99. k6/websockets times with `Date.now()`
+  (1 ms resolution).
+- Workloads (fwsim flags): fast = `-ttft 20ms -itl 5ms -tokens 100`; slow (seed-like) =
+  `-ttft 300ms -itl 20ms -tokens 50`.
+- turns: completed turns; "vs plain" is the ratio to the plain Go client in the same cell.
+NOTE
+} >"$OUT/../bench-compare.md"
+cat "$OUT/../bench-compare.md"
