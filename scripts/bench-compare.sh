@@ -18,6 +18,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/fwsim.sh
+source scripts/lib/bench.sh
 
 fail() {
   echo "bench-compare: $*" >&2
@@ -50,74 +51,6 @@ max_users=0
 for u in $users_list; do ((u > max_users)) && max_users=$u; done
 ((max_users + 100 < $(ulimit -n))) || fail "ulimit -n is $(ulimit -n): too low for $max_users users"
 
-workload_args() {
-  case $1 in
-  fast) echo "-ttft 20ms -itl 5ms -tokens 100" ;;
-  slow) echo "-ttft 300ms -itl 20ms -tokens 50" ;;
-  *) fail "unknown workload $1 (want fast or slow)" ;;
-  esac
-}
-
-tck=$(getconf CLK_TCK)
-
-# sample PID FILE: until PID exits, append "<unix s> <utime+stime ticks> <VmHWM kB>" every 0.25 s.
-sample() {
-  local pid=$1 file=$2 stat hwm k v _
-  while [ -r "/proc/$pid/stat" ]; do
-    read -r -a stat <"/proc/$pid/stat" 2>/dev/null || break
-    hwm=0
-    while read -r k v _; do [ "$k" = VmHWM: ] && hwm=$v; done <"/proc/$pid/status" 2>/dev/null
-    [ "${stat[2]}" = Z ] && break
-    echo "$EPOCHREALTIME $((stat[13] + stat[14])) $hwm" >>"$file"
-    sleep 0.25
-  done
-}
-
-# run_one WORKLOAD USERS CLIENT: one fwsim, one client run, its result.json.
-run_one() {
-  local workload=$1 users=$2 client=$3 dir args url pid watchdog rc
-  dir=$OUT/$workload-$users-$client
-  rm -rf "$dir"
-  mkdir -p "$dir"
-  args=$(workload_args "$workload")
-  # shellcheck disable=SC2086 # args is a word list
-  start_fwsim "$dir/fwsim.log" $args -jitter 0.2 -seed 1 -record-turns 5000000
-  url=ws://${base#http://}/api/chat
-  echo "bench-compare: $workload, $users users, $client, $duration (fwsim $args)" >&2
-  case $client in
-  native | websockets)
-    BENCH_URL=$url BENCH_USERS=$users BENCH_DURATION=$duration BENCH_LOG_TURNS=1 BENCH_SUMMARY=$dir/client.json \
-      "$K6" run -q --no-usage-report --address 127.0.0.1:0 --console-output "$dir/turns.log" \
-      "examples/bench/$client.js" >"$dir/client.out" 2>"$dir/client.err" &
-    ;;
-  plain)
-    "$FWPLAIN" run -url "$url" -users "$users" -duration "$duration" -turns "$dir/turns.log" \
-      >"$dir/client.json" 2>"$dir/client.err" &
-    ;;
-  *) fail "unknown client $client (want native, websockets or plain)" ;;
-  esac
-  pid=$!
-  # Bound the run: users stop starting turns after $duration; a turn takes at most 30 s; k6 also
-  # initialises its VUs first (a few seconds per 1,000).
-  (sleep $((secs + 150)) && kill -INT "$pid" 2>/dev/null) &
-  watchdog=$!
-  sample "$pid" "$dir/proc.tsv"
-  wait "$pid"
-  rc=$?
-  kill "$watchdog" 2>/dev/null
-  wait "$watchdog" 2>/dev/null
-  curl -fsS "$base/debug/turns" >"$dir/fwsim-turns.ndjson" || echo "bench-compare: could not read fwsim's /debug/turns" >&2
-  stop_fwsim
-  printf '{"client":"%s","workload":"%s","users":%d,"duration_s":%d,"fwsim_args":"%s","exit_code":%d,"clk_tck":%d}\n' \
-    "$client" "$workload" "$users" "$secs" "$args" "$rc" "$tck" >"$dir/meta.json"
-  if [ "$rc" != 0 ]; then
-    echo "bench-compare: $client exited $rc; see $dir/client.err" >&2
-    tail -5 "$dir/client.err" >&2
-  fi
-  "$FWPLAIN" report -dir "$dir" || echo "bench-compare: no result for $dir" >&2
-  dirs+=("$dir")
-}
-
 dirs=()
 for workload in $workloads; do
   for users in $users_list; do
@@ -130,7 +63,7 @@ done
 {
   echo "# bench-compare: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(go version | cut -d' ' -f3); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  machine_line
   echo "Each run: $duration of turns back to back per user, its own fwsim (jitter 0.2, seed 1) on loopback, the client and fwsim sharing the machine."
   echo
   "$FWPLAIN" table "${dirs[@]}"

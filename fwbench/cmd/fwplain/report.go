@@ -31,6 +31,7 @@ type Result struct {
 	CPUTotal       float64       `json:"cpu_total_s"`      // the client process, start to exit
 	CPULoad        float64       `json:"cpu_load_s"`       // during fwsim's first prompt read .. last token written
 	CPUPer1kTokens float64       `json:"cpu_s_per_1k_tok"` // CPULoad / client tokens * 1000
+	CPUCores       float64       `json:"cpu_cores"`        // CPULoad / the load window's wall time
 	PeakRSSKB      int64         `json:"peak_rss_kb"`
 	Server         ServerSummary `json:"server"`
 	TTFTErr        Quantiles     `json:"ttft_err_ms"`      // client p50/p99 - server p50/p99
@@ -116,6 +117,9 @@ func report(dir string) (Result, error) {
 			r.PeakRSSKB = max(r.PeakRSSKB, s.hwm)
 		}
 		r.CPULoad = cpuAt(samples, float64(r.Server.End)/1e9) - cpuAt(samples, float64(r.Server.Start)/1e9)
+		if w := float64(r.Server.End-r.Server.Start) / 1e9; w > 0 {
+			r.CPUCores = r.CPULoad / w
+		}
 	}
 	if r.Client.Tokens > 0 {
 		r.CPUPer1kTokens = r.CPULoad / float64(r.Client.Tokens) * 1000

@@ -24,6 +24,7 @@ type runOptions struct {
 	prompt      string        // the prompt of every turn
 	turnTimeout time.Duration // bound on one turn (write to terminal frame); default 30s
 	turnsOut    string        // file for one "turn <id> <ttft_ms>" line per completed turn ("" = none)
+	ramp        time.Duration // users connect evenly over this span (part of duration); 0 = all at once
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runOptions, error) {
@@ -35,6 +36,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runOptions, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long users start new turns")
 	fs.StringVar(&o.prompt, "prompt", "How is the loop doing?", "prompt of every turn")
 	fs.DurationVar(&o.turnTimeout, "turn-timeout", 30*time.Second, "bound on one turn")
+	fs.DurationVar(&o.ramp, "ramp", 0, "spread the users' connects evenly over this span (counted in -duration)")
 	fs.StringVar(&o.turnsOut, "turns", "", `write "turn <messageId> <ttft_ms>" per completed turn to this file`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -46,6 +48,8 @@ func parseRunFlags(args []string, stderr io.Writer) (runOptions, error) {
 		return o, errors.New("-users must be >= 1")
 	case o.duration <= 0 || o.turnTimeout <= 0:
 		return o, errors.New("-duration and -turn-timeout must be > 0")
+	case o.ramp < 0 || o.ramp >= o.duration:
+		return o, errors.New("-ramp must be in [0, -duration)")
 	}
 	return o, nil
 }
@@ -103,6 +107,13 @@ func runLoad(ctx context.Context, o runOptions) (ClientSummary, []byte, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if o.ramp > 0 {
+				select {
+				case <-time.After(o.ramp * time.Duration(i) / time.Duration(o.users)):
+				case <-ctx.Done():
+					return
+				}
+			}
 			runUser(ctx, o, i, deadline, &stats[i])
 		}()
 	}

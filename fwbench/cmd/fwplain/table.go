@@ -10,11 +10,13 @@ import (
 	"strings"
 )
 
-var clientOrder = []string{"native", "websockets", "plain"}
+var clientOrder = []string{"native", "websockets", "promise", "session", "plain"}
 
 var clientNames = map[string]string{
 	"native":     "native (`k6/x/featherweight`)",
 	"websockets": "k6/websockets (JS)",
+	"promise":    "native, Promise API (`chatAsync`)",
+	"session":    "native, sessions (`sendAsync`)",
 	"plain":      "plain Go (gorilla)",
 }
 
@@ -88,8 +90,8 @@ func ratio(a, b float64) string {
 func renderTable(rs []Result) string {
 	var b strings.Builder
 	gs := groups(rs)
-	b.WriteString("| workload | users | client | turns (vs plain) | failed | CPU ms / 1k tokens | peak RSS MiB (KiB/user) | TTFT p50 / p99 ms | TTFT error p50 / p99 ms | ITL error p50 / p99 ms | per-turn TTFT error p50 / p99 ms |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| workload | users | client | turns (vs plain) | failed | CPU ms / 1k tokens | CPU cores | peak RSS MiB (KiB/user) | TTFT p50 / p99 ms | TTFT error p50 / p99 ms | ITL error p50 / p99 ms | per-turn TTFT error p50 / p99 ms |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, g := range gs {
 		plain, hasPlain := g.by["plain"]
 		for _, c := range clientOrder {
@@ -105,9 +107,9 @@ func renderTable(rs []Result) string {
 			if r.ExitCode != 0 {
 				failed += fmt.Sprintf(" (exit %d)", r.ExitCode)
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.0f (%.0f) | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s |\n",
 				g.workload, g.users, clientNames[c], r.Client.Turns, vs, failed,
-				r.CPUPer1kTokens*1000, float64(r.PeakRSSKB)/1024, float64(r.PeakRSSKB)/float64(g.users),
+				r.CPUPer1kTokens*1000, r.CPUCores, float64(r.PeakRSSKB)/1024, float64(r.PeakRSSKB)/float64(g.users),
 				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"), pair(r.TurnTTFTErr, "%+.1f"))
 		}
 	}
