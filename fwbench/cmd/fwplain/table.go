@@ -113,6 +113,9 @@ func renderTable(rs []Result) string {
 				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"), pair(r.TurnTTFTErr, "%+.1f"))
 		}
 	}
+	if !slices.ContainsFunc(gs, func(g *group) bool { _, ok := g.by["native"]; return ok }) {
+		return b.String() // a scale run: no native-vs-plain ratios to give
+	}
 	b.WriteString("\n| workload | users | CPU native / plain | CPU k6-websockets / native | turns native / plain | turns k6-websockets / native | TTFT error p50 native − plain ms | TTFT error p50 k6-websockets − native ms |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, g := range gs {
