@@ -5,6 +5,7 @@
 // stream starts turns until BENCH_DURATION (counted from the start, ramp included) has passed.
 //   BENCH_URL=ws://127.0.0.1:8080/api/chat SCALE_STREAMS=10000 BENCH_DURATION=60s ./k6 run examples/bench/scale.js
 import fw from 'k6/x/featherweight';
+import { Counter } from 'k6/metrics';
 import { benchSummary, DURATION_MS, URL, PROMPT, LOG_TURNS } from './summary.js';
 
 const MODE = __ENV.SCALE_MODE || 'promise';
@@ -32,11 +33,25 @@ async function promiseStream(end) {
   while (Date.now() < end) log(await fw.chatAsync(URL, PROMPT, PARAMS));
 }
 
+// Workaround: the binding clears a session's busy flag only after it has queued the resolution, so
+// a sendAsync() issued right after `await`ing the previous one can be rejected with "session busy"
+// (reported; fix: clear the flag before resolving). Such a rejection sent nothing: wait and retry,
+// counted in bench_session_busy.
+const sessionBusy = new Counter('bench_session_busy');
+
 async function sessionStream(end) {
   const session = fw.connect(URL, PARAMS);
   if (!session.connected) return;
   while (Date.now() < end) {
-    const res = await session.sendAsync(PROMPT);
+    let res;
+    try {
+      res = await session.sendAsync(PROMPT);
+    } catch (e) {
+      if (!String(e).includes('session busy')) throw e;
+      sessionBusy.add(1);
+      await delay(1);
+      continue;
+    }
     log(res);
     if (!res.ok) break;
   }

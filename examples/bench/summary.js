@@ -34,6 +34,7 @@ export function benchSummary(client, data, names) {
     ttft_ms: quantiles(m[names.ttft]),
     itl_ms: quantiles(m[names.itl]),
   };
+  if (m.bench_session_busy) summary.session_busy = count(m.bench_session_busy);
   const json = JSON.stringify(summary, null, 2) + '\n';
   const out = { stdout: json };
   if (__ENV.BENCH_SUMMARY) out[__ENV.BENCH_SUMMARY] = json;

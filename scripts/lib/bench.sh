@@ -78,6 +78,7 @@ run_one() {
   rm -rf "$dir"
   mkdir -p "$dir"
   args=$(workload_args "$workload")
+  : >"$dir/fwsim.log" # start_fwsim may read it before fwsim's redirection has created it
   # shellcheck disable=SC2086 # args is a word list
   start_fwsim "$dir/fwsim.log" $args -jitter 0.2 -seed 1 -record-turns 5000000
   url=ws://${base#http://}/api/chat
