@@ -78,6 +78,8 @@ done
 - Workloads (fwsim flags): fast = `-ttft 20ms -itl 5ms -tokens 100`; slow (seed-like) =
   `-ttft 300ms -itl 20ms -tokens 50`.
 - turns: completed turns; "vs plain" is the ratio to the plain Go client in the same cell.
+- load: the machine's 1-minute load average when the run started (2 cores: above ~2 the client
+  and fwsim waited for CPU and the latencies above include that wait).
 NOTE
 } >"$OUT/../bench-compare.md"
 cat "$OUT/../bench-compare.md"

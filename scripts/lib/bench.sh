@@ -9,6 +9,7 @@
 #                                  (fwplain report) into $OUT/WORKLOAD-USERS-CLIENT, appends it to dirs.
 #   BENCH_PROFILE=1                k6 clients also get --profiling-enabled; half way through the run
 #                                  a 10 s CPU profile and a heap profile go to the run directory.
+#   BENCH_SETTLE=5                 seconds of pause before each run.
 #   BENCH_RAMP=10s                 scale clients (promise, session, plain) start their streams over it.
 
 tck=$(getconf CLK_TCK)
@@ -73,7 +74,11 @@ profile() {
 
 run_one() {
   local workload=$1 users=$2 client=$3 dir args url pid watchdog profiler= rc api=127.0.0.1:0
-  local ramp=${BENCH_RAMP:-10s}
+  local ramp=${BENCH_RAMP:-10s} load
+  # Let the previous run's sockets and processes wind down: a run started right after a
+  # 1,000-user k6 run measured ~30% fewer turns than the same run on its own.
+  sleep "${BENCH_SETTLE:-5}"
+  load=$(cut -d' ' -f1 /proc/loadavg)
   dir=$OUT/$workload-$users-$client
   rm -rf "$dir"
   mkdir -p "$dir"
@@ -125,8 +130,8 @@ run_one() {
   curl -fsS "$base/debug/turns" >"$dir/fwsim-turns.ndjson" || echo "bench: could not read fwsim's /debug/turns" >&2
   curl -fsS "$base/debug/truth" >"$dir/fwsim-truth.json" || true
   stop_fwsim
-  printf '{"client":"%s","workload":"%s","users":%d,"duration_s":%d,"fwsim_args":"%s","exit_code":%d,"clk_tck":%d}\n' \
-    "$client" "$workload" "$users" "$secs" "$args" "$rc" "$tck" >"$dir/meta.json"
+  printf '{"client":"%s","workload":"%s","users":%d,"duration_s":%d,"fwsim_args":"%s","exit_code":%d,"clk_tck":%d,"load1":%s}\n' \
+    "$client" "$workload" "$users" "$secs" "$args" "$rc" "$tck" "$load" >"$dir/meta.json"
   if [ "$rc" != 0 ]; then
     echo "bench: $client exited $rc; see $dir/client.err" >&2
     tail -5 "$dir/client.err" >&2

@@ -22,6 +22,7 @@ type Meta struct {
 	FwsimArgs string  `json:"fwsim_args"`
 	ExitCode  int     `json:"exit_code"`
 	ClkTck    float64 `json:"clk_tck"`
+	Load1     float64 `json:"load1"` // the machine's 1-minute load average when the run started
 }
 
 // Result is one run's figures (RUNDIR/result.json).

@@ -90,8 +90,8 @@ func ratio(a, b float64) string {
 func renderTable(rs []Result) string {
 	var b strings.Builder
 	gs := groups(rs)
-	b.WriteString("| workload | users | client | turns (vs plain) | failed | CPU ms / 1k tokens | CPU cores | peak RSS MiB (KiB/user) | TTFT p50 / p99 ms | TTFT error p50 / p99 ms | ITL error p50 / p99 ms | per-turn TTFT error p50 / p99 ms |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| workload | users | client | turns (vs plain) | failed | CPU ms / 1k tokens | CPU cores | peak RSS MiB (KiB/user) | TTFT p50 / p99 ms | TTFT error p50 / p99 ms | ITL error p50 / p99 ms | per-turn TTFT error p50 / p99 ms | load |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, g := range gs {
 		plain, hasPlain := g.by["plain"]
 		for _, c := range clientOrder {
@@ -107,10 +107,10 @@ func renderTable(rs []Result) string {
 			if r.ExitCode != 0 {
 				failed += fmt.Sprintf(" (exit %d)", r.ExitCode)
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s | %.1f |\n",
 				g.workload, g.users, clientNames[c], r.Client.Turns, vs, failed,
 				r.CPUPer1kTokens*1000, r.CPUCores, float64(r.PeakRSSKB)/1024, float64(r.PeakRSSKB)/float64(g.users),
-				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"), pair(r.TurnTTFTErr, "%+.1f"))
+				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"), pair(r.TurnTTFTErr, "%+.1f"), r.Load1)
 		}
 	}
 	if !slices.ContainsFunc(gs, func(g *group) bool { _, ok := g.by["native"]; return ok }) {
