@@ -107,10 +107,10 @@ func renderTable(rs []Result) string {
 			if r.ExitCode != 0 {
 				failed += fmt.Sprintf(" (exit %d)", r.ExitCode)
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s | %.1f |\n",
+			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s | %s |\n",
 				g.workload, g.users, clientNames[c], r.Client.Turns, vs, failed,
 				r.CPUPer1kTokens*1000, r.CPUCores, float64(r.PeakRSSKB)/1024, float64(r.PeakRSSKB)/float64(g.users),
-				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"), pair(r.TurnTTFTErr, "%+.1f"), r.Load1)
+				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"), pair(r.TurnTTFTErr, "%+.1f"), loadText(r.Load1))
 		}
 	}
 	if !slices.ContainsFunc(gs, func(g *group) bool { _, ok := g.by["native"]; return ok }) {
@@ -133,4 +133,12 @@ func errDiff(a, b Quantiles) string {
 		return "–"
 	}
 	return fmt.Sprintf("%+.1f", a.P50-b.P50)
+}
+
+// loadText is the load average, or "–" for a run that did not record it.
+func loadText(v float64) string {
+	if v <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", v)
 }
