@@ -3,6 +3,7 @@ module github.com/featherweight/xk6-featherweight/fwbench
 go 1.26.0
 
 require (
+	github.com/gorilla/websocket v1.5.3
 	github.com/stretchr/testify v1.12.1
 	gonum.org/v1/plot v0.17.0
 )

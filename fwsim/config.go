@@ -89,6 +89,9 @@ type Config struct {
 	WriteTimeout time.Duration
 	// ReadLimit is the largest client message accepted, in bytes. Default 1 MiB.
 	ReadLimit int64
+	// RecordTurns is how many turns to time for /debug/turns (TurnTiming: prompt read, each
+	// token written); later turns are counted as dropped. Default 0 (off).
+	RecordTurns int
 	// Logger receives connection-level errors. Default nil (discard).
 	Logger *slog.Logger
 }
@@ -209,6 +212,9 @@ func (c Config) validateConn(bad func(field string, v any, reason string)) {
 	}
 	if c.Capacity < 0 {
 		bad("Capacity", c.Capacity, "must be >= 0 (0 = no limit)")
+	}
+	if c.RecordTurns < 0 {
+		bad("RecordTurns", c.RecordTurns, "must be >= 0 (0 = off)")
 	}
 	if c.WriteTimeout <= 0 {
 		bad("WriteTimeout", c.WriteTimeout, "must be > 0")

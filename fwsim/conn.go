@@ -82,9 +82,10 @@ type request struct {
 	prompt string
 	id     string // messageId (orchestrator) or response id
 	model  string
-	usage  bool   // OpenAI: send the usage-only chunk
-	msg    string // reqInvalid: the error message
-	frame  []byte // reqFrame
+	usage  bool      // OpenAI: send the usage-only chunk
+	msg    string    // reqInvalid: the error message
+	frame  []byte    // reqFrame
+	recv   time.Time // when the client's frame was read (TurnTiming.Received)
 }
 
 // decodeJSONFrame unmarshals a JSON text frame into v. A binary frame or one that is not JSON
@@ -101,11 +102,13 @@ func decodeJSONFrame(mt int, data []byte, v any) (request, bool) {
 
 // turn is the writer's state for the turn in progress.
 type turn struct {
-	req     request
-	seq     uint64
-	sent    int // tokens sent
-	gen     replyGen
-	created int64
+	req         request
+	seq         uint64
+	sent        int // tokens sent
+	gen         replyGen
+	created     int64
+	first, last time.Time // token write times, stamped only when turns are recorded
+	itl         []int32
 }
 
 const injectedErrorMsg = "fwsim: injected server error"
@@ -272,9 +275,11 @@ func (c *wsConn) readLoop() {
 			}
 			return
 		}
-		c.lastRead.Store(time.Now().UnixNano())
+		recv := time.Now()
+		c.lastRead.Store(recv.UnixNano())
 		c.readSeq++
 		req := c.p.parse(c, mt, data)
+		req.recv = recv
 		if req.kind == reqIgnore {
 			continue
 		}
@@ -361,6 +366,7 @@ func (c *wsConn) handle(req *request) bool {
 	case reqTurn:
 		pc.started.Add(1)
 		ok, outcome := c.runTurn(req)
+		c.recordTurn(&c.turn, outcome)
 		switch outcome {
 		case outcomeCompleted:
 			pc.completed.Add(1)
@@ -425,6 +431,9 @@ func (c *wsConn) runTurn(req *request) (bool, outcome) {
 		}
 		t.sent++
 		k.tokens.Add(1)
+		if c.s.turnLog != nil {
+			t.stampToken(time.Now())
+		}
 		if i == 0 && pl.stall {
 			k.causes[CauseStall].Add(1)
 			if !c.wait(cfg.Stall) {

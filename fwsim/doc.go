@@ -12,6 +12,7 @@
 //	/metrics           Prometheus text exposition (own registry, Go and process collectors)
 //	/healthz           {"status","hz","timestamp","uptime","backend"}; 503 while 0 < hz < 95
 //	/debug/truth       the Truth counters as JSON
+//	/debug/turns       per-turn timings as JSON lines (Config.RecordTurns > 0)
 //
 // # Concurrency
 //

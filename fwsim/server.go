@@ -30,6 +30,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	counters counters
 	capacity capacityModel
+	turnLog  *turnLog // nil unless Config.RecordTurns > 0
 
 	rngMu sync.Mutex
 	rng   *rand.Rand // seeds per-connection generators and draws rejections
@@ -62,6 +63,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.RecordTurns > 0 {
+		s.turnLog = &turnLog{max: cfg.RecordTurns}
 	}
 	// The seed's bits seed the PRNG (a negative seed wraps, as intended); it draws simulated
 	// jitter and faults, never anything secret.
@@ -177,6 +181,7 @@ func (s *Server) routes() http.Handler {
 		s.handleHealthz(w, r)
 	})
 	mux.HandleFunc("/debug/truth", s.handleTruth)
+	mux.HandleFunc("/debug/turns", s.handleTurns)
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "fwsim: the reference Featherweight backend\n\n"+

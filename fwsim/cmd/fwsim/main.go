@@ -93,6 +93,8 @@ func parseFlags(args []string, stderr io.Writer) (fwsim.Config, options, error) 
 		"/v1/realtime: conversation items kept before response.create; beyond, an error event")
 	fs.IntVar(&cfg.Capacity, "capacity", 0,
 		"concurrent reply streams served at full speed; past it the loop and replies slow by streams/capacity (0 = no limit)")
+	fs.IntVar(&cfg.RecordTurns, "record-turns", 0,
+		"time up to N turns (prompt read, each token written) for /debug/turns (0 = off)")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "bound on one frame write")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 5*time.Second, "grace period for HTTP shutdown")
 	fs.BoolVar(&o.verbose, "v", false, "log connection-level errors to stderr")

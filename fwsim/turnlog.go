@@ -1,0 +1,102 @@
+package fwsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// TurnTiming is fwsim's own timing of one turn: when the prompt frame was read and when each
+// token frame was written. A load-test client's TTFT and ITL are checked against it, per turn
+// by ID (the messageId) or by comparing distributions. Recorded only when Config.RecordTurns > 0.
+type TurnTiming struct {
+	ID         string  `json:"id"`             // the turn's messageId (or response id)
+	Path       string  `json:"path"`           // the endpoint, e.g. /api/chat
+	Outcome    string  `json:"outcome"`        // completed, failed or aborted
+	Received   int64   `json:"received_ns"`    // Unix ns: the prompt frame was read
+	FirstToken int64   `json:"first_token_ns"` // Unix ns: the first token frame's write returned (0: none)
+	Tokens     int     `json:"tokens"`         // token frames written
+	ITLMicros  []int32 `json:"itl_us"`         // gaps between consecutive token writes, in µs
+}
+
+// TTFT is the server-side time to first token (prompt read -> first token written), or 0.
+func (t TurnTiming) TTFT() time.Duration {
+	if t.FirstToken == 0 {
+		return 0
+	}
+	return time.Duration(t.FirstToken - t.Received)
+}
+
+var outcomeNames = [...]string{outcomeAborted: "aborted", outcomeCompleted: "completed", outcomeFailed: "failed"}
+
+// turnLog keeps the first max TurnTimings; later turns are counted as dropped.
+type turnLog struct {
+	max     int
+	mu      sync.Mutex
+	recs    []TurnTiming
+	dropped uint64
+}
+
+func (l *turnLog) add(r TurnTiming) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.recs) >= l.max {
+		l.dropped++
+		return
+	}
+	l.recs = append(l.recs, r)
+}
+
+// TurnTimings returns the recorded turns (nil unless Config.RecordTurns > 0) and how many turns
+// were not recorded because the log was full.
+func (s *Server) TurnTimings() ([]TurnTiming, uint64) {
+	if s.turnLog == nil {
+		return nil, 0
+	}
+	s.turnLog.mu.Lock()
+	defer s.turnLog.mu.Unlock()
+	return s.turnLog.recs[:len(s.turnLog.recs):len(s.turnLog.recs)], s.turnLog.dropped
+}
+
+// stampToken records that a token frame of t was just written (writer goroutine only).
+func (t *turn) stampToken(now time.Time) {
+	if t.first.IsZero() {
+		t.first = now
+	} else {
+		t.itl = append(t.itl, int32(now.Sub(t.last)/time.Microsecond))
+	}
+	t.last = now
+}
+
+// recordTurn appends the finished turn t to the log when recording is on.
+func (c *wsConn) recordTurn(t *turn, o outcome) {
+	l := c.s.turnLog
+	if l == nil {
+		return
+	}
+	r := TurnTiming{
+		ID: t.req.id, Path: c.p.id().path(), Outcome: outcomeNames[o],
+		Received: t.req.recv.UnixNano(), Tokens: t.sent, ITLMicros: t.itl,
+	}
+	if !t.first.IsZero() {
+		r.FirstToken = t.first.UnixNano()
+	}
+	l.add(r)
+	t.first, t.itl = time.Time{}, nil // the slice now belongs to the log
+}
+
+// handleTurns serves the recorded turns as JSON lines, one TurnTiming per line, then a last line
+// {"dropped":N}.
+func (s *Server) handleTurns(w http.ResponseWriter, _ *http.Request) {
+	recs, dropped := s.TurnTimings()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	for i := range recs {
+		if err := enc.Encode(&recs[i]); err != nil {
+			return
+		}
+	}
+	_ = enc.Encode(map[string]uint64{"dropped": dropped})
+}

@@ -1,0 +1,81 @@
+package fwsim_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/fwsim"
+)
+
+// getTurns reads /debug/turns: the timings and the trailing dropped count.
+func getTurns(t *testing.T, ts testServer) ([]fwsim.TurnTiming, uint64) {
+	t.Helper()
+	resp, err := http.Get(ts.http("/debug/turns"))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var recs []fwsim.TurnTiming
+	var dropped uint64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		var probe struct {
+			Dropped *uint64 `json:"dropped"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &probe))
+		if probe.Dropped != nil {
+			dropped = *probe.Dropped
+			continue
+		}
+		var r fwsim.TurnTiming
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		recs = append(recs, r)
+	}
+	require.NoError(t, sc.Err())
+	return recs, dropped
+}
+
+func TestTurnTimingsRecordFirstTokenAndGaps(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, func(c *fwsim.Config) {
+		c.RecordTurns = 2
+		c.TTFT = 30 * time.Millisecond
+		c.ITL = 5 * time.Millisecond
+	})
+	ws := dial(t, ts.ws("/api/chat"))
+	for _, p := range []string{"m1", "m2", "m3"} {
+		sent := time.Now()
+		r := runTurn(t, ws, drivers[0], p) // messageId "id-"+p
+		require.Equal(t, kDone, r.end, "turn %s", p)
+		require.GreaterOrEqual(t, r.tokenAts[0].Sub(sent), 30*time.Millisecond)
+	}
+	recs, dropped := getTurns(t, ts)
+	require.Len(t, recs, 2)
+	require.Equal(t, uint64(1), dropped)
+	for i, r := range recs {
+		require.Equal(t, []string{"id-m1", "id-m2"}[i], r.ID)
+		require.Equal(t, "/api/chat", r.Path)
+		require.Equal(t, "completed", r.Outcome)
+		require.Equal(t, 5, r.Tokens)
+		require.Len(t, r.ITLMicros, 4)
+		require.GreaterOrEqual(t, r.TTFT(), 30*time.Millisecond)
+		require.Less(t, r.TTFT(), 2*time.Second)
+		for _, g := range r.ITLMicros {
+			require.GreaterOrEqual(t, g, int32(4000))
+		}
+	}
+}
+
+func TestTurnTimingsOffByDefault(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, nil)
+	ws := dial(t, ts.ws("/api/chat"))
+	require.Equal(t, kDone, runTurn(t, ws, drivers[0], "m1").end)
+	recs, dropped := getTurns(t, ts)
+	require.Empty(t, recs)
+	require.Zero(t, dropped)
+}
