@@ -6,6 +6,8 @@ import (
 	"net/url"
 
 	"github.com/grafana/sobek"
+
+	"github.com/featherweight/xk6-featherweight/internal/urlmask"
 )
 
 // chatURL is the url argument of chat(), chatAsync() and connect(), checked on the JS thread.
@@ -22,7 +24,7 @@ func parseChatURL(v sobek.Value) (*chatURL, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &chatURL{shown: redactURL(u), user: u.User}
+	t := &chatURL{shown: urlmask.URL(u), user: u.User}
 	u.User = nil
 	t.dial = u.String()
 	return t, nil

@@ -11,6 +11,8 @@ import (
 	"github.com/grafana/sobek"
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/lib/types"
+
+	"github.com/featherweight/xk6-featherweight/internal/urlmask"
 )
 
 // Generic helpers for parsing JS option objects: each returns an error naming the option.
@@ -200,26 +202,7 @@ func optURL(v sobek.Value, name string, schemes ...string) (*url.URL, error) {
 			return u, nil
 		}
 	}
-	return nil, fmt.Errorf("%s, got %q", expected, redactURL(u))
-}
-
-// redactURL is u for errors, logs and tags: userinfo is masked the way k6/http masks it
-// ("****:****@" with a password, "****@" without), so no credential is ever printed.
-func redactURL(u *url.URL) string {
-	if u.User == nil {
-		return u.String()
-	}
-	mask := "****@"
-	if _, ok := u.User.Password(); ok {
-		mask = "****:****@"
-	}
-	c := *u
-	c.User = nil
-	s := c.String()
-	if i := strings.Index(s, "://"); i >= 0 {
-		return s[:i+3] + mask + s[i+3:]
-	}
-	return mask + s
+	return nil, fmt.Errorf("%s, got %q", expected, urlmask.URL(u))
 }
 
 func unknownOption(name, key string, known ...string) error {
