@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -301,13 +300,6 @@ func TestSendAfterAwaitedSendAsync(t *testing.T) {
 	out := ct.rt.VU.RuntimeField.Get("out").Export().(map[string]any)
 	require.Empty(t, out["errors"])
 	require.EqualValues(t, 400, out["ok"])
-}
-
-func mustParseURL(t *testing.T, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	require.NoError(t, err)
-	return u
 }
 
 func newTestMetrics(t *testing.T) *fwMetrics {
