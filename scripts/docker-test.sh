@@ -11,7 +11,9 @@
 #     script is at /opt/featherweight/examples/featherweight-load.js, and the k6-operator initializer's
 #     steps work (sh -c "k6 archive ... && k6 inspect --execution-requirements").
 #  5. Runs the image's default command with FW_PROFILE=smoke against bin/fwsim on the host network
-#     -> exit 0, and against a degraded loop (fwsim -hz 60) -> exit 99.
+#     -> exit 0, and against a degraded loop (fwsim -hz 60) -> exit 99; then fwcompare in the image
+#     judges the degraded run a regression (exit 1, fw_loop_hz), and fwcapacity in the image finds
+#     fwsim -capacity 20's knee.
 #  6. Runs the fwsim image and reads its /healthz.
 #  7. Removes the containers it made and dangling layers; leaves fw-k6:latest and fwsim:latest.
 # When no engine can be installed it says why and exits 0 (skipped), unless FW_DOCKER_REQUIRED=1.
@@ -115,10 +117,13 @@ grep -q '"maxVUs"' <<<"$req" || fail "k6 inspect --execution-requirements printe
 echo "==> image: operator initializer steps (sh -c, k6 archive, k6 inspect): ok, maxVUs $(tr -d ' \n' <<<"$req" | sed -n 's/.*"maxVUs":\([0-9]*\).*/\1/p')"
 
 # 5. smoke profile against bin/fwsim on the host network
+# Each run writes its summary.json into $RUNS/<name> (mounted at /out) for the fwcompare step.
+RUNS=$LOG_DIR/runs
+mkdir -p "$RUNS" && chmod 0777 "$RUNS" # the image's user 12345 writes there
 smoke() { # $1: name; runs the image's default command (the bundled scenario) with the smoke profile
   local name=$1 host=${base#http://}
   set +e
-  run --network host --name "fw-docker-test-$name" \
+  run --network host --name "fw-docker-test-$name" -v "$RUNS:/out" -e FW_OUT_DIR="/out/$name" \
     -e FW_PROFILE=smoke -e K6_NO_USAGE_REPORT=true \
     -e FW_CHAT_URL="ws://$host/api/chat" -e FW_METRICS_URL="$base/metrics" -e FW_HEALTHZ_URL="$base/healthz" \
     "$IMAGE" >"$LOG_DIR/$name.log" 2>&1
@@ -137,6 +142,36 @@ echo "==> smoke, degraded loop (fwsim -hz 60): exit $rc ($((SECONDS - t)) s)"
 [ "$rc" = 99 ] || { tail -40 "$LOG_DIR/degraded.log" >&2; fail "degraded smoke run exited $rc, want 99"; }
 grep -q "thresholds on metrics '.*fw_loop_hz" "$LOG_DIR/degraded.log" \
   || { tail -40 "$LOG_DIR/degraded.log" >&2; fail "degraded smoke run failed, but not on the Hz thresholds"; }
+
+# 5b. fwcompare in the image: the degraded run against the healthy one is a regression (exit 1)
+set +e
+run -v "$RUNS:/out:ro" --entrypoint fwcompare "$IMAGE" /out/healthy/summary.json /out/degraded/summary.json \
+  >"$LOG_DIR/compare.log" 2>&1
+rc=$?
+set -e
+echo "==> fwcompare healthy vs degraded in the image: exit $rc"
+[ "$rc" = 1 ] || { cat "$LOG_DIR/compare.log" >&2; fail "fwcompare exited $rc, want 1 (regression)"; }
+grep -q 'fw_loop_hz' "$LOG_DIR/compare.log" || { cat "$LOG_DIR/compare.log" >&2; fail "fwcompare did not name fw_loop_hz"; }
+
+# 5c. fwcapacity in the image, against fwsim -capacity 20 on the host network: the knee at 20 or 30
+start_fwsim "$LOG_DIR/fwsim.log" -capacity 20
+t=$SECONDS
+host=${base#http://}
+set +e
+run --network host --entrypoint fwcapacity -e K6_NO_USAGE_REPORT=true -e FW_THINK=0 \
+  -e FW_CHAT_URL="ws://$host/api/chat" -e FW_METRICS_URL="$base/metrics" -e FW_HEALTHZ_URL="$base/healthz" \
+  -e FW_CAPACITY_MIN=10 -e FW_CAPACITY_MAX=40 -e FW_CAPACITY_STEP=10 -e FW_CAPACITY_RAMP=2s \
+  -e FW_CAPACITY_HOLD=8s -e FW_CAPACITY_TIMEOUT=4m \
+  -e FW_CAPACITY_OUT=/tmp/capacity.json -e FW_CAPACITY_CHART=/tmp/capacity.png \
+  "$IMAGE" >"$LOG_DIR/capacity.log" 2>&1
+rc=$?
+set -e
+stop_fwsim
+answer=$(grep -E '^(capacity [0-9]+ users: at [0-9]+ |no knee below)' "$LOG_DIR/capacity.log" | tail -1)
+echo "==> fwcapacity in the image: exit $rc ($((SECONDS - t)) s): $answer"
+[ "$rc" = 0 ] || { tail -40 "$LOG_DIR/capacity.log" >&2; fail "fwcapacity exited $rc, want 0"; }
+grep -qE '^capacity (10|20) users: at (20|30) ' <<<"$answer" \
+  || { tail -40 "$LOG_DIR/capacity.log" >&2; fail "fwcapacity did not find fwsim's knee near 20 users"; }
 
 # 6. the fwsim image
 "${ENG[@]}" run -d "${RUNFLAGS[@]}" --network host --name fw-docker-test-fwsim "$FWSIM_IMAGE" -addr 127.0.0.1:0 >/dev/null
