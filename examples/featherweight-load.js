@@ -41,6 +41,9 @@ const cfg = {
   metricsURL: env.FW_METRICS_URL || 'http://127.0.0.1:8080/metrics',
   healthzURL: env.FW_HEALTHZ_URL || 'http://127.0.0.1:8080/healthz',
   protocol: env.FW_PROTOCOL || 'featherweight',
+  // 'gaps' (default): one fw_chat_itl sample per gap, as vLLM pools them; 'summary': one per turn
+  // (its mean gap, plus fw_chat_itl_max), for soak runs whose k6 must not keep every gap.
+  itl: env.FW_ITL || 'gaps',
   vus: int('FW_VUS', profile.vus),
   ramp: env.FW_RAMP || profile.ramp,
   hold: env.FW_HOLD || profile.hold,
@@ -166,7 +169,7 @@ function record(res) {
 // chat is one user's session: connect, a few turns with think time between them, close.
 export function chat() {
   const turns = 1 + Math.floor(Math.random() * cfg.turns);
-  const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol });
+  const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol, itl: cfg.itl });
   if (!session.connected) {
     // fw.connect already counted the failed connect as a failed turn (error_kind connect/handshake).
     record({ ok: false });
