@@ -2,7 +2,10 @@ package fwsim
 
 import (
 	"encoding/json"
+	"io"
+	"math"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -28,7 +31,19 @@ func (t TurnTiming) TTFT() time.Duration {
 	return time.Duration(t.FirstToken - t.Received)
 }
 
-var outcomeNames = [...]string{outcomeAborted: "aborted", outcomeCompleted: "completed", outcomeFailed: "failed"}
+// String is the outcome's name in a TurnTiming: aborted, completed or failed.
+func (o outcome) String() string {
+	switch o {
+	case outcomeAborted:
+		return "aborted"
+	case outcomeCompleted:
+		return "completed"
+	case outcomeFailed:
+		return "failed"
+	default:
+		return "unknown"
+	}
+}
 
 // turnLog keeps the first max TurnTimings; later turns are counted as dropped.
 type turnLog struct {
@@ -56,7 +71,7 @@ func (s *Server) TurnTimings() ([]TurnTiming, uint64) {
 	}
 	s.turnLog.mu.Lock()
 	defer s.turnLog.mu.Unlock()
-	return s.turnLog.recs[:len(s.turnLog.recs):len(s.turnLog.recs)], s.turnLog.dropped
+	return slices.Clip(s.turnLog.recs), s.turnLog.dropped
 }
 
 // stampToken records that a token frame of t was just written (writer goroutine only).
@@ -64,9 +79,16 @@ func (t *turn) stampToken(now time.Time) {
 	if t.first.IsZero() {
 		t.first = now
 	} else {
-		t.itl = append(t.itl, int32(now.Sub(t.last)/time.Microsecond))
+		t.itl = append(t.itl, itlMicros(now.Sub(t.last)))
 	}
 	t.last = now
+}
+
+// itlMicros is gap in whole microseconds, clamped to the int32 range of TurnTiming.ITLMicros
+// (about 35 minutes; a gap that long between two token writes is clamped, not wrapped).
+func itlMicros(gap time.Duration) int32 {
+	us := min(max(gap/time.Microsecond, math.MinInt32), math.MaxInt32)
+	return int32(us) // #nosec G115 -- us is clamped to the int32 range just above
 }
 
 // recordTurn appends the finished turn t to the log when recording is on.
@@ -76,7 +98,7 @@ func (c *wsConn) recordTurn(t *turn, o outcome) {
 		return
 	}
 	r := TurnTiming{
-		ID: t.req.id, Path: c.p.id().path(), Outcome: outcomeNames[o],
+		ID: t.req.id, Path: c.p.id().path(), Outcome: o.String(),
 		Received: t.req.recv.UnixNano(), Tokens: t.sent, ITLMicros: t.itl,
 	}
 	if !t.first.IsZero() {
@@ -92,11 +114,23 @@ func (s *Server) handleTurns(w http.ResponseWriter, _ *http.Request) {
 	recs, dropped := s.TurnTimings()
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Cache-Control", "no-store")
+	if err := writeTurns(w, recs, dropped); err != nil {
+		s.log.Debug("fwsim: /debug/turns", "err", err) // the client went away
+	}
+}
+
+// writeTurns writes recs as JSON lines, then the {"dropped":N} line.
+func writeTurns(w io.Writer, recs []TurnTiming, dropped uint64) error {
 	enc := json.NewEncoder(w)
 	for i := range recs {
 		if err := enc.Encode(&recs[i]); err != nil {
-			return
+			return err
 		}
 	}
-	_ = enc.Encode(map[string]uint64{"dropped": dropped})
+	return enc.Encode(droppedLine{Dropped: dropped})
+}
+
+// droppedLine is the last line of /debug/turns: how many turns the full log did not record.
+type droppedLine struct {
+	Dropped uint64 `json:"dropped"`
 }

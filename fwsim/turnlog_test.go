@@ -15,9 +15,9 @@ import (
 // getTurns reads /debug/turns: the timings and the trailing dropped count.
 func getTurns(t *testing.T, ts testServer) ([]fwsim.TurnTiming, uint64) {
 	t.Helper()
-	resp, err := http.Get(ts.http("/debug/turns"))
+	resp, err := httpGet(t, ts.http("/debug/turns"))
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer closeQuietly(resp.Body)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	var recs []fwsim.TurnTiming
 	var dropped uint64

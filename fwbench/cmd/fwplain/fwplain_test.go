@@ -25,7 +25,7 @@ func orchestrator(t *testing.T, tokens int) string {
 		if err != nil {
 			return
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		for {
 			_, data, err := c.ReadMessage()
 			if err != nil {
@@ -44,7 +44,7 @@ func orchestrator(t *testing.T, tokens int) string {
 			}
 			_ = c.WriteJSON(ev("token", "other turn", "someone-else"))
 			_ = c.WriteJSON(ev("token", "", m.MessageID))
-			for i := 0; i < tokens; i++ {
+			for range tokens {
 				time.Sleep(2 * time.Millisecond)
 				_ = c.WriteJSON(ev("token", "tok", m.MessageID))
 			}
@@ -57,8 +57,10 @@ func orchestrator(t *testing.T, tokens int) string {
 
 func TestRunLoadCountsTurnsTokensAndGaps(t *testing.T) {
 	t.Parallel()
-	o := runOptions{url: orchestrator(t, 4), users: 3, duration: 200 * time.Millisecond, prompt: "hi",
-		turnTimeout: 5 * time.Second, turnsOut: "x"}
+	o := runOptions{
+		url: orchestrator(t, 4), users: 3, duration: 200 * time.Millisecond, prompt: "hi",
+		turnTimeout: 5 * time.Second, turnsOut: "x",
+	}
 	sum, lines, err := runLoad(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +148,8 @@ func TestReportJoinsServerClientAndProc(t *testing.T) {
 	writeFile(t, dir, "fwsim-turns.ndjson", strings.Join([]string{
 		`{"id":"a","outcome":"completed","received_ns":` + itoa(s0) + `,"first_token_ns":` + itoa(s0+20e6) + `,"tokens":3,"itl_us":[5000,6000]}`,
 		`{"id":"b","outcome":"completed","received_ns":` + itoa(s0+1e9) + `,"first_token_ns":` + itoa(s0+1e9+22e6) + `,"tokens":2,"itl_us":[978000]}`,
-		`{"dropped":0}`, ""}, "\n"))
+		`{"dropped":0}`, "",
+	}, "\n"))
 	// CPU: 1 s of CPU per second of wall time, from 100 ticks at second 1e9-1.
 	writeFile(t, dir, "proc.tsv", "999999999.0 0 1000\n1000000000.0 100 2048\n1000000002.0 300 4096\n1000000003.0 400 4000\n")
 	writeFile(t, dir, "turns.log", "turn a 21.000\nturn unknown 99\n")
@@ -169,8 +172,10 @@ func TestReportJoinsServerClientAndProc(t *testing.T) {
 	if r.TurnTTFTErr.Count != 1 || r.TurnTTFTErr.P50 != 1 {
 		t.Fatalf("per-turn TTFT error %+v, want one turn at +1 ms", r.TurnTTFTErr)
 	}
-	md := renderTable([]Result{r, {Meta: Meta{Client: "native", Workload: "fast", Users: 2},
-		Client: ClientSummary{Client: "native", Turns: 1}, CPUPer1kTokens: 2}})
+	md := renderTable([]Result{r, {
+		Meta:   Meta{Client: "native", Workload: "fast", Users: 2},
+		Client: ClientSummary{Client: "native", Turns: 1}, CPUPer1kTokens: 2,
+	}})
 	for _, want := range []string{"| fast | 2 | plain Go (gorilla) | 2 (1.00) |", "| fast | 2 | native (`k6/x/featherweight`) | 1 (0.50) |", "| 2.00× |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)

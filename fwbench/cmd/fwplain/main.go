@@ -22,15 +22,21 @@ import (
 )
 
 func main() {
+	os.Exit(run())
+}
+
+// run is main's body, so that its deferred stop runs before the process exits with the returned code.
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
+			return 0
 		}
-		fmt.Fprintln(os.Stderr, "fwplain:", err)
-		os.Exit(2)
+		_, _ = fmt.Fprintln(os.Stderr, "fwplain:", err)
+		return 2
 	}
+	return 0
 }
 
 const usage = "usage: fwplain run|report|table [flags] (fwplain CMD -h for the flags)"

@@ -89,6 +89,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if o.turnsOut != "" {
+		// #nosec G306 -- per-turn client timings with no secrets, read by `fwplain report`
 		if err := os.WriteFile(o.turnsOut, lines, 0o644); err != nil {
 			return err
 		}
@@ -104,9 +105,7 @@ func runLoad(ctx context.Context, o runOptions) (ClientSummary, []byte, error) {
 	stats := make([]userStats, o.users)
 	var wg sync.WaitGroup
 	for i := range stats {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if o.ramp > 0 {
 				select {
 				case <-time.After(o.ramp * time.Duration(i) / time.Duration(o.users)):
@@ -115,7 +114,7 @@ func runLoad(ctx context.Context, o runOptions) (ClientSummary, []byte, error) {
 				}
 			}
 			runUser(ctx, o, i, deadline, &stats[i])
-		}()
+		})
 	}
 	wg.Wait()
 	sum := ClientSummary{Client: "plain"}
@@ -170,7 +169,7 @@ func runUser(ctx context.Context, o runOptions, user int, deadline time.Time, s 
 		s.failed++
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	prefix := "plain-" + strconv.Itoa(user) + "-"
@@ -185,8 +184,10 @@ func runUser(ctx context.Context, o runOptions, user int, deadline time.Time, s 
 
 // turn runs one turn; false when it failed (the user stops: its socket is in an unknown state).
 func turn(conn *websocket.Conn, o runOptions, id string, s *userStats) bool {
-	msg, err := json.Marshal(userMessage{Type: "user_message", Content: o.prompt, MessageID: id,
-		Timestamp: time.Now().UTC().Format(time.RFC3339Nano)})
+	msg, err := json.Marshal(userMessage{
+		Type: "user_message", Content: o.prompt, MessageID: id,
+		Timestamp: time.Now().UTC().Format(time.RFC3339Nano),
+	})
 	if err != nil {
 		s.failed++
 		return false

@@ -24,11 +24,11 @@ func rank(v []float64, q float64) float64 {
 
 // parseTurnLine finds "turn <id> <ttft_ms>" in a line (possibly inside a k6 log line).
 func parseTurnLine(line string) (string, float64, bool) {
-	i := strings.Index(line, "turn ")
-	if i < 0 {
+	_, rest, ok := strings.Cut(line, "turn ")
+	if !ok {
 		return "", 0, false
 	}
-	f := strings.Fields(line[i+len("turn "):])
+	f := strings.Fields(rest)
 	if len(f) < 2 {
 		return "", 0, false
 	}

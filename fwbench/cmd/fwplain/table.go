@@ -10,15 +10,38 @@ import (
 	"strings"
 )
 
-var clientOrder = []string{"native", "websockets", "promise", "session", "plain"}
-
-var clientNames = map[string]string{
-	"native":     "native (`k6/x/featherweight`)",
-	"websockets": "k6/websockets (JS)",
-	"promise":    "native, Promise API (`chatAsync`)",
-	"session":    "native, sessions (`sendAsync`)",
-	"plain":      "plain Go (gorilla)",
+// clientOrder is the clients in the order of the table's rows.
+func clientOrder() []string {
+	return []string{"native", "websockets", "promise", "session", "plain"}
 }
+
+// clientName is the table's label for a client.
+func clientName(c string) string {
+	switch c {
+	case "native":
+		return "native (`k6/x/featherweight`)"
+	case "websockets":
+		return "k6/websockets (JS)"
+	case "promise":
+		return "native, Promise API (`chatAsync`)"
+	case "session":
+		return "native, sessions (`sendAsync`)"
+	case "plain":
+		return "plain Go (gorilla)"
+	default:
+		return ""
+	}
+}
+
+// The two tables' header rows.
+const (
+	runsHeader = "| workload | users | client | turns (vs plain) | failed | CPU ms / 1k tokens | CPU cores" +
+		" | peak RSS MiB (KiB/user) | TTFT p50 / p99 ms | TTFT error p50 / p99 ms | ITL error p50 / p99 ms" +
+		" | per-turn TTFT error p50 / p99 ms | load |\n"
+	ratiosHeader = "\n| workload | users | CPU native / plain | CPU k6-websockets / native | turns native / plain" +
+		" | turns k6-websockets / native | TTFT error p50 native − plain ms" +
+		" | TTFT error p50 k6-websockets − native ms |\n"
+)
 
 func tableCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fwplain table", flag.ContinueOnError)
@@ -33,7 +56,7 @@ func tableCmd(args []string, stdout, stderr io.Writer) error {
 	for _, dir := range fs.Args() {
 		var r Result
 		if err := readJSONFile(filepath.Join(dir, "result.json"), &r); err != nil {
-			fmt.Fprintf(stderr, "fwplain table: skipping %s: %v\n", dir, err)
+			_, _ = fmt.Fprintf(stderr, "fwplain table: skipping %s: %v\n", dir, err)
 			continue
 		}
 		rs = append(rs, r)
@@ -90,11 +113,11 @@ func ratio(a, b float64) string {
 func renderTable(rs []Result) string {
 	var b strings.Builder
 	gs := groups(rs)
-	b.WriteString("| workload | users | client | turns (vs plain) | failed | CPU ms / 1k tokens | CPU cores | peak RSS MiB (KiB/user) | TTFT p50 / p99 ms | TTFT error p50 / p99 ms | ITL error p50 / p99 ms | per-turn TTFT error p50 / p99 ms | load |\n")
+	b.WriteString(runsHeader)
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, g := range gs {
 		plain, hasPlain := g.by["plain"]
-		for _, c := range clientOrder {
+		for _, c := range clientOrder() {
 			r, ok := g.by[c]
 			if !ok {
 				continue
@@ -108,15 +131,16 @@ func renderTable(rs []Result) string {
 				failed += fmt.Sprintf(" (exit %d)", r.ExitCode)
 			}
 			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s | %s |\n",
-				g.workload, g.users, clientNames[c], r.Client.Turns, vs, failed,
+				g.workload, g.users, clientName(c), r.Client.Turns, vs, failed,
 				r.CPUPer1kTokens*1000, r.CPUCores, float64(r.PeakRSSKB)/1024, float64(r.PeakRSSKB)/float64(g.users),
-				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"), pair(r.TurnTTFTErr, "%+.1f"), loadText(r.Load1))
+				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"),
+				pair(r.TurnTTFTErr, "%+.1f"), loadText(r.Load1))
 		}
 	}
 	if !slices.ContainsFunc(gs, func(g *group) bool { _, ok := g.by["native"]; return ok }) {
 		return b.String() // a scale run: no native-vs-plain ratios to give
 	}
-	b.WriteString("\n| workload | users | CPU native / plain | CPU k6-websockets / native | turns native / plain | turns k6-websockets / native | TTFT error p50 native − plain ms | TTFT error p50 k6-websockets − native ms |\n")
+	b.WriteString(ratiosHeader)
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, g := range gs {
 		n, p, w := g.by["native"], g.by["plain"], g.by["websockets"]
