@@ -118,8 +118,8 @@ echo "==> image: operator initializer steps (sh -c, k6 archive, k6 inspect): ok,
 
 # 5. smoke profile against bin/fwsim on the host network
 # Each run writes its summary.json into $RUNS/<name> (mounted at /out) for the fwcompare step.
-RUNS=$LOG_DIR/runs
-mkdir -p "$RUNS" && chmod 0777 "$RUNS" # the image's user 12345 writes there
+mkdir -p "$LOG_DIR/runs" && chmod 0777 "$LOG_DIR/runs" # the image's user 12345 writes there
+RUNS=$(cd "$LOG_DIR/runs" && pwd) # absolute: a relative -v source is taken as a volume name
 smoke() { # $1: name; runs the image's default command (the bundled scenario) with the smoke profile
   local name=$1 host=${base#http://}
   set +e
