@@ -123,7 +123,8 @@ RUNS=$(cd "$LOG_DIR/runs" && pwd) # absolute: a relative -v source is taken as a
 smoke() { # $1: name; runs the image's default command (the bundled scenario) with the smoke profile
   local name=$1 host=${base#http://}
   set +e
-  run --network host --name "fw-docker-test-$name" -v "$RUNS:/out" -e FW_OUT_DIR="/out/$name" \
+  mkdir -p "$RUNS/$name" && chmod 0777 "$RUNS/$name" # k6 writes summary.json, it makes no directory
+  run --network host --name "fw-docker-test-$name" -v "$RUNS/$name:/out" -e FW_OUT_DIR=/out \
     -e FW_PROFILE=smoke -e K6_NO_USAGE_REPORT=true \
     -e FW_CHAT_URL="ws://$host/api/chat" -e FW_METRICS_URL="$base/metrics" -e FW_HEALTHZ_URL="$base/healthz" \
     "$IMAGE" >"$LOG_DIR/$name.log" 2>&1
