@@ -41,9 +41,10 @@ type Conn struct {
 
 // Buffer sizes and close deadlines.
 const (
-	readBufSize    = 4 << 10     // initial read buffer of a Conn
-	maxKeptReadBuf = 64 << 10    // a read buffer grown past this is dropped after the message
-	closeWait      = time.Second // bound on writing a close frame (ours, or the echo of the server's)
+	readBufSize           = 1 << 10     // initial message buffer of a Conn (it grows to the largest message)
+	defaultReadBufferSize = 1 << 10     // gorilla's read buffer (Options.ReadBufferSize)
+	maxKeptReadBuf        = 64 << 10    // a read buffer grown past this is dropped after the message
+	closeWait             = time.Second // bound on writing a close frame (ours, or the echo of the server's)
 )
 
 // Dial opens a WebSocket connection. The error, if any, is a *Error of kind ErrConnect,
@@ -61,7 +62,12 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, er
 	if opts.MaxFrameBytes <= 0 {
 		opts.MaxFrameBytes = DefaultMaxFrameBytes
 	}
+	if opts.ReadBufferSize <= 0 {
+		opts.ReadBufferSize = defaultReadBufferSize
+	}
 	d := websocket.Dialer{
+		ReadBufferSize:   opts.ReadBufferSize,
+		WriteBufferPool:  opts.WriteBufferPool,
 		NetDialContext:   opts.NetDialContext,
 		TLSClientConfig:  opts.TLSConfig,
 		Proxy:            opts.Proxy,

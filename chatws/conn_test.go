@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -352,4 +353,20 @@ func TestOpenAIAndRealtimeOverSocket(t *testing.T) {
 	res = c.Turn(context.Background(), "hi", TurnOptions{})
 	require.True(t, res.OK, "%v", res.Err)
 	require.Equal(t, 1, res.Tokens)
+}
+
+// Connections that share a WriteBufferPool and read through a small gorilla buffer still carry
+// whole turns, with tokens larger than that buffer.
+func TestSharedWriteBufferPoolAndSmallReadBuffer(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 3000) // a token frame larger than the 1 KiB read buffer
+	url := wsServer(t, stream([]string{big, "y"}, 0))
+	var pool sync.Pool
+	for range 3 {
+		c := dial(t, url, Options{KeepTextBytes: 4096, WriteBufferPool: &pool, ReadBufferSize: 256})
+		res := c.Turn(context.Background(), strings.Repeat("p", 5000), TurnOptions{})
+		require.True(t, res.OK, "%v", res.Err)
+		require.Equal(t, 2, res.Tokens)
+		require.Equal(t, big+"y", res.Text)
+	}
 }

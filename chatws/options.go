@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // Default values applied by Options and TurnOptions when a field is zero.
@@ -92,6 +94,13 @@ type Options struct {
 	TLSConfig *tls.Config
 	// Proxy selects a proxy per request. Default nil: no proxy.
 	Proxy func(*http.Request) (*url.URL, error)
+	// ReadBufferSize is gorilla's read buffer per connection. Default 1 KiB: chat frames are small,
+	// and a larger message is read in several chunks (Conn keeps its own message buffer).
+	ReadBufferSize int
+	// WriteBufferPool, when set, lends write buffers to connections only while they write a
+	// message (gorilla's BufferPool): share one across many connections to save about 4 KiB per
+	// stream. Default nil: each connection keeps its own write buffer.
+	WriteBufferPool websocket.BufferPool
 }
 
 // TurnOptions configure one Turn. Zero fields inherit the connection's Options.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -33,6 +34,7 @@ type chatCall struct {
 	sys     *metrics.SystemTagSet
 	conn    connTags    // what the dial learned, for the tags of a session's later turns
 	logger  errorLogger // the VU's logger, for the stack of a panic
+	buffers *sync.Pool  // WebSocket write buffers shared by all connections (RootModule)
 }
 
 // connTags are the system tags a dial sets (empty: not known).
@@ -72,7 +74,7 @@ func (mi *ModuleInstance) prepare(urlArg, promptArg, params sobek.Value, require
 	c := &chatCall{
 		ctx: mi.vu.Context(), target: target, prompt: prompt, params: p,
 		samples: state.Samples, m: mi.metrics, sys: state.Options.SystemTags,
-		logger: state.Logger,
+		logger: state.Logger, buffers: mi.writeBuffers,
 	}
 	if err := c.setTags(rt, state, p.tags); err != nil {
 		common.Throw(rt, err)
@@ -139,6 +141,9 @@ func (c *chatCall) dialOptions(state *lib.State) chatws.Options {
 		KeepTextBytes:  max(p.keepText, 0),
 		NetDialContext: state.Dialer.DialContext,
 		Proxy:          http.ProxyFromEnvironment,
+	}
+	if c.buffers != nil {
+		o.WriteBufferPool = c.buffers
 	}
 	if state.TLSConfig != nil {
 		o.TLSConfig = state.TLSConfig.Clone()

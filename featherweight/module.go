@@ -3,17 +3,24 @@
 package featherweight
 
 import (
+	"sync"
+
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/js/modules"
 )
 
 // RootModule is the global module instance; it creates one ModuleInstance per VU.
-type RootModule struct{}
+type RootModule struct {
+	// writeBuffers lends WebSocket write buffers to every connection of every VU only while it
+	// writes (chatws.Options.WriteBufferPool): ~4 KiB less per idle stream.
+	writeBuffers sync.Pool
+}
 
 // ModuleInstance is the per-VU instance of k6/x/featherweight.
 type ModuleInstance struct {
-	vu      modules.VU
-	metrics *fwMetrics
+	vu           modules.VU
+	metrics      *fwMetrics
+	writeBuffers *sync.Pool // the RootModule's, shared by all VUs
 }
 
 var (
@@ -23,12 +30,12 @@ var (
 
 // NewModuleInstance registers the extension's metrics (once per VU, idempotent in the registry)
 // and returns the VU's instance.
-func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	m, err := registerMetrics(vu.InitEnv().Registry)
 	if err != nil {
 		common.Throw(vu.Runtime(), err)
 	}
-	return &ModuleInstance{vu: vu, metrics: m}
+	return &ModuleInstance{vu: vu, metrics: m, writeBuffers: &r.writeBuffers}
 }
 
 // Exports exposes the same functions as the default export object and as named exports, so both
