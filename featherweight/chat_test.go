@@ -313,13 +313,7 @@ func TestChatInitContextThrows(t *testing.T) {
 
 func TestChatProtocolsAndCustom(t *testing.T) {
 	t.Parallel()
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
+	srv := wsTestServer(t, func(ws *websocket.Conn, r *http.Request) {
 		_, b, err := ws.ReadMessage()
 		if err != nil {
 			return
@@ -339,8 +333,7 @@ func TestChatProtocolsAndCustom(t *testing.T) {
 			_ = ws.WriteMessage(websocket.TextMessage, []byte(f))
 		}
 		_, _, _ = ws.ReadMessage()
-	}))
-	defer srv.Close()
+	})
 	ct := newChatTest(t)
 	ct.url = "ws" + strings.TrimPrefix(srv.URL, "http")
 	res := ct.run(t, `fw.chat(URL + "/custom", "hi", {protocol: {request: {ask: "{{prompt}}"}, typeField: "kind",

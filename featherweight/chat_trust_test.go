@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -82,13 +81,7 @@ func TestChatNullishOptionsMeanDefault(t *testing.T) {
 // authEcho answers every prompt with one token: the Authorization header of the upgrade.
 func authEcho(t *testing.T) string {
 	t.Helper()
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
+	srv := wsTestServer(t, func(ws *websocket.Conn, r *http.Request) {
 		for {
 			if _, _, err := ws.ReadMessage(); err != nil {
 				return
@@ -96,8 +89,7 @@ func authEcho(t *testing.T) string {
 			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"stream_event","event":{"type":"token","data":"`+r.Header.Get("Authorization")+`"}}`))
 			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"stream_event","event":{"type":"complete","data":""}}`))
 		}
-	}))
-	t.Cleanup(srv.Close)
+	})
 	return srv.Listener.Addr().String()
 }
 

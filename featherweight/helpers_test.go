@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 	"go.k6.io/k6/js/modulestest"
 	"go.k6.io/k6/lib"
@@ -79,4 +81,21 @@ func newVUEnv(t *testing.T, scenario string, opts lib.Options) vuEnv {
 		Tags:           lib.NewVUStateTags(root.With("scenario", scenario)),
 	}
 	return vuEnv{rt: rt, state: state, samples: samples}
+}
+
+// wsTestServer serves every WebSocket upgrade with handle (the socket is closed when handle
+// returns); the server is closed when the test ends.
+func wsTestServer(t *testing.T, handle func(ws *websocket.Conn, r *http.Request)) *httptest.Server {
+	t.Helper()
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
+		handle(ws, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -3,7 +3,6 @@ package featherweight
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -18,13 +17,7 @@ const longTokens = 600
 
 func newLongChatTest(t *testing.T) *chatTest {
 	t.Helper()
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer func() { _ = ws.Close() }() // the handler is done; the client sees the close either way
+	srv := wsTestServer(t, func(ws *websocket.Conn, _ *http.Request) {
 		for {
 			_, b, err := ws.ReadMessage()
 			if err != nil {
@@ -37,8 +30,7 @@ func newLongChatTest(t *testing.T) *chatTest {
 			}
 			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"stream_event","event":{"type":"complete","data":""}}`))
 		}
-	}))
-	t.Cleanup(srv.Close)
+	})
 	env := newVUEnv(t, "chat", lib.Options{SystemTags: metrics.NewSystemTagSet(metrics.TagURL, metrics.TagName)})
 	env.rt.MoveToVUContext(env.state)
 	return &chatTest{vuEnv: env, url: "ws" + strings.TrimPrefix(srv.URL, "http"), host: srv.Listener.Addr().String()}
