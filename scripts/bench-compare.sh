@@ -20,14 +20,6 @@ cd "$(dirname "$0")/.."
 source scripts/lib/fwsim.sh
 source scripts/lib/bench.sh
 
-fail() {
-  echo "bench-compare: $*" >&2
-  stop_fwsim
-  exit 1
-}
-
-K6=${FW_K6:-./k6}
-FWPLAIN=${FWPLAIN:-bin/fwplain}
 OUT=${BENCH_OUT:-out/bench}
 if [ -n "${BENCH_DURATION:-}" ]; then
   duration=$BENCH_DURATION

@@ -16,14 +16,6 @@ cd "$(dirname "$0")/.."
 source scripts/lib/fwsim.sh
 source scripts/lib/bench.sh
 
-fail() {
-  echo "bench-scale: $*" >&2
-  stop_fwsim
-  exit 1
-}
-
-K6=${FW_K6:-./k6}
-FWPLAIN=${FWPLAIN:-bin/fwplain}
 OUT=${BENCH_OUT:-out/scale}
 duration=${BENCH_DURATION:-60s}
 secs=${duration%s}

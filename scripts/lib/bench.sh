@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced (from the repository root, after scripts/lib/fwsim.sh) by scripts/bench-compare.sh and
-# scripts/bench-scale.sh. The caller sets K6, FWPLAIN, OUT, duration, secs and defines fail.
+# scripts/bench-scale.sh. The caller sets OUT, duration and secs; K6 (FW_K6, ./k6), FWPLAIN
+# (bin/fwplain) and fail (message, stop fwsim, exit 1) are set here.
 #
 #   run_one WORKLOAD USERS CLIENT  starts fwsim (WORKLOAD's flags, recording every turn), runs CLIENT
 #                                  (native, websockets, promise, session or plain) with USERS
@@ -12,7 +13,15 @@
 #   BENCH_SETTLE=5                 seconds of pause before each run.
 #   BENCH_RAMP=10s                 scale clients (promise, session, plain) start their streams over it.
 
+K6=${FW_K6:-./k6}
+FWPLAIN=${FWPLAIN:-bin/fwplain}
 tck=$(getconf CLK_TCK)
+
+fail() {
+  echo "$(basename "$0" .sh): $*" >&2
+  stop_fwsim
+  exit 1
+}
 
 workload_args() {
   case $1 in
