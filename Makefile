@@ -7,7 +7,7 @@ SHELL := /bin/bash
 K6_VERSION ?= v1.8.1
 MODULE     := github.com/featherweight/xk6-featherweight
 XK6        := go -C tools tool xk6
-GO_SOURCES := go.mod go.sum fwsim/go.mod fwsim/go.sum $(shell find . -name '*.go' -not -path './tools/*' -not -path './e2e/*' -not -name '*_test.go')
+GO_SOURCES := go.mod go.sum fwsim/go.mod fwsim/go.sum $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go')
 
 # The Go modules of the repository: the extension, and fwsim and fwbench where they have their own go.mod.
 GO_MODULES := . $(patsubst %/go.mod,%,$(wildcard fwsim/go.mod fwbench/go.mod))
@@ -82,7 +82,7 @@ test-unit: ## Unit tests with the race detector in every Go module (no k6 binary
 .PHONY: test-e2e
 test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback
 	@mkdir -p out
-	FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim go test -tags e2e -count=1 -timeout 20m -v ./e2e/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
+	FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim go -C fwbench test -tags e2e -count=1 -timeout 20m -v ./e2e/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
 .PHONY: bench
 bench: ## Go benchmarks (decoders, scrape, frame encoding) — see docs/BENCHMARKS.md

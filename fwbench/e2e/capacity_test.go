@@ -53,7 +53,7 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 		}
 	}
 	base := map[string]string{
-		"FW_K6": binary(t, "FW_K6"), "FW_FWSIM": binary(t, "FW_FWSIM"), "FW_SCRIPT": "../examples/featherweight-load.js",
+		"FW_K6": binary(t, "FW_K6"), "FW_FWSIM": binary(t, "FW_FWSIM"), "FW_SCRIPT": "../../examples/featherweight-load.js",
 		"FW_THINK": "0", "FW_CAPACITY_RAMP": "2s", "FW_CAPACITY_HOLD": "8s", "FW_CAPACITY_OUT": out,
 		"FW_CAPACITY_TIMEOUT": "3m",
 	}

@@ -19,7 +19,7 @@ import (
 
 // The scenario tests run one at a time (no t.Parallel): each runs k6 and fwsim, and the Hz readings
 // they assert on are sensitive to CPU contention on a 2-core machine.
-const bundledScenario = "../examples/featherweight-load.js"
+const bundledScenario = "../../examples/featherweight-load.js"
 
 // scenarioEnv points the bundled scenario's smoke profile at f, with shorter stages (1 s ramp,
 // 6 s hold, 1 s ramp-down: about 8 Hz readings) to keep make test short.
@@ -124,7 +124,7 @@ func TestScenarioNoChatBackendFails(t *testing.T) {
 // the HTML report.
 func TestRunScriptSmoke(t *testing.T) {
 	out := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "../scripts/run.sh")
+	cmd := exec.CommandContext(t.Context(), "../../scripts/run.sh")
 	cmd.Env = append(os.Environ(),
 		"FW_PROFILE=smoke", "FW_PORT="+strconv.Itoa(freePort(t)), "FW_OUT_DIR="+out,
 		"K6="+binary(t, "FW_K6"), "FWSIM="+binary(t, "FW_FWSIM"),

@@ -21,7 +21,7 @@ func fwcompare(t *testing.T) string {
 	if os.Getenv("FW_FWCOMPARE") != "" {
 		return binary(t, "FW_FWCOMPARE")
 	}
-	p, err := filepath.Abs("../bin/fwcompare")
+	p, err := filepath.Abs("../../bin/fwcompare")
 	require.NoError(t, err)
 	_, err = os.Stat(p)
 	require.NoError(t, err, "bin/fwcompare is missing: run the end-to-end tests with `make test-e2e`")

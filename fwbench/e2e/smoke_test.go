@@ -12,7 +12,7 @@ import (
 // every check passes, so the module loads, validates its options and fails a refused connect cleanly.
 func TestSmokeScript(t *testing.T) {
 	t.Parallel()
-	run := RunK6(t, "../test/smoke.test.js", nil)
+	run := RunK6(t, "../../test/smoke.test.js", nil)
 	require.Equal(t, 0, run.ExitCode, "checks rate==1")
 	require.Positive(t, run.Count("checks"))
 	for _, s := range run.Where("checks") {

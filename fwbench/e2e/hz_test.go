@@ -69,7 +69,7 @@ func TestHzMonitor(t *testing.T) {
 				"FW_HZ_CHECK_RATE": "0.5",
 			}
 			maps.Copy(env, tc.env)
-			run := RunK6(t, "../examples/hz-monitor.js", env)
+			run := RunK6(t, "../../examples/hz-monitor.js", env)
 			require.Equal(t, tc.exit, run.ExitCode, "k6 exit code")
 
 			reads := run.Where("fw_loop_hz")

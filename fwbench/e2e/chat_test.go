@@ -156,13 +156,13 @@ func TestChatExamplesRun(t *testing.T) {
 	f := StartFwsim(t, "-tokens", "8", "-ttft", "20ms", "-itl", "5ms")
 	env := map[string]string{"FW_URL": f.WS + "/api/chat", "FW_BASE": f.WS}
 	for _, ex := range []string{"chat-oneshot.js", "chat-session.js", "chat-async-arrival.js"} {
-		run := RunK6(t, "../examples/"+ex, env, "--duration", "3s", "--vus", "2")
+		run := RunK6(t, "../../examples/"+ex, env, "--duration", "3s", "--vus", "2")
 		require.Equal(t, 0, run.ExitCode, ex)
 		require.Positive(t, run.Sum("fw_chat_turns"), ex)
 		require.Zero(t, run.Sum("fw_chat_failed"), ex)
 	}
 	openai := map[string]string{"FW_BASE": f.WS}
-	run := RunK6(t, "../examples/chat-openai.js", openai, "--iterations", "4")
+	run := RunK6(t, "../../examples/chat-openai.js", openai, "--iterations", "4")
 	require.Equal(t, 0, run.ExitCode)
 	require.EqualValues(t, 4, run.Sum("fw_chat_turns", "protocol", "openai"))
 	require.EqualValues(t, 4, run.Sum("fw_chat_turns", "protocol", "openai-realtime"))

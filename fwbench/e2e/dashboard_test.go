@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const dashboardConfig = "../examples/dashboard/featherweight.dashboard.json"
+const dashboardConfig = "../../examples/dashboard/featherweight.dashboard.json"
 
 // reportEvent is one recorded dashboard event in the exported report.
 type reportEvent struct {
@@ -87,7 +87,7 @@ func series(t *testing.T, events []reportEvent) map[string][][]float64 {
 func TestDashboardReportShowsTheChat(t *testing.T) {
 	f := StartFwsim(t, "-error-rate", "0.05")
 	out := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "../scripts/run.sh")
+	cmd := exec.CommandContext(t.Context(), "../../scripts/run.sh")
 	cmd.Env = removeEnv(os.Environ(), "XK6_DASHBOARD_CONFIG", "K6_WEB_DASHBOARD_TAGS", "K6_WEB_DASHBOARD_EXPORT")
 	cmd.Env = append(cmd.Env, "FW_PROFILE=smoke", "FW_OUT_DIR="+out,
 		"FW_CHAT_URL="+f.WS+"/api/chat", "FW_METRICS_URL="+f.HTTP+"/metrics", "FW_HEALTHZ_URL="+f.HTTP+"/healthz",
