@@ -1,7 +1,9 @@
 package fwsim
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -133,4 +135,31 @@ func writeTurns(w io.Writer, recs []TurnTiming, dropped uint64) error {
 // droppedLine is the last line of /debug/turns: how many turns the full log did not record.
 type droppedLine struct {
 	Dropped uint64 `json:"dropped"`
+}
+
+// maxTurnLine bounds one line of /debug/turns: a turn's ITL gaps are a few bytes per token.
+const maxTurnLine = 64 << 20
+
+// ReadTurns decodes what /debug/turns serves: the recorded turns and the dropped count of its
+// last line. It is the client side of handleTurns, for the tools and tests that read fwsim's timing.
+func ReadTurns(r io.Reader) ([]TurnTiming, uint64, error) {
+	var recs []TurnTiming
+	var dropped uint64
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxTurnLine)
+	for n := 1; sc.Scan(); n++ {
+		var line struct {
+			TurnTiming
+			Dropped *uint64 `json:"dropped"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			return recs, dropped, fmt.Errorf("/debug/turns line %d: %w", n, err)
+		}
+		if line.Dropped != nil {
+			dropped = *line.Dropped
+			continue
+		}
+		recs = append(recs, line.TurnTiming)
+	}
+	return recs, dropped, sc.Err()
 }

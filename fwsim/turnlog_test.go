@@ -1,8 +1,6 @@
 package fwsim_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -19,23 +17,8 @@ func getTurns(t *testing.T, ts testServer) ([]fwsim.TurnTiming, uint64) {
 	require.NoError(t, err)
 	defer closeQuietly(resp.Body)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var recs []fwsim.TurnTiming
-	var dropped uint64
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		var probe struct {
-			Dropped *uint64 `json:"dropped"`
-		}
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &probe))
-		if probe.Dropped != nil {
-			dropped = *probe.Dropped
-			continue
-		}
-		var r fwsim.TurnTiming
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
-		recs = append(recs, r)
-	}
-	require.NoError(t, sc.Err())
+	recs, dropped, err := fwsim.ReadTurns(resp.Body)
+	require.NoError(t, err)
 	return recs, dropped
 }
 

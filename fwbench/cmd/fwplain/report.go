@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/featherweight/xk6-featherweight/fwsim"
 )
 
 // Meta describes one run; scripts/bench-compare.sh writes it as RUNDIR/meta.json.
@@ -50,17 +51,6 @@ type ServerSummary struct {
 	ITL       Quantiles `json:"itl_ms"`
 	Start     int64     `json:"start_ns"` // first prompt read
 	End       int64     `json:"end_ns"`   // last token written
-}
-
-// turnTiming mirrors fwsim.TurnTiming (the wire format of /debug/turns), without importing fwsim.
-type turnTiming struct {
-	ID         string  `json:"id"`
-	Outcome    string  `json:"outcome"`
-	Received   int64   `json:"received_ns"`
-	FirstToken int64   `json:"first_token_ns"`
-	Tokens     int     `json:"tokens"`
-	ITLMicros  []int32 `json:"itl_us"`
-	Dropped    *uint64 `json:"dropped"`
 }
 
 func reportCmd(args []string, stderr io.Writer) error {
@@ -154,25 +144,20 @@ func diff(c, s Quantiles) Quantiles {
 }
 
 // readServerTurns reads fwsim's /debug/turns dump into sum and returns the turns by id.
-func readServerTurns(path string, sum *ServerSummary) (map[string]turnTiming, error) {
+func readServerTurns(path string, sum *ServerSummary) (map[string]fwsim.TurnTiming, error) {
 	f, err := os.Open(path) // #nosec G304 -- fwsim's turn dump under the run directory the user names
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = f.Close() }()
-	byID := make(map[string]turnTiming)
+	recs, dropped, err := fwsim.ReadTurns(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	sum.Dropped = dropped
+	byID := make(map[string]fwsim.TurnTiming, len(recs))
 	var ttft, itl []float64
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var t turnTiming
-		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if t.Dropped != nil {
-			sum.Dropped = *t.Dropped
-			continue
-		}
+	for _, t := range recs {
 		if t.Outcome == "completed" {
 			sum.Completed++
 		} else {
@@ -183,7 +168,7 @@ func readServerTurns(path string, sum *ServerSummary) (map[string]turnTiming, er
 			sum.Start = t.Received
 		}
 		if t.FirstToken != 0 {
-			ttft = append(ttft, float64(t.FirstToken-t.Received)/1e6)
+			ttft = append(ttft, float64(t.TTFT())/1e6)
 			end := t.FirstToken
 			for _, g := range t.ITLMicros {
 				itl = append(itl, float64(g)/1e3)
@@ -196,7 +181,7 @@ func readServerTurns(path string, sum *ServerSummary) (map[string]turnTiming, er
 	}
 	sum.TTFT = quantiles(ttft)
 	sum.ITL = quantiles(itl)
-	return byID, sc.Err()
+	return byID, nil
 }
 
 type procSample struct {
