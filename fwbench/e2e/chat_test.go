@@ -100,7 +100,7 @@ func TestChatFaults(t *testing.T) {
 				require.Zero(t, tr.Turns.Failed)
 				// doneOn finish_reason may close before fwsim's trailing usage/[DONE]: fwsim then
 				// records that turn as aborted, not completed.
-				require.GreaterOrEqual(t, tr.Turns.Completed, int64(turns)-iterations)
+				require.GreaterOrEqual(t, tr.Turns.Completed, uint64(turns)-iterations)
 				require.EqualValues(t, tr.TokensSent, run.Sum("fw_chat_tokens"), "client tokens == server tokens")
 				require.EqualValues(t, 8*iterations, run.Sum("fw_chat_tokens", "protocol", "openai-realtime"))
 				require.Equal(t, 7*int(turns), run.Count("fw_chat_itl"), "one ITL per gap")
@@ -118,7 +118,7 @@ func TestChatFaults(t *testing.T) {
 				// seen that frame (and k6 may have exited) a moment before.
 				require.Eventually(t, func() bool {
 					tr = f.Truth(t)
-					return tr.Turns.FailedByCause[tc.cause] == int64(turns)
+					return tr.Turns.FailedByCause[tc.cause] == uint64(turns)
 				}, 5*time.Second, 20*time.Millisecond, "fwsim %s == client %s", tc.cause, tc.kind)
 			}
 			switch tc.kind {
@@ -147,7 +147,7 @@ func TestChatGracefulStopCancels(t *testing.T) {
 		require.Zero(t, run.Sum("fw_chat_errors", "error_kind", kind), kind)
 	}
 	require.Zero(t, run.Count("fw_chat_duration"))
-	require.GreaterOrEqual(t, f.Truth(t).Turns.Started, int64(2), "both VUs were blocked in a turn")
+	require.GreaterOrEqual(t, f.Truth(t).Turns.Started, uint64(2), "both VUs were blocked in a turn")
 }
 
 // TestChatExamplesRun keeps the chat examples runnable against fwsim: each passes its thresholds.

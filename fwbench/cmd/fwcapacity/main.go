@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/capacity"
 )
 
@@ -193,15 +194,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				"(and FW_METRICS_URL, FW_HEALTHZ_URL) to test a backend, or build bin/fwsim (make fwsim)", c.fwsim)
 			return 2
 		}
-		sim, err := startFwsim(ctx, c.fwsim, strings.Fields(c.fwsimFlags), filepath.Join(runner.OutDir, "fwsim.log"))
+		sim, err := startFwsim(ctx, c, filepath.Join(runner.OutDir, "fwsim.log"))
 		if err != nil {
 			failf(stderr, "%v", err)
 			return 2
 		}
-		defer sim.stop()
-		runner.Env = sim.env()
-		runner.BackendPID = sim.pid()
-		target = sim.base + " (fwsim " + c.fwsimFlags + ")"
+		defer func() { _ = sim.Stop() }()
+		for k, v := range sim.ScenarioEnv() {
+			runner.Env = append(runner.Env, k+"="+v)
+		}
+		runner.BackendPID = sim.PID()
+		target = sim.URL + " (fwsim " + c.fwsimFlags + ")"
 	}
 	c.opts.StepEstimate = c.stepEstimate()
 	c.opts.Progress = stderr
@@ -241,6 +244,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 3
 	}
 	return 0
+}
+
+// startFwsim starts the managed fwsim on a free loopback port, its output in logPath, and waits for
+// a healthy loop (a fresh loop reports a low Hz for its first window) before the first step.
+func startFwsim(ctx context.Context, c config, logPath string) (*harness.Fwsim, error) {
+	// #nosec G301 -- the output directory the user names (-out), shared with the report they read
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		return nil, err
+	}
+	log, err := os.Create(logPath) // #nosec G304 -- fwsim.log beside the report, under the user's -out
+	if err != nil {
+		return nil, err
+	}
+	sim, err := harness.StartFwsim(ctx, harness.FwsimOptions{
+		Binary: c.fwsim, Flags: strings.Fields(c.fwsimFlags), Log: log,
+	})
+	if err != nil {
+		_ = log.Close()
+		return nil, fmt.Errorf("%w; see %s", err, logPath)
+	}
+	go func() { // the log is fwsim's until it exits
+		defer func() { _ = recover() }()
+		<-sim.Done()
+		_ = log.Close()
+	}()
+	// A degraded backend (fwsim -hz 60) never turns healthy: the steps' thresholds judge it.
+	_, _ = harness.WaitHealthy(ctx, sim.URL+"/healthz", 5*time.Second)
+	return sim, nil
 }
 
 // printf writes a line of the command's output; a failed write to the terminal has nowhere to be reported.

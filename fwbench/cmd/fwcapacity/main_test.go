@@ -6,13 +6,20 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/capacity"
+	"github.com/featherweight/xk6-featherweight/fwbench/internal/capacity/capacitytest"
 )
+
+func TestMain(m *testing.M) {
+	capacitytest.ServeIfAsked()
+	os.Exit(m.Run())
+}
 
 func TestParseEnvAndFlags(t *testing.T) {
 	t.Setenv("FW_CAPACITY_MIN", "20")
@@ -69,8 +76,9 @@ func TestRunExitCodes(t *testing.T) {
 
 // The whole command against the fake k6 of the capacity package's tests (a remote backend: no fwsim).
 func TestRunWithFakeK6(t *testing.T) {
-	k6, err := filepath.Abs("../../internal/capacity/testdata/fake-k6.sh")
+	k6, err := os.Executable() // the test binary, acting as k6 (TestMain)
 	require.NoError(t, err)
+	t.Setenv(strings.Split(capacitytest.Env, "=")[0], "1")
 	dir := t.TempDir()
 	script := filepath.Join(dir, "script.js")
 	require.NoError(t, os.WriteFile(script, nil, 0o600))

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 )
 
 // K6Runner runs one step as `k6 run SCRIPT` with the step's users in FW_VUS and the summary
@@ -50,62 +50,58 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 	// Closed after k6 has exited; a failed close of a log meant for a person has no effect on the verdict.
 	defer func() { _ = log.Close() }()
 
-	// --address "": no REST API server (its fixed port 6565 clashes with any other k6 on the machine).
-	// #nosec G204 -- running the k6 binary and script the user names (FW_K6, FW_SCRIPT) is the tool's purpose
-	cmd := exec.CommandContext(ctx, k.K6, "run", "--no-color", "--quiet", "--address", "", k.Script)
-	cmd.Env = os.Environ()
+	env := []string{}
 	if _, set := os.LookupEnv("FW_HZ_HOLD_ONLY"); !set {
 		// Judge the loop at the step's full users: no Hz readings during the ramps (the script's knob).
-		cmd.Env = append(cmd.Env, "FW_HZ_HOLD_ONLY=1")
+		env = append(env, "FW_HZ_HOLD_ONLY=1")
 	}
-	cmd.Env = append(cmd.Env, k.Env...)
-	cmd.Env = append(cmd.Env, "K6_NO_USAGE_REPORT=true",
-		"FW_VUS="+strconv.Itoa(users), "FW_RAMP="+k.Ramp, "FW_HOLD="+k.Hold, "FW_RAMP_DOWN="+k.RampDown,
-		"FW_OUT_DIR="+dir)
-	// Cancelled (Ctrl-C, timeout): let k6 stop gracefully first, as it does on SIGINT.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 40 * time.Second
+	env = append(env, k.Env...)
+	env = append(env, harness.K6Env()...)
+	env = append(env, "FW_VUS="+strconv.Itoa(users), "FW_RAMP="+k.Ramp, "FW_HOLD="+k.Hold,
+		"FW_RAMP_DOWN="+k.RampDown, "FW_OUT_DIR="+dir)
 	var stderr bytes.Buffer
-	cmd.Stdout = log
-	cmd.Stderr = io.MultiWriter(log, &stderr)
-
-	host0, hostOK := readHostCPU()
-	back0 := procCPU(k.BackendPID)
-	start := time.Now()
-	runErr := cmd.Run()
-	wall := time.Since(start)
-	host1, _ := readHostCPU()
-	back1 := procCPU(k.BackendPID)
-
-	st := Step{Users: users, Seconds: wall.Seconds(), SummaryAt: summary}
-	st.Generator = Generator{HostBusy: -1, CPUs: runtime.NumCPU()}
-	if ps := cmd.ProcessState; ps != nil {
-		st.Generator.K6Cores = (ps.UserTime() + ps.SystemTime()).Seconds() / wall.Seconds()
-		st.K6Exit = ps.ExitCode()
+	// --address "": no REST API server (its fixed port 6565 clashes with any other k6 on the machine).
+	// Cancelled (Ctrl-C, timeout): k6 gets SIGINT and stops gracefully, as it does on Ctrl-C.
+	proc := harness.ProcessOptions{
+		Path: k.K6, Args: []string{"run", "--no-color", "--quiet", "--address", "", k.Script},
+		Env: env, Stdout: log, Stderr: io.MultiWriter(log, &stderr),
 	}
-	if k.BackendPID > 0 && back1 >= back0 {
+
+	host0, hostErr := harness.ReadHostCPU()
+	back0 := backendCPU(k.BackendPID)
+	exit, runErr := harness.RunProcess(ctx, proc)
+	host1, _ := harness.ReadHostCPU()
+	back1 := backendCPU(k.BackendPID)
+	wall := exit.Wall
+
+	st := Step{Users: users, Seconds: wall.Seconds(), SummaryAt: summary, K6Exit: exit.Code}
+	st.Generator = Generator{HostBusy: -1, CPUs: runtime.NumCPU()}
+	if wall > 0 {
+		st.Generator.K6Cores = exit.CPU.Seconds() / wall.Seconds()
+	}
+	if k.BackendPID > 0 && back1 >= back0 && wall > 0 {
 		st.Generator.BackendCores = (back1 - back0).Seconds() / wall.Seconds()
 	}
-	if hostOK {
-		st.Generator.HostBusy = host1.busySince(host0)
+	if hostErr == nil {
+		st.Generator.HostBusy = host1.BusySince(host0)
 	}
 	st.Generator.judgeGenerator()
 
-	var exit *exec.ExitError
 	switch {
-	case runErr == nil:
-	case errors.As(runErr, &exit) && exitCode(exit) == 99: // thresholds failed: a verdict
+	case runErr == nil && (exit.Code == 0 || exit.Code == 99): // 99: thresholds failed, a verdict
 	case ctx.Err() != nil:
 		return st, ctx.Err()
+	case runErr != nil:
+		return st, fmt.Errorf("%w: %w", ErrK6, runErr)
 	default:
 		return st, fmt.Errorf("%w (exit %d; see %s): %s", ErrK6, st.K6Exit, logPath, lastLines(stderr.String(), 5))
 	}
-	s, err := ReadSummary(summary)
+	hs, err := harness.ReadSummaryFile(summary)
 	if err != nil {
 		return st, fmt.Errorf("%w: no summary from the script "+
 			"(it must write FW_OUT_DIR/summary.json in handleSummary): %w", ErrK6, err)
 	}
-	judged := stepFromSummary(users, s)
+	judged := stepFromSummary(users, hs)
 	judged.Seconds, judged.SummaryAt, judged.K6Exit, judged.Generator = st.Seconds, st.SummaryAt, st.K6Exit, st.Generator
 	// k6's exit code and the summary's threshold verdicts must agree.
 	if judged.Pass != (st.K6Exit == 0) {
@@ -115,11 +111,16 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 	return judged, nil
 }
 
-func exitCode(e *exec.ExitError) int {
-	if ws, ok := e.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return -1
+// backendCPU is the managed fwsim's CPU time so far (0 when remote or unreadable).
+func backendCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
 	}
-	return e.ExitCode()
+	p, err := harness.ReadProc(pid)
+	if err != nil {
+		return 0
+	}
+	return p.CPU
 }
 
 // lastLines returns the last n non-empty lines of s, joined by " | ".

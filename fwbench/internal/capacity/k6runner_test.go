@@ -2,16 +2,20 @@ package capacity
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/internal/capacity/capacitytest"
 )
 
 func fakeRunner(t *testing.T, env ...string) *K6Runner {
 	t.Helper()
-	k6, err := filepath.Abs("testdata/fake-k6.sh")
+	k6, err := os.Executable() // the test binary, acting as k6 (main_test.go)
 	require.NoError(t, err)
+	env = append(env, capacitytest.Env)
 	return &K6Runner{K6: k6, Script: "script.js", OutDir: t.TempDir(), Ramp: "1s", Hold: "2s", RampDown: "1s", Env: env}
 }
 

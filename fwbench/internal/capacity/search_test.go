@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 )
 
 // modelRunner fakes a backend that holds every threshold up to knee users and loses its loop past
@@ -33,10 +35,10 @@ func (m *modelRunner) RunStep(_ context.Context, users int) (Step, error) {
 		hz = 100 * float64(m.knee) / float64(users)
 	}
 	er, p95, limHz, limTTFT := 0.0, 40+float64(users)/10, 95.0, 2000.0
-	s := &Summary{Metrics: map[string]SummaryMetric{
-		"fw_loop_hz":    {Values: map[string]float64{"avg": hz, "min": hz - 1}, Thresholds: map[string]SummaryThreshold{"avg>95": {OK: hz > 95}}},
-		"error_rate":    {Values: map[string]float64{"rate": er}, Thresholds: map[string]SummaryThreshold{"rate<0.01": {OK: true}}},
-		"fw_chat_ttft":  {Values: map[string]float64{"med": 40, "p(95)": p95, "p(99)": p95 + 5}, Thresholds: map[string]SummaryThreshold{"p(95)<2000": {OK: true}}},
+	s := &harness.Summary{Metrics: map[string]harness.Metric{
+		"fw_loop_hz":    {Values: map[string]float64{"avg": hz, "min": hz - 1}, Thresholds: map[string]harness.Threshold{"avg>95": {OK: hz > 95}}},
+		"error_rate":    {Values: map[string]float64{"rate": er}, Thresholds: map[string]harness.Threshold{"rate<0.01": {OK: true}}},
+		"fw_chat_ttft":  {Values: map[string]float64{"med": 40, "p(95)": p95, "p(99)": p95 + 5}, Thresholds: map[string]harness.Threshold{"p(95)<2000": {OK: true}}},
 		"fw_chat_turns": {Values: map[string]float64{"count": float64(users * 10)}},
 	}}
 	st := stepFromSummary(users, s)

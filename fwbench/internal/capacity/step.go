@@ -3,6 +3,8 @@ package capacity
 import (
 	"math"
 	"sort"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 )
 
 // Step is the outcome of one step: k6's verdicts and the key figures of its summary.
@@ -66,7 +68,8 @@ func (g *Generator) judgeGenerator() {
 }
 
 // stepFromSummary fills the figures and verdicts of a step from k6's summary.
-func stepFromSummary(users int, s *Summary) Step {
+func stepFromSummary(users int, hs *harness.Summary) Step {
+	s := summary{hs}
 	st := Step{Users: users, Failed: s.Breaches(), Thresholds: s.Thresholds()}
 	st.Pass = len(st.Failed) == 0
 	sortBreaches(st.Failed)

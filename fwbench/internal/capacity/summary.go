@@ -1,61 +1,18 @@
 package capacity
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
 	"sort"
 	"strconv"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 )
 
-// Summary is the part of k6's handleSummary data (the bundled script's summary.json) that the
-// search reads.
-type Summary struct {
-	Metrics map[string]SummaryMetric `json:"metrics"`
-	State   struct {
-		TestRunDurationMs float64 `json:"testRunDurationMs"`
-	} `json:"state"`
-}
-
-// SummaryMetric is one metric (or submetric such as "checks{type:hz}") of the summary.
-type SummaryMetric struct {
-	Type       string                      `json:"type"`
-	Values     map[string]float64          `json:"values"`
-	Thresholds map[string]SummaryThreshold `json:"thresholds"`
-}
-
-// SummaryThreshold is k6's verdict on one threshold expression.
-type SummaryThreshold struct {
-	OK bool `json:"ok"`
-}
-
-// ErrNotSummary is matched by the error of ReadSummary when the file is not a k6 summary.
-var ErrNotSummary = errors.New("not a k6 summary (no metrics)")
-
-// ReadSummary reads a summary.json written by handleSummary.
-func ReadSummary(path string) (*Summary, error) {
-	raw, err := os.ReadFile(path) // #nosec G304 -- the summary k6 wrote into the step's directory
-	if err != nil {
-		return nil, err
-	}
-	var s Summary
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(s.Metrics) == 0 {
-		return nil, fmt.Errorf("%s: %w", path, ErrNotSummary)
-	}
-	return &s, nil
-}
+// summary reads the search's figures and verdicts from a k6 summary (harness.ReadSummaryFile).
+type summary struct{ *harness.Summary }
 
 // value returns metrics[name].values[stat], or nil when k6 did not report it (no samples).
-func (s *Summary) value(name, stat string) *float64 {
-	m, ok := s.Metrics[name]
-	if !ok {
-		return nil
-	}
-	v, ok := m.Values[stat]
+func (s summary) value(name, stat string) *float64 {
+	v, ok := s.Value(name, stat)
 	if !ok {
 		return nil
 	}
@@ -67,7 +24,7 @@ func (s *Summary) value(name, stat string) *float64 {
 func ignoredThreshold(expr string) bool { return expr == "count>=0" }
 
 // Breaches returns every threshold k6 judged failed, sorted by metric and expression.
-func (s *Summary) Breaches() []Breach {
+func (s summary) Breaches() []Breach {
 	var out []Breach
 	for name, m := range s.Metrics {
 		for expr, res := range m.Thresholds {
@@ -87,7 +44,7 @@ func (s *Summary) Breaches() []Breach {
 }
 
 // Thresholds counts the thresholds judged (the bookkeeping ones excluded).
-func (s *Summary) Thresholds() int {
+func (s summary) Thresholds() int {
 	n := 0
 	for _, m := range s.Metrics {
 		for expr := range m.Thresholds {
@@ -100,7 +57,7 @@ func (s *Summary) Thresholds() int {
 }
 
 // limit returns the bound of metric's threshold on stat (e.g. 2000 for fw_chat_ttft "p(95)<2000").
-func (s *Summary) limit(metric, stat string) *float64 {
+func (s summary) limit(metric, stat string) *float64 {
 	for expr := range s.Metrics[metric].Thresholds {
 		m := thresholdRe.FindStringSubmatch(expr)
 		if m == nil || m[1] != stat {

@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 )
 
 func TestStepFromSummaryNamesTheThresholdThatBroke(t *testing.T) {
 	t.Parallel()
-	s, err := ReadSummary("testdata/summary-fail.json")
+	s, err := harness.ReadSummaryFile("testdata/summary-fail.json")
 	require.NoError(t, err)
 	st := stepFromSummary(30, s)
 	require.False(t, st.Pass)
@@ -41,12 +43,12 @@ func TestStepFromSummaryNamesTheThresholdThatBroke(t *testing.T) {
 
 func TestBreachOfAThresholdWithoutSamples(t *testing.T) {
 	t.Parallel()
-	s := &Summary{Metrics: map[string]SummaryMetric{
-		"fw_loop_hz":    {Thresholds: map[string]SummaryThreshold{"avg>95": {OK: false}}},
-		"chat_turns_ok": {Values: map[string]float64{"count": 0}, Thresholds: map[string]SummaryThreshold{"count>0": {OK: false}}},
-		"odd":           {Thresholds: map[string]SummaryThreshold{"weird expression": {OK: false}}},
+	s := &harness.Summary{Metrics: map[string]harness.Metric{
+		"fw_loop_hz":    {Thresholds: map[string]harness.Threshold{"avg>95": {OK: false}}},
+		"chat_turns_ok": {Values: map[string]float64{"count": 0}, Thresholds: map[string]harness.Threshold{"count>0": {OK: false}}},
+		"odd":           {Thresholds: map[string]harness.Threshold{"weird expression": {OK: false}}},
 	}}
-	b := s.Breaches()
+	b := summary{s}.Breaches()
 	require.Len(t, b, 3)
 	byMetric := map[string]Breach{}
 	for _, x := range b {
@@ -64,11 +66,11 @@ func TestReadSummaryRefusesOtherFiles(t *testing.T) {
 	for name, body := range map[string]string{"empty.json": `{}`, "list.json": `[1,2]`, "text.json": `not json`} {
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
-		_, err := ReadSummary(p)
+		_, err := harness.ReadSummaryFile(p)
 		require.Error(t, err, name)
 	}
-	_, err := ReadSummary(filepath.Join(dir, "empty.json"))
-	require.ErrorIs(t, err, ErrNotSummary)
-	_, err = ReadSummary(filepath.Join(dir, "missing.json"))
+	_, err := harness.ReadSummaryFile(filepath.Join(dir, "empty.json"))
+	require.ErrorIs(t, err, harness.ErrNotSummary)
+	_, err = harness.ReadSummaryFile(filepath.Join(dir, "missing.json"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }

@@ -43,7 +43,7 @@ func negate(op string) string {
 	}
 }
 
-func newBreach(s *Summary, metric, expr string) Breach {
+func newBreach(s summary, metric, expr string) Breach {
 	b := Breach{Metric: metric, Threshold: expr, Severity: math.Inf(1)}
 	m := thresholdRe.FindStringSubmatch(expr)
 	if m == nil {

@@ -1,28 +1,19 @@
 package compare
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 )
 
-// maxSummaryBytes caps what Load reads: a k6 summary is kilobytes; anything this large is not one.
-const maxSummaryBytes = 64 << 20
-
-// Summary is the part of a k6 handleSummary JSON that fwcompare reads, as the bundled scenario
-// (examples/featherweight-load.js) writes it to $FW_OUT_DIR/summary.json.
+// Summary is a k6 summary of the bundled scenario (examples/featherweight-load.js writes it to
+// $FW_OUT_DIR/summary.json) with the identity fwcompare checks.
 type Summary struct {
-	// Path names the file in messages.
-	Path string
+	*harness.Summary
 	// Identity is the scenario and load shape the run used (the "featherweight" key).
 	Identity Identity
-	// DurationMs is the test run's duration (state.testRunDurationMs).
-	DurationMs float64
-	// Metrics maps a metric name (with a submetric's {tag:value} suffix) to its summary.
-	Metrics map[string]Metric
 }
 
 // Identity is what makes two runs comparable: the same scenario with the same load shape.
@@ -38,97 +29,42 @@ type Identity struct {
 	Turns    int     `json:"turns"`
 }
 
-// Metric is one metric of a k6 summary.
-type Metric struct {
-	// Type is counter, gauge, rate or trend.
-	Type string `json:"type"`
-	// Contains is time, data or default.
-	Contains string `json:"contains"`
-	// Values holds the aggregates by k6's names: count, rate, avg, min, med, max, p(95), ...
-	Values map[string]float64 `json:"values"`
-	// Thresholds maps each threshold expression on the metric to its outcome.
-	Thresholds map[string]struct {
-		OK bool `json:"ok"`
-	} `json:"thresholds"`
-}
-
 // ErrNotSummary is matched (errors.Is) by every NotSummaryError.
-var ErrNotSummary = errors.New("not a k6 summary of the bundled scenario")
+var ErrNotSummary = harness.ErrNotSummary
 
 // NotSummaryError says why a file is not a summary fwcompare can read.
-type NotSummaryError struct {
-	Path   string
-	Reason string
-}
-
-func (e *NotSummaryError) Error() string {
-	return fmt.Sprintf("%s: not a k6 summary of the bundled scenario: %s", e.Path, e.Reason)
-}
-
-// Unwrap makes errors.Is(err, ErrNotSummary) true.
-func (e *NotSummaryError) Unwrap() error { return ErrNotSummary }
+type NotSummaryError = harness.NotSummaryError
 
 // Load reads and checks the summary at path.
 func Load(path string) (*Summary, error) {
-	f, err := os.Open(path) // #nosec G304 -- the user names the summary files to compare
+	s, err := harness.ReadSummaryFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = f.Close() }()
-	return Read(f, path)
+	return withIdentity(s)
 }
 
 // Read reads and checks a summary; name labels it in errors.
 func Read(r io.Reader, name string) (*Summary, error) {
-	body, err := io.ReadAll(io.LimitReader(r, maxSummaryBytes+1))
+	s, err := harness.ReadSummary(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
-	bad := func(format string, a ...any) error {
-		return &NotSummaryError{Path: name, Reason: fmt.Sprintf(format, a...)}
+	return withIdentity(s)
+}
+
+// withIdentity adds the bundled scenario's identity, which every comparable summary carries.
+func withIdentity(s *harness.Summary) (*Summary, error) {
+	out := &Summary{Summary: s}
+	found, err := s.Decode("featherweight", &out.Identity)
+	if err != nil {
+		return nil, err
 	}
-	if len(body) > maxSummaryBytes {
-		return nil, bad("larger than %d MiB", maxSummaryBytes>>20)
+	if !found || out.Identity.Scenario == "" {
+		return nil, &NotSummaryError{Path: s.Path, Reason: `no "featherweight" identity (scenario, profile): ` +
+			`written by the bundled scenario's handleSummary since this version; rerun the baseline`}
 	}
-	var raw struct {
-		Featherweight *Identity        `json:"featherweight"`
-		State         *json.RawMessage `json:"state"`
-		Metrics       map[string]json.RawMessage
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
-		return nil, bad("not a JSON object (%v)", err)
-	}
-	if raw.Metrics == nil || raw.State == nil {
-		return nil, bad(`no "metrics" and "state": expected the JSON that k6's handleSummary receives ` +
-			`(examples/featherweight-load.js writes it to $FW_OUT_DIR/summary.json)`)
-	}
-	var state struct {
-		TestRunDurationMs *float64 `json:"testRunDurationMs"`
-	}
-	if err := json.Unmarshal(*raw.State, &state); err != nil || state.TestRunDurationMs == nil {
-		return nil, bad(`"state" has no testRunDurationMs`)
-	}
-	s := &Summary{Path: name, DurationMs: *state.TestRunDurationMs, Metrics: make(map[string]Metric, len(raw.Metrics))}
-	for n, rm := range raw.Metrics {
-		var m Metric
-		if err := json.Unmarshal(rm, &m); err != nil {
-			return nil, bad("metric %q: %v", n, err)
-		}
-		switch m.Type {
-		case "counter", "gauge", "rate", "trend":
-		default:
-			return nil, bad("metric %q has type %q (k6 --summary-export files are not supported: "+
-				"use the handleSummary JSON)", n, m.Type)
-		}
-		s.Metrics[n] = m
-	}
-	if raw.Featherweight == nil || raw.Featherweight.Scenario == "" {
-		return nil, bad(`no "featherweight" identity (scenario, profile): written by the bundled ` +
-			`scenario's handleSummary since this version; rerun the baseline`)
-	}
-	s.Identity = *raw.Featherweight
-	return s, nil
+	return out, nil
 }
 
 // ErrMismatch is matched (errors.Is) by every MismatchError.
