@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -82,20 +81,18 @@ func series(t *testing.T, events []reportEvent) map[string][][]float64 {
 	return out
 }
 
-// The report of a run (through scripts/run.sh, as `make run` does) against a backend that fails 5%
+// The report of a run (through bin/fwbench run, as `make run` does) against a backend that fails 5%
 // of its turns holds the chat layout and, over time, every series it charts.
 func TestDashboardReportShowsTheChat(t *testing.T) {
 	f := StartFwsim(t, "-error-rate", "0.05")
 	out := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "../../scripts/run.sh")
-	cmd.Env = removeEnv(os.Environ(), "XK6_DASHBOARD_CONFIG", "K6_WEB_DASHBOARD_TAGS", "K6_WEB_DASHBOARD_EXPORT")
-	cmd.Env = append(cmd.Env, "FW_PROFILE=smoke", "FW_OUT_DIR="+out,
-		"FW_CHAT_URL="+f.WS+"/api/chat", "FW_METRICS_URL="+f.HTTP+"/metrics", "FW_HEALTHZ_URL="+f.HTTP+"/healthz",
-		"K6="+binary(t, "FW_K6"), "K6_WEB_DASHBOARD_PORT="+strconv.Itoa(freePort(t)), "K6_WEB_DASHBOARD_PERIOD=2s")
-	output, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, "5%% failed turns must fail the run\n%s", tail(string(output), 4000))
-	require.Equal(t, 99, exit.ExitCode(), "%s", tail(string(output), 4000))
+	output, code := RunFwbench(t, map[string]string{
+		"XK6_DASHBOARD_CONFIG": "", "K6_WEB_DASHBOARD_TAGS": "", "K6_WEB_DASHBOARD_EXPORT": "",
+		"FW_PROFILE": "smoke", "FW_OUT_DIR": out,
+		"FW_CHAT_URL": f.WS + "/api/chat", "FW_METRICS_URL": f.HTTP + "/metrics", "FW_HEALTHZ_URL": f.HTTP + "/healthz",
+		"K6": binary(t, "FW_K6"), "K6_WEB_DASHBOARD_PORT": strconv.Itoa(freePort(t)), "K6_WEB_DASHBOARD_PERIOD": "2s",
+	}, "run")
+	require.Equal(t, 99, code, "5%% failed turns must fail the run\n%s", tail(output, 4000))
 
 	events := readReport(t, filepath.Join(out, "report.html"))
 	require.NotEmpty(t, events)

@@ -105,6 +105,21 @@ func RunK6(t *testing.T, script string, env map[string]string, flags ...string) 
 	return run
 }
 
+// RunFwbench runs bin/fwbench (FW_FWBENCH) from the repository root with args and env added to
+// the environment (env's names first removed from it), bounded to 5 minutes, and returns its
+// combined output and exit code.
+func RunFwbench(t *testing.T, env map[string]string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	var out syncBuffer
+	exit, err := harness.RunProcess(ctx, harness.ProcessOptions{
+		Path: binary(t, "FW_FWBENCH"), Args: args, Dir: "../..", Env: envList(env), Stdout: &out, Stderr: &out,
+	})
+	require.NoError(t, err, "fwbench %v", args)
+	return out.String(), exit.Code
+}
+
 // envList turns an environment map into KEY=value entries.
 func envList(env map[string]string) []string {
 	out := make([]string, 0, len(env))

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -120,19 +119,21 @@ func TestScenarioNoChatBackendFails(t *testing.T) {
 	require.True(t, crossed(run, "chat_turns_ok"))
 }
 
-// Test 6: `make run`'s script end to end (smoke profile, its own fwsim), writing the JSON summary and
-// the HTML report.
+// Test 6: `make run` end to end (bin/fwbench run: smoke profile, its own fwsim), writing the JSON
+// summary and the HTML report.
 func TestRunScriptSmoke(t *testing.T) {
 	out := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "../../scripts/run.sh")
-	cmd.Env = append(os.Environ(),
-		"FW_PROFILE=smoke", "FW_PORT="+strconv.Itoa(freePort(t)), "FW_OUT_DIR="+out,
-		"K6="+binary(t, "FW_K6"), "FWSIM="+binary(t, "FW_FWSIM"),
-		"K6_WEB_DASHBOARD_PORT="+strconv.Itoa(freePort(t)))
-	cmd.Env = removeEnv(cmd.Env, "FW_CHAT_URL", "FW_METRICS_URL", "FW_HEALTHZ_URL")
-	output, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", tail(string(output), 6000))
-	text := string(output)
+	output, code := RunFwbench(t, map[string]string{
+		"FW_PROFILE": "smoke", "FW_PORT": strconv.Itoa(freePort(t)), "FW_OUT_DIR": out,
+		"K6": binary(t, "FW_K6"), "FWSIM": binary(t, "FW_FWSIM"),
+		"K6_WEB_DASHBOARD_PORT": strconv.Itoa(freePort(t)),
+		"FW_CHAT_URL":           "", "FW_METRICS_URL": "", "FW_HEALTHZ_URL": "",
+	}, "run")
+	require.Zero(t, code, "%s", tail(output, 6000))
+	require.Contains(t, output, "started fwsim (pid ")
+	require.Contains(t, output, `healthz: {"status":"ok"`)
+	require.Contains(t, output, "k6 exit code: 0; summary: "+filepath.Join(out, "summary.json"))
+	text := output
 	require.Contains(t, text, "PASS  error_rate: rate<0.01")
 	require.Contains(t, text, "PASS  fw_loop_hz: avg>95")
 	require.Contains(t, text, "TTFT")
@@ -157,20 +158,6 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-func removeEnv(env []string, names ...string) []string {
-	out := env[:0:0]
-next:
-	for _, kv := range env {
-		for _, n := range names {
-			if strings.HasPrefix(kv, n+"=") {
-				continue next
-			}
-		}
-		out = append(out, kv)
-	}
-	return out
 }
 
 // Test 7: the literal requirement `checks{type:hz}.avg>95` is not a valid k6 threshold: k6 refuses

@@ -1,13 +1,10 @@
-// Command fwplain is the plain Go reference client of `make bench-compare`: the streaming-chat load
-// a Go programmer would write with gorilla/websocket and encoding/json, and the report that puts it
-// side by side with the extension's native client and a k6/websockets script.
+// Command fwplain is the plain Go reference client of `make bench-compare` and `make bench-scale`:
+// the streaming-chat load a Go programmer would write with gorilla/websocket and encoding/json,
+// run as its own process so that `fwbench compare` can measure it beside the extension's clients.
 //
-//	fwplain run    -url ws://127.0.0.1:PORT/api/chat -users 200 -duration 30s [-turns FILE]
-//	fwplain report -dir RUNDIR            (one run: joins fwsim's /debug/turns, /proc samples, client figures)
-//	fwplain table  RUNDIR...              (the markdown table of every run, with ratios)
+//	fwplain run -url ws://127.0.0.1:PORT/api/chat -users 200 -duration 30s [-ramp 10s] [-turns FILE]
 //
-// run prints one JSON object (ClientSummary) on stdout; report writes RUNDIR/result.json; table
-// prints markdown. See docs/BENCHMARKS.md and scripts/bench-compare.sh.
+// run prints one JSON object (bench.ClientSummary) on stdout. See docs/BENCHMARKS.md.
 package main
 
 import (
@@ -39,7 +36,7 @@ func run() int {
 	return 0
 }
 
-const usage = "usage: fwplain run|report|table [flags] (fwplain CMD -h for the flags)"
+const usage = "usage: fwplain run [flags] (fwplain run -h for the flags)"
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -48,10 +45,6 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "run":
 		return runCmd(ctx, args[1:], stdout, stderr)
-	case "report":
-		return reportCmd(args[1:], stderr)
-	case "table":
-		return tableCmd(args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q; %s", args[0], usage)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
 )
 
 // runOptions are the flags of `fwplain run`.
@@ -54,24 +55,6 @@ func parseRunFlags(args []string, stderr io.Writer) (runOptions, error) {
 	return o, nil
 }
 
-// Quantiles summarises a distribution in milliseconds.
-type Quantiles struct {
-	Count int64   `json:"count"`
-	P50   float64 `json:"p50"`
-	P99   float64 `json:"p99"`
-}
-
-// ClientSummary is one client's account of a run. `fwplain run` prints it; the k6 workloads'
-// handleSummary (examples/bench/summary.js) writes the same shape.
-type ClientSummary struct {
-	Client string    `json:"client"`
-	Turns  int64     `json:"turns"`  // completed turns
-	Failed int64     `json:"failed"` // failed turns (and failed connects)
-	Tokens int64     `json:"tokens"` // token-bearing frames received in completed and failed turns
-	TTFT   Quantiles `json:"ttft_ms"`
-	ITL    Quantiles `json:"itl_ms"`
-}
-
 // userStats is one user's tally; merged once the user is done.
 type userStats struct {
 	turns, failed, tokens int64
@@ -100,7 +83,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // runLoad runs o.users users until o.duration has passed and merges their tallies.
-func runLoad(ctx context.Context, o runOptions) (ClientSummary, []byte, error) {
+func runLoad(ctx context.Context, o runOptions) (bench.ClientSummary, []byte, error) {
 	deadline := time.Now().Add(o.duration)
 	stats := make([]userStats, o.users)
 	var wg sync.WaitGroup
@@ -117,7 +100,7 @@ func runLoad(ctx context.Context, o runOptions) (ClientSummary, []byte, error) {
 		})
 	}
 	wg.Wait()
-	sum := ClientSummary{Client: "plain"}
+	sum := bench.ClientSummary{Client: "plain"}
 	var ttft, itl []float64
 	var lines []byte
 	for i := range stats {
@@ -129,8 +112,8 @@ func runLoad(ctx context.Context, o runOptions) (ClientSummary, []byte, error) {
 		itl = append(itl, s.itl...)
 		lines = append(lines, s.lines...)
 	}
-	sum.TTFT = quantiles(ttft)
-	sum.ITL = quantiles(itl)
+	sum.TTFT = bench.Quantile(ttft)
+	sum.ITL = bench.Quantile(itl)
 	if sum.Turns == 0 && sum.Failed > 0 {
 		return sum, lines, fmt.Errorf("no turn completed (%d failed): is fwsim at %s?", sum.Failed, o.url)
 	}
@@ -240,17 +223,3 @@ func turn(conn *websocket.Conn, o runOptions, id string, s *userStats) bool {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// readTurnLines parses "turn <id> <ttft_ms>" lines found anywhere in r's lines (k6's console
-// output wraps them in its log format) into a map id -> ttft ms.
-func readTurnLines(r io.Reader) (map[string]float64, error) {
-	out := make(map[string]float64)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		if id, v, ok := parseTurnLine(sc.Text()); ok {
-			out[id] = v
-		}
-	}
-	return out, sc.Err()
-}

@@ -1,20 +1,16 @@
-package main
+package bench
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 	"github.com/featherweight/xk6-featherweight/fwsim"
 )
 
-// Meta describes one run; scripts/bench-compare.sh writes it as RUNDIR/meta.json.
+// Meta describes one run (RUNDIR/meta.json).
 type Meta struct {
 	Client    string  `json:"client"`   // native, websockets or plain
 	Workload  string  `json:"workload"` // fast or slow
@@ -22,7 +18,6 @@ type Meta struct {
 	Duration  float64 `json:"duration_s"`
 	FwsimArgs string  `json:"fwsim_args"`
 	ExitCode  int     `json:"exit_code"`
-	ClkTck    float64 `json:"clk_tck"`
 	Load1     float64 `json:"load1"` // the machine's 1-minute load average when the run started
 }
 
@@ -53,26 +48,18 @@ type ServerSummary struct {
 	End       int64     `json:"end_ns"`   // last token written
 }
 
-func reportCmd(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("fwplain report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "run directory (meta.json, client.json, proc.tsv, fwsim-turns.ndjson, turns.log)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *dir == "" {
-		return errors.New("report: -dir is required")
-	}
-	r, err := report(*dir)
+// WriteResult joins the files of one run directory into RUNDIR/result.json and returns the result.
+func WriteResult(dir string) (Result, error) {
+	r, err := Report(dir)
 	if err != nil {
-		return fmt.Errorf("report %s: %w", *dir, err)
+		return r, fmt.Errorf("report %s: %w", dir, err)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return err
+		return r, err
 	}
 	// #nosec G306 -- a benchmark result with no secrets, meant to be read (docs, CI artifacts)
-	return os.WriteFile(filepath.Join(*dir, "result.json"), append(b, '\n'), 0o644)
+	return r, os.WriteFile(filepath.Join(dir, "result.json"), append(b, '\n'), 0o644)
 }
 
 func readJSONFile(path string, v any) error {
@@ -86,8 +73,10 @@ func readJSONFile(path string, v any) error {
 	return nil
 }
 
-// report joins the files of one run directory into a Result.
-func report(dir string) (Result, error) {
+// Report joins the files of one run directory into a Result: meta.json, client.json (the client's
+// ClientSummary), fwsim-turns.ndjson (fwsim's /debug/turns), proc.json (the client process's
+// samples) and, when present, turns.log (the client's per-turn TTFT lines).
+func Report(dir string) (Result, error) {
 	var r Result
 	if err := readJSONFile(filepath.Join(dir, "meta.json"), &r.Meta); err != nil {
 		return r, err
@@ -99,16 +88,16 @@ func report(dir string) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	samples, err := readProc(filepath.Join(dir, "proc.tsv"), r.ClkTck)
-	if err != nil {
+	var samples []harness.ProcSample
+	if err := readJSONFile(filepath.Join(dir, "proc.json"), &samples); err != nil {
 		return r, err
 	}
 	if n := len(samples); n > 0 {
-		r.CPUTotal = samples[n-1].cpu
+		r.CPUTotal = samples[n-1].CPU.Seconds()
 		for _, s := range samples {
-			r.PeakRSSKB = max(r.PeakRSSKB, s.hwm)
+			r.PeakRSSKB = max(r.PeakRSSKB, int64(s.PeakRSS/1024)) // #nosec G115 -- kB of a process's memory
 		}
-		r.CPULoad = cpuAt(samples, float64(r.Server.End)/1e9) - cpuAt(samples, float64(r.Server.Start)/1e9)
+		r.CPULoad = cpuAt(samples, r.Server.End) - cpuAt(samples, r.Server.Start)
 		if w := float64(r.Server.End-r.Server.Start) / 1e9; w > 0 {
 			r.CPUCores = r.CPULoad / w
 		}
@@ -121,7 +110,7 @@ func report(dir string) (Result, error) {
 	// #nosec G304 -- the client's turn log under the run directory the user names
 	if f, err := os.Open(filepath.Join(dir, "turns.log")); err == nil {
 		defer func() { _ = f.Close() }()
-		client, err := readTurnLines(f)
+		client, err := ReadTurnLines(f)
 		if err != nil {
 			return r, err
 		}
@@ -131,7 +120,7 @@ func report(dir string) (Result, error) {
 				errs = append(errs, c-float64(t.FirstToken-t.Received)/1e6)
 			}
 		}
-		r.TurnTTFTErr = quantiles(errs)
+		r.TurnTTFTErr = Quantile(errs)
 	}
 	return r, nil
 }
@@ -179,53 +168,23 @@ func readServerTurns(path string, sum *ServerSummary) (map[string]fwsim.TurnTimi
 		t.ITLMicros = nil
 		byID[t.ID] = t
 	}
-	sum.TTFT = quantiles(ttft)
-	sum.ITL = quantiles(itl)
+	sum.TTFT = Quantile(ttft)
+	sum.ITL = Quantile(itl)
 	return byID, nil
 }
 
-type procSample struct {
-	at  float64 // Unix seconds
-	cpu float64 // utime+stime seconds
-	hwm int64   // VmHWM kB
-}
-
-// readProc reads the "<unix_s> <utime+stime ticks> <VmHWM kB>" samples of the client process.
-func readProc(path string, clkTck float64) ([]procSample, error) {
-	if clkTck <= 0 {
-		clkTck = 100
-	}
-	b, err := os.ReadFile(path) // #nosec G304 -- the process samples under the run directory the user names
-	if err != nil {
-		return nil, err
-	}
-	var out []procSample
-	for line := range strings.SplitSeq(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			continue
-		}
-		at, err1 := strconv.ParseFloat(f[0], 64)
-		ticks, err2 := strconv.ParseFloat(f[1], 64)
-		hwm, err3 := strconv.ParseInt(f[2], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil {
-			continue
-		}
-		out = append(out, procSample{at: at, cpu: ticks / clkTck, hwm: hwm})
-	}
-	return out, nil
-}
-
-// cpuAt interpolates the CPU seconds at Unix time t (clamped to the samples' span).
-func cpuAt(s []procSample, t float64) float64 {
-	if t <= s[0].at {
-		return s[0].cpu
+// cpuAt interpolates the CPU seconds at Unix time ns (clamped to the samples' span).
+func cpuAt(s []harness.ProcSample, ns int64) float64 {
+	at := func(i int) float64 { return float64(s[i].At.UnixNano()) }
+	cpu := func(i int) float64 { return s[i].CPU.Seconds() }
+	t := float64(ns)
+	if t <= at(0) {
+		return cpu(0)
 	}
 	for i := 1; i < len(s); i++ {
-		if t <= s[i].at {
-			a, b := s[i-1], s[i]
-			return a.cpu + (b.cpu-a.cpu)*(t-a.at)/(b.at-a.at)
+		if t <= at(i) {
+			return cpu(i-1) + (cpu(i)-cpu(i-1))*(t-at(i-1))/(at(i)-at(i-1))
 		}
 	}
-	return s[len(s)-1].cpu
+	return cpu(len(s) - 1)
 }

@@ -1,8 +1,7 @@
-package main
+package bench
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -43,29 +42,22 @@ const (
 		" | TTFT error p50 k6-websockets − native ms |\n"
 )
 
-func tableCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("fwplain table", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		return errors.New("table: give the run directories (each with a result.json)")
-	}
+// ReadResults reads the result.json of each run directory; a directory without one is reported
+// on warn and skipped.
+func ReadResults(dirs []string, warn io.Writer) ([]Result, error) {
 	var rs []Result
-	for _, dir := range fs.Args() {
+	for _, dir := range dirs {
 		var r Result
 		if err := readJSONFile(filepath.Join(dir, "result.json"), &r); err != nil {
-			_, _ = fmt.Fprintf(stderr, "fwplain table: skipping %s: %v\n", dir, err)
+			_, _ = fmt.Fprintf(warn, "bench table: skipping %s: %v\n", dir, err)
 			continue
 		}
 		rs = append(rs, r)
 	}
 	if len(rs) == 0 {
-		return errors.New("table: no result.json found")
+		return nil, errors.New("table: no result.json found")
 	}
-	_, err := io.WriteString(stdout, renderTable(rs))
-	return err
+	return rs, nil
 }
 
 // group is the runs of one (workload, users) cell, by client.
@@ -109,8 +101,8 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
-// renderTable is the markdown of every run, one table row per client, then the ratios.
-func renderTable(rs []Result) string {
+// RenderTable is the markdown of every run, one table row per client, then the ratios.
+func RenderTable(rs []Result) string {
 	var b strings.Builder
 	gs := groups(rs)
 	b.WriteString(runsHeader)

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/harness"
+	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
+)
+
+// soakSample is one row of soak.tsv.
+type soakSample struct {
+	at         time.Duration // since k6 started
+	rssMiB     uint64
+	goroutines int // -1: k6's pprof did not answer
+	fds        int
+}
+
+// soakCmd is `fwbench soak` (make soak): the bundled scenario with a long hold (FW_SOAK_HOLD, 20m)
+// against its own fwsim, sampling k6 every FW_SOAK_EVERY seconds (10): RSS, goroutines (k6's pprof
+// on its REST API, loopback only) and open file descriptors. Writes FW_OUT_DIR/soak.tsv (default
+// out/soak) and prints the growth over the hold (first vs last sample of the hold, and the peak).
+func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
+	sc := scenarioFromEnv(stdout, stderr)
+	sc.outDir = env("FW_OUT_DIR", "out/soak")
+	hold := env("FW_SOAK_HOLD", "20m")
+	holdDur, err := time.ParseDuration(hold)
+	every, err2 := strconv.Atoi(env("FW_SOAK_EVERY", "10"))
+	rampS, err3 := strconv.Atoi(env("FW_SOAK_RAMP_S", "70"))
+	if err != nil || err2 != nil || err3 != nil || every < 1 {
+		printf(stderr, "fwbench soak: FW_SOAK_HOLD must be a duration (20m), FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds\n")
+		return 2
+	}
+	apiPort := env("FW_SOAK_API_PORT", "")
+	dashPort := env("K6_WEB_DASHBOARD_PORT", "")
+	for _, p := range []*string{&apiPort, &dashPort} {
+		if *p == "" {
+			n, err := bench.FreePort()
+			if err != nil {
+				printf(stderr, "fwbench soak: %v\n", err)
+				return 1
+			}
+			*p = strconv.Itoa(n)
+		}
+	}
+	api := "127.0.0.1:" + apiPort
+	sc.k6Flags = append(sc.k6Flags, "--address", api, "--profiling-enabled")
+	sc.extraEnv = []string{"FW_HOLD=" + hold, "K6_WEB_DASHBOARD_PORT=" + dashPort}
+	if err := os.MkdirAll(sc.outDir, 0o750); err != nil {
+		printf(stderr, "fwbench soak: %v\n", err)
+		return 1
+	}
+	runLog, err := os.Create(filepath.Join(sc.outDir, "run.log")) // #nosec G304 -- the soak's output directory
+	if err != nil {
+		printf(stderr, "fwbench soak: %v\n", err)
+		return 1
+	}
+	defer func() { _ = runLog.Close() }()
+	sc.k6Stdout, sc.k6Stderr = runLog, runLog
+
+	var (
+		mu      sync.Mutex
+		samples []soakSample
+		done    = make(chan struct{})
+		wg      sync.WaitGroup
+	)
+	sc.started = func(k6 *harness.Process) {
+		wg.Go(func() {
+			defer func() { _ = recover() }() // a broken sampler loses samples, never the soak
+			start := time.Now()
+			t := time.NewTicker(time.Duration(every) * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+				}
+				p, err := harness.ReadProc(k6.PID())
+				if err != nil || p.Finished {
+					return
+				}
+				s := soakSample{at: time.Since(start), rssMiB: p.RSS >> 20, fds: p.FDs, goroutines: goroutines(ctx, api)}
+				mu.Lock()
+				samples = append(samples, s)
+				mu.Unlock()
+			}
+		})
+	}
+	code := sc.run(ctx, runLog)
+	close(done)
+	wg.Wait()
+
+	tsv := filepath.Join(sc.outDir, "soak.tsv")
+	if err := writeSoakTSV(tsv, samples); err != nil {
+		printf(stderr, "fwbench soak: %v\n", err)
+	}
+	_ = runLog.Sync()
+	printf(stdout, "%s\n", bench.LastLines(runLog.Name(), 30))
+	printf(stdout, "k6 exit code: %d; samples: %s\n", code, tsv)
+	printf(stdout, "%s\n", growth(samples, time.Duration(rampS)*time.Second, holdDur))
+	return code
+}
+
+// goroutines is k6's goroutine count from its pprof endpoint (-1 when it does not answer).
+func goroutines(ctx context.Context, api string) int {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+api+"/debug/pprof/goroutine?debug=1", nil)
+	if err != nil {
+		return -1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer func() { _ = resp.Body.Close() }()
+	line, _ := bufio.NewReader(resp.Body).ReadString('\n') // "goroutine profile: total 1234"
+	_, n, ok := strings.Cut(strings.TrimSpace(line), "total ")
+	v, err := strconv.Atoi(n)
+	if !ok || err != nil {
+		return -1
+	}
+	return v
+}
+
+func writeSoakTSV(path string, samples []soakSample) error {
+	var b strings.Builder
+	b.WriteString("t_s\trss_mib\tgoroutines\tfds\n")
+	for _, s := range samples {
+		g := "NA"
+		if s.goroutines >= 0 {
+			g = strconv.Itoa(s.goroutines)
+		}
+		fmt.Fprintf(&b, "%d\t%d\t%s\t%d\n", int(s.at.Seconds()), s.rssMiB, g, s.fds)
+	}
+	// #nosec G306 -- soak figures with no secrets, meant to be read
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// growth compares the first and last samples of the hold (after the ramp-up, before the ramp-down).
+func growth(samples []soakSample, ramp, hold time.Duration) string {
+	var in []soakSample
+	for _, s := range samples {
+		if s.at >= ramp && (hold <= 10*time.Second || s.at <= ramp+hold-10*time.Second) {
+			in = append(in, s)
+		}
+	}
+	if len(in) == 0 {
+		return "no samples in the hold"
+	}
+	first, last := in[0], in[len(in)-1]
+	var peak uint64
+	for _, s := range in {
+		peak = max(peak, s.rssMiB)
+	}
+	return fmt.Sprintf("over the hold (%d samples): RSS %d -> %d MiB (peak %d), goroutines %d -> %d, fds %d -> %d",
+		len(in), first.rssMiB, last.rssMiB, peak, first.goroutines, last.goroutines, first.fds, last.fds)
+}
