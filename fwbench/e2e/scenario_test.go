@@ -22,7 +22,7 @@ const bundledScenario = "../../examples/featherweight-load.js"
 
 // scenarioEnv points the bundled scenario's smoke profile at f, with shorter stages (1 s ramp,
 // 6 s hold, 1 s ramp-down: about 8 Hz readings) to keep make test short.
-// It first waits for fwsim's loop to fill its 1 s measuring window, as scripts/run.sh waits for
+// It first waits for fwsim's loop to fill its 1 s measuring window, as `fwbench run` waits for
 // /healthz: with about 8 readings, one early low reading would fail the Hz check rate.
 func scenarioEnv(t *testing.T, f *Fwsim) map[string]string {
 	t.Helper()
