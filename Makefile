@@ -1,19 +1,23 @@
-# xk6-featherweight. `make help` lists the targets.
-# `make test` needs Go, make, git and curl only (no root, nothing outside the repository);
-# the deployment tests are `make test-deploy` (mk/deploy.mk).
+# xk6-featherweight. `make help` lists the targets, grouped by use; each target's prerequisites are
+# declared here, once. `make test` needs Go, make, git and curl only (no root, nothing outside the
+# repository); `make test-deploy` may install Debian packages and reads ../shared (K6_OPERATOR_CRD).
+# The tools behind the targets are Go commands of the fwbench module on one harness (fwbench/harness):
+# bin/fwbench (run, compare, scale, soak), bin/fwcapacity, bin/fwcompare, bin/fwplain, bin/fwk8svalidate.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 K6_VERSION ?= v1.8.1
 MODULE     := github.com/featherweight/xk6-featherweight
 XK6        := go -C tools tool xk6
-GO_SOURCES := go.mod go.sum fwsim/go.mod fwsim/go.sum $(shell find . -name '*.go' -not -path './tools/*' -not -name '*_test.go')
+# The extension's sources (what ./k6 is built from) and fwsim's: a change to the tooling rebuilds neither.
+EXT_SOURCES   := go.mod go.sum $(shell find . -name '*.go' -not -name '*_test.go' -not -path './tools/*' -not -path './fwsim/*' -not -path './fwbench/*')
+FWSIM_SOURCES := fwsim/go.mod fwsim/go.sum $(shell find fwsim -name '*.go' -not -name '*_test.go')
 
-# The Go modules of the repository: the extension, and fwsim and fwbench where they have their own go.mod.
-GO_MODULES := . $(patsubst %/go.mod,%,$(wildcard fwsim/go.mod fwbench/go.mod))
-# Build tags whose files must be vetted and linted too. Each module is vetted, linted and tested
-# even when an earlier one failed; the target fails at the end.
-LINT_TAGS  := e2e,loadtest
+# The Go modules: the extension, fwsim (the reference backend) and fwbench (tools, harness, e2e tests).
+GO_MODULES := . fwsim fwbench
+# Build tags whose files must be vetted and linted too. Each module is vetted, linted and tested even
+# when an earlier one failed; the target fails at the end.
+LINT_TAGS  := e2e,loadtest,deploy
 
 # Tools pinned in tools/go.mod, installed into bin/tools (never onto the user's PATH).
 TOOLS_BIN     := $(CURDIR)/bin/tools
@@ -25,72 +29,140 @@ tool_pkg_govulncheck   := golang.org/x/vuln/cmd/govulncheck
 # flock (util-linux) serializes concurrent xk6 builds of one checkout; optional (macOS has none).
 LOCK := $(if $(shell command -v flock 2>/dev/null),flock $(CURDIR)/.build.lock)
 
-.PHONY: help
-help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+# The binaries the tests and tools run, passed to the Go tests by path.
+E2E_ENV = FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim FW_FWCAPACITY=$(CURDIR)/bin/fwcapacity \
+	FW_FWCOMPARE=$(CURDIR)/bin/fwcompare FW_FWBENCH=$(CURDIR)/bin/fwbench
 
-.PHONY: build
+.PHONY: help build fwsim run smoke clean test lint lint-fmt lint-vet lint-golangci test-unit test-e2e tools \
+	bench capacity compare soak test-deploy docker docker-test prom-test k8s-validate segments-test xk6-lint vulncheck
+
+##@ Run
+help: ## List the targets, grouped by use
+	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "%s%s\n", sep, substr($$0, 5); sep = "\n"} \
+	  /^[a-zA-Z0-9_.-]+:.*## / {printf "  \033[36m%-13s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
 build: k6 ## Build ./k6 (k6 v1.8.1, or K6_VERSION, + this extension) with the pinned xk6
 
-k6: $(GO_SOURCES) tools/go.mod tools/go.sum
+k6: $(EXT_SOURCES) tools/go.mod tools/go.sum
 	$(LOCK) $(XK6) build $(K6_VERSION) --with $(MODULE)=$(CURDIR) --output $(CURDIR)/k6
 	./k6 version | grep -q 'k6/x/featherweight'
 
-.PHONY: fwsim
 fwsim: bin/fwsim ## Build the reference backend bin/fwsim
 
-bin/fwsim: $(GO_SOURCES)
+bin/fwsim: $(FWSIM_SOURCES)
 	go -C fwsim build -o ../bin/fwsim ./cmd/fwsim
 
-$(TOOLS_BIN)/%: tools/go.mod tools/go.sum
-	GOBIN=$(TOOLS_BIN) go -C tools install $(tool_pkg_$*)
+# The fwbench tools: always handed to go build, whose cache makes an up-to-date build instant.
+.PHONY: bin/fwbench bin/fwcapacity bin/fwcompare bin/fwplain bin/fwk8svalidate
+bin/fwbench bin/fwcapacity bin/fwcompare bin/fwplain bin/fwk8svalidate:
+	go -C fwbench build -o ../$@ ./cmd/$(notdir $@)
 
-.PHONY: tools
-tools: $(GOLANGCI_LINT) $(TOOLS_BIN)/gosec $(TOOLS_BIN)/govulncheck ## Install the pinned lint tools into bin/tools
+run: build fwsim bin/fwbench ## The bundled 1,000-VU scenario (against bin/fwsim unless FW_CHAT_URL is set; FW_MEASURE=1: resources)
+	bin/fwbench run
 
-.PHONY: run
-run: build fwsim ## Run the bundled 1,000-VU scenario (against bin/fwsim unless FW_CHAT_URL is set)
-	scripts/run.sh
+smoke: build fwsim bin/fwbench ## The bundled scenario's short smoke profile against bin/fwsim
+	FW_PROFILE=smoke bin/fwbench run
 
-.PHONY: smoke
-smoke: build fwsim ## Run the bundled scenario's short smoke profile against bin/fwsim
-	FW_PROFILE=smoke scripts/run.sh
+clean: ## Remove build outputs
+	rm -rf k6 bin out dist
 
-.PHONY: test
+##@ Test
 test: lint test-unit test-e2e ## The README's test command: lint, unit (-race, every module), end-to-end
 
-.PHONY: lint
 lint: lint-fmt lint-vet lint-golangci ## gofmt, go vet and golangci-lint in every Go module
 
-.PHONY: lint-fmt
 lint-fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-.PHONY: lint-vet
 lint-vet:
 	@rc=0; for m in $(GO_MODULES); do echo "go vet ($$m)"; go -C $$m vet -tags $(LINT_TAGS) ./... || rc=1; done; exit $$rc
 
-.PHONY: lint-golangci
 lint-golangci: $(GOLANGCI_LINT)
 	@rc=0; for m in $(GO_MODULES); do echo "golangci-lint ($$m)"; \
 	  (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...) || rc=1; done; exit $$rc
 
-.PHONY: test-unit
 test-unit: ## Unit tests with the race detector in every Go module (no k6 binary needed)
 	@rc=0; for m in $(GO_MODULES); do echo "go test -race ($$m)"; go -C $$m test -race -count=1 ./... || rc=1; done; exit $$rc
 
-.PHONY: test-e2e
-test-e2e: build fwsim ## End-to-end: the real ./k6 against bin/fwsim on loopback
+test-e2e: build fwsim bin/fwcapacity bin/fwcompare bin/fwbench ## End-to-end: the real ./k6 against bin/fwsim on loopback
 	@mkdir -p out
-	FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim go -C fwbench test -tags e2e -count=1 -timeout 20m -v ./e2e/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
+	$(E2E_ENV) go -C fwbench test -tags e2e -count=1 -timeout 20m -v ./e2e/ 2>&1 | tee out/e2e.log \
+	  | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
-.PHONY: bench
-bench: ## Go benchmarks (decoders, scrape, frame encoding) — see docs/BENCHMARKS.md
-	go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/
-	go -C fwsim test -run '^$$' -bench . -benchmem .
+tools: $(GOLANGCI_LINT) $(TOOLS_BIN)/gosec $(TOOLS_BIN)/govulncheck ## Install the pinned lint tools into bin/tools
 
-.PHONY: clean
-clean: ## Remove build outputs
-	rm -rf k6 bin out dist
+$(TOOLS_BIN)/%: tools/go.mod tools/go.sum
+	GOBIN=$(TOOLS_BIN) go -C tools install $(tool_pkg_$*)
+
+##@ Measure
+# WHAT=go: Go benchmarks (decoders, scrape, frame encoding); compare: native vs k6/websockets vs plain Go
+# on fwsim (BENCH_QUICK=1: ~5 min) -> out/bench-compare.md; scale: concurrent streams one machine holds
+# (~10 min) -> out/bench-scale.md. `make bench-compare` and `make bench-scale` are the same. Knobs
+# (BENCH_*): docs/BENCHMARKS.md.
+WHAT ?= go
+bench: $(if $(filter go,$(WHAT)),,build fwsim bin/fwplain bin/fwbench) ## Benchmarks: WHAT=go (default), compare or scale (docs/BENCHMARKS.md)
+	@case "$(WHAT)" in \
+	  go) set -x; go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/ && go -C fwsim test -run '^$$' -bench . -benchmem . ;; \
+	  compare|scale) set -x; bin/fwbench $(WHAT) ;; \
+	  *) echo "WHAT=$(WHAT): expected go, compare or scale" >&2; exit 2 ;; esac
+
+bench-%:
+	@$(MAKE) --no-print-directory bench WHAT=$*
+
+capacity: build fwsim bin/fwcapacity ## Capacity search: users until a threshold breaks (out/capacity.json, .png; docs/capacity.md)
+	bin/fwcapacity
+
+compare: bin/fwcompare ## Compare two runs' summary.json: make compare BASE=... NEW=... [COMPARE_FLAGS=...] (docs/compare.md)
+	@if [ -z "$(BASE)" ] || [ -z "$(NEW)" ]; then \
+	  echo "usage: make compare BASE=out/a/summary.json NEW=out/b/summary.json [COMPARE_FLAGS=...]" >&2; exit 2; fi
+	bin/fwcompare $(COMPARE_FLAGS) "$(BASE)" "$(NEW)"
+
+soak: build fwsim bin/fwbench ## Soak: the bundled scenario, 20-minute hold (FW_SOAK_HOLD), k6 RSS/goroutines/fds every 10 s
+	bin/fwbench soak
+
+##@ Deploy
+K6_OPERATOR_CRD ?= $(CURDIR)/../shared/k6-operator/k6.io_testruns.yaml
+SEGMENTS        ?= 3
+DEPLOY_TEST      = $(E2E_ENV) go -C fwbench test -tags e2e,deploy -count=1 -timeout 20m -v
+
+test-deploy: k8s-validate segments-test prom-test docker-test ## Deployment tests (each also a target): manifests, segments, Prometheus, image
+
+k8s-validate: bin/fwk8svalidate
+	@mkdir -p out/k8s && scripts/k8s-configmap.sh >out/k8s/configmap.yaml
+	bin/fwk8svalidate -crd $(K6_OPERATOR_CRD) -invalid 'examples/k8s/testdata/invalid-*.yaml' examples/k8s/*.yaml out/k8s/configmap.yaml
+
+segments-test: build fwsim
+	SEGMENTS=$(SEGMENTS) $(DEPLOY_TEST) -run '^TestExecutionSegments' ./e2e/
+
+# Debian's prometheus, installed here (as root) when missing; FW_PROM_REQUIRED=1 fails instead of skipping.
+prom-test: build fwsim
+	command -v prometheus >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus; } >/dev/null; } \
+	  || { echo "!!! prom-test SKIPPED: prometheus is not installed and cannot be (apt-get install prometheus)" >&2; \
+	  [ "$(FW_PROM_REQUIRED)" != 1 ]; exit $$?; }; \
+	$(DEPLOY_TEST) -run '^(TestPrometheusRemoteWrite|TestStartPrometheus)' ./e2e/ ./harness/
+
+docker-test: fwsim
+	scripts/docker-test.sh
+
+docker: ## Build fw-k6:latest and fwsim:latest (docker if an engine answers, else podman)
+	scripts/build-docker.sh
+
+# xk6 lint (the k6 extension registry's compliance grade) and govulncheck put the pinned tools first
+# on PATH. The Go vulnerability database (vuln.go.dev) needs the network: where it is unreachable, the
+# vulnerability check is skipped with a printed reason, never failed (README, "Ecosystem checks").
+VULN_DB ?= https://vuln.go.dev
+XK6_LINT_PASSING ?= C
+vuln_db_reachable = $(shell curl -fsS -m 5 -o /dev/null $(VULN_DB)/index/db.json 2>/dev/null && echo yes)
+
+xk6-lint: $(TOOLS_BIN)/gosec $(TOOLS_BIN)/govulncheck ## xk6 lint (grade + checks) with the pinned gosec/govulncheck
+	@if [ "$(vuln_db_reachable)" = yes ]; then passed=; else \
+	  echo "NOTE: $(VULN_DB) unreachable: the vulnerability check is NOT run (marked passed for the grade only)"; \
+	  passed=--passed=vulnerability; fi; \
+	PATH="$(TOOLS_BIN):$$PATH" XK6_EARLY_ACCESS=true $(XK6) lint --passing $(XK6_LINT_PASSING) $$passed $(CURDIR)
+
+vulncheck: $(TOOLS_BIN)/govulncheck ## govulncheck every Go module (skipped, with the reason, when the DB is unreachable)
+	@if [ "$(vuln_db_reachable)" != yes ]; then echo "SKIP vulncheck: $(VULN_DB) unreachable (no network to the Go vulnerability database)"; exit 0; fi; \
+	set -e; for m in $(GO_MODULES); do echo "govulncheck ($$m)"; $(TOOLS_BIN)/govulncheck -C $$m ./...; done
 
 -include mk/*.mk

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fwcompare returns bin/fwcompare: FW_FWCOMPARE, else ../bin/fwcompare (mk/compare.mk makes
+// fwcompare returns bin/fwcompare: FW_FWCOMPARE, else ../bin/fwcompare (the Makefile makes
 // test-e2e build it). It fails, never skips, when neither exists.
 func fwcompare(t *testing.T) string {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -63,12 +64,11 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 		"FW_PROFILE": envOr("FW_PROFILE", "smoke"), "FW_VUS": envOr("FW_VUS", strconv.Itoa(2*n)),
 		"FW_HZ_SCRAPERS": envOr("FW_HZ_SCRAPERS", strconv.Itoa(n)),
 	}
-	for k, v := range f.ScenarioEnv() {
-		env[k] = v
-	}
+	maps.Copy(env, f.ScenarioEnv())
 
 	// The plan: k6 inspect takes no segment flags; it gives the whole test's maxVUs.
-	inspect := []string{"inspect", "--execution-requirements"}
+	inspect := make([]string, 0, 8)
+	inspect = append(inspect, "inspect", "--execution-requirements")
 	for _, k := range []string{"FW_PROFILE", "FW_VUS", "FW_HZ_SCRAPERS"} {
 		inspect = append(inspect, "-e", k+"="+env[k])
 	}
@@ -81,7 +81,7 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &plan), "%s", out)
 	require.Positive(t, plan.MaxVUs)
 
-	var seq []string
+	seq := make([]string, 0, n+1)
 	for i := range n + 1 {
 		seq = append(seq, strings.SplitN(segment(max(i, 1), n), ":", 2)[min(i, 1)])
 	}
@@ -134,8 +134,10 @@ func runSegment(t *testing.T, k6 string, r *segmentRun, env map[string]string, f
 		return
 	}
 	env = mapsWith(env, "FW_OUT_DIR", dir)
-	args := append([]string{"run", "--quiet", "--no-color", "--address", "", "--tag", "instance=" + r.name,
-		"--out", "json=" + filepath.Join(dir, "metrics.json")}, flags...)
+	args := make([]string, 0, 10+len(flags))
+	args = append(args, "run", "--quiet", "--no-color", "--address", "", "--tag", "instance="+r.name,
+		"--out", "json="+filepath.Join(dir, "metrics.json"))
+	args = append(args, flags...)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	var log syncBuffer
@@ -183,10 +185,7 @@ func envOr(name, dflt string) string {
 
 // mapsWith is a copy of m with k set to v.
 func mapsWith(m map[string]string, k, v string) map[string]string {
-	out := make(map[string]string, len(m)+1)
-	for key, val := range m {
-		out[key] = val
-	}
+	out := maps.Clone(m)
 	out[k] = v
 	return out
 }

@@ -25,6 +25,9 @@ type FwsimOptions struct {
 	Addr string
 	// Flags are fwsim's other flags, e.g. -capacity 600 or -hz 60.
 	Flags []string
+	// Prefix are arguments before fwsim's flags, when Binary runs fwsim rather than being it (a
+	// container engine: Binary podman, Prefix run --rm --network host fwsim:latest).
+	Prefix []string
 	// Log receives fwsim's output (both streams); nil = discarded.
 	Log io.Writer
 	// StartTimeout bounds the wait for fwsim's address line; default 15 s.
@@ -61,7 +64,9 @@ func StartFwsim(ctx context.Context, o FwsimOptions) (*Fwsim, error) {
 	}
 	log := &lockedWriter{w: o.Log}
 	args := append([]string{"-addr", o.Addr}, o.Flags...)
-	cmd := exec.Command(o.Binary, args...) // #nosec G204 -- the fwsim binary the caller names
+	// fwsim outlives ctx (Stop ends it), so its command is not cancelled with it.
+	// #nosec G204 -- the fwsim binary (or container engine) the caller names
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), o.Binary, append(append([]string{}, o.Prefix...), args...)...)
 	addr := make(chan string, 1)
 	cmd.Stdout = &addressWatcher{log: log, addr: addr}
 	cmd.Stderr = log

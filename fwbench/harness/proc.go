@@ -56,9 +56,9 @@ type Sampler struct {
 }
 
 // SampleProcess starts sampling pid every interval (the first sample at once). A process that has
-// exited (or become a zombie) ends the sampling.
-func SampleProcess(pid int, every time.Duration) *Sampler {
-	ctx, cancel := context.WithCancel(context.Background())
+// exited (or become a zombie), ctx's end or Stop ends the sampling.
+func SampleProcess(ctx context.Context, pid int, every time.Duration) *Sampler {
+	ctx, cancel := context.WithCancel(ctx)
 	s := &Sampler{stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)

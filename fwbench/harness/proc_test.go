@@ -29,7 +29,7 @@ func TestSamplerEndsWithTheProcess(t *testing.T) {
 	t.Parallel()
 	cmd := exec.CommandContext(t.Context(), "sleep", "0.3")
 	require.NoError(t, cmd.Start())
-	s := SampleProcess(cmd.Process.Pid, 20*time.Millisecond)
+	s := SampleProcess(t.Context(), cmd.Process.Pid, 20*time.Millisecond)
 	require.NoError(t, cmd.Wait())
 	samples := s.Stop()
 	require.NotEmpty(t, samples, "at least the first sample, taken at once")

@@ -99,7 +99,7 @@ func startPrometheusIn(ctx context.Context, dir string, opts PrometheusOptions) 
 	if err := os.WriteFile(cfgPath, prometheusConfig(opts), 0o600); err != nil {
 		return nil, fmt.Errorf("prometheus config: %w", err)
 	}
-	addr, err := freeLoopbackAddr()
+	addr, err := freeLoopbackAddr(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,8 @@ func startPrometheusIn(ctx context.Context, dir string, opts PrometheusOptions) 
 
 func prometheusConfig(opts PrometheusOptions) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  evaluation_interval: %s\n", opts.ScrapeInterval, opts.ScrapeInterval)
+	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  evaluation_interval: %s\n",
+		opts.ScrapeInterval, opts.ScrapeInterval)
 	if len(opts.ScrapeTargets) == 0 {
 		b.WriteString("scrape_configs: []\n")
 		return b.Bytes()
@@ -159,8 +160,8 @@ func prometheusConfig(opts PrometheusOptions) []byte {
 	return b.Bytes()
 }
 
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freeLoopbackAddr(ctx context.Context) (string, error) {
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("free port: %w", err)
 	}

@@ -99,7 +99,9 @@ func ReadSummary(r io.Reader, name string) (*Summary, error) {
 	if err := json.Unmarshal(raw["metrics"], &metrics); err != nil {
 		return nil, bad(`"metrics" is not an object (%v)`, err)
 	}
-	s := &Summary{Path: name, DurationMs: *state.TestRunDurationMs, Metrics: make(map[string]Metric, len(metrics)), extra: raw}
+	s := &Summary{
+		Path: name, DurationMs: *state.TestRunDurationMs, Metrics: make(map[string]Metric, len(metrics)), extra: raw,
+	}
 	for n, rm := range metrics {
 		var m Metric
 		if err := json.Unmarshal(rm, &m); err != nil {

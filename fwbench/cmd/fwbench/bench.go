@@ -113,7 +113,7 @@ func (b benchmark) settings(log io.Writer) (bench.Settings, error) {
 		errs = append(errs, fmt.Errorf("SCALE_VUS=%q: expected a positive integer", os.Getenv("SCALE_VUS")))
 	}
 	s.ScaleVUs = vus
-	for _, f := range strings.Fields(env(b.usersVar, b.users)) {
+	for f := range strings.FieldsSeq(env(b.usersVar, b.users)) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
 			errs = append(errs, fmt.Errorf("%s: %q is not a positive integer", b.usersVar, f))

@@ -27,8 +27,10 @@ func measure(ctx context.Context, sc scenario, stdout io.Writer) int {
 	out := io.MultiWriter(stdout, runLog)
 	sc.k6Stdout, sc.k6Stderr = out, io.MultiWriter(sc.k6Stderr, runLog)
 	samplers := map[string]*harness.Sampler{}
-	sc.started = func(k6 *harness.Process) { samplers["k6"] = harness.SampleProcess(k6.PID(), 2*time.Second) }
-	sc.simStarted = func(sim *harness.Fwsim) { samplers["fwsim"] = harness.SampleProcess(sim.PID(), 2*time.Second) }
+	sc.started = func(k6 *harness.Process) { samplers["k6"] = harness.SampleProcess(ctx, k6.PID(), 2*time.Second) }
+	sc.simStarted = func(sim *harness.Fwsim) {
+		samplers["fwsim"] = harness.SampleProcess(ctx, sim.PID(), 2*time.Second)
+	}
 	code := sc.run(ctx, out)
 
 	res, err := os.Create(filepath.Join(sc.outDir, "resources.txt")) // #nosec G304 -- the run's output directory

@@ -37,14 +37,15 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	every, err2 := strconv.Atoi(env("FW_SOAK_EVERY", "10"))
 	rampS, err3 := strconv.Atoi(env("FW_SOAK_RAMP_S", "70"))
 	if err != nil || err2 != nil || err3 != nil || every < 1 {
-		printf(stderr, "fwbench soak: FW_SOAK_HOLD must be a duration (20m), FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds\n")
+		printf(stderr, "fwbench soak: FW_SOAK_HOLD must be a duration (20m), "+
+			"FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds\n")
 		return 2
 	}
 	apiPort := env("FW_SOAK_API_PORT", "")
 	dashPort := env("K6_WEB_DASHBOARD_PORT", "")
 	for _, p := range []*string{&apiPort, &dashPort} {
 		if *p == "" {
-			n, err := bench.FreePort()
+			n, err := bench.FreePort(ctx)
 			if err != nil {
 				printf(stderr, "fwbench soak: %v\n", err)
 				return 1

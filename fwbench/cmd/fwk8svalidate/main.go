@@ -86,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	slices.Sort(names)
 	printf(stdout, "schemas: %s (from %s)\n", strings.Join(names, ", "), filepath.Base(o.crd))
 	skip := map[string]struct{}{}
-	for _, k := range strings.Split(o.skip, ",") {
+	for k := range strings.SplitSeq(o.skip, ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			skip[k] = struct{}{}
 		}
@@ -135,7 +135,7 @@ func checkValid(v validator.Validator, path string, minParallelism int, stdout i
 			printf(stdout, "skipped:  %s (%s: no offline schema)\n", path, kind)
 			continue
 		default:
-			return fmt.Errorf("%s (%s): %v", path, kind, r.Err)
+			return fmt.Errorf("%s (%s): %w", path, kind, r.Err)
 		}
 		if err := checkParallelism(r.Resource.Bytes, minParallelism); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -181,7 +181,8 @@ func checkInvalid(v validator.Validator, glob string, stdout io.Writer) (int, er
 		}
 		invalid := slices.IndexFunc(results, func(r validator.Result) bool { return r.Status == validator.Invalid })
 		if invalid < 0 {
-			return 0, fmt.Errorf("%s passed validation (or failed for another reason); it must be rejected as invalid: %v", f, results)
+			return 0, fmt.Errorf("%s passed validation (or failed for another reason); "+
+				"it must be rejected as invalid: %v", f, results)
 		}
 		printf(stdout, "rejected as expected: %s\n      %v\n", f, results[invalid].Err)
 	}

@@ -42,8 +42,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
-	switch args[0] {
-	case "run":
+	if args[0] == "run" {
 		return runCmd(ctx, args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q; %s", args[0], usage)

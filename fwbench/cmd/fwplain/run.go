@@ -72,7 +72,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if o.turnsOut != "" {
-		// #nosec G306 -- per-turn client timings with no secrets, read by `fwplain report`
+		// #nosec G306 -- per-turn client timings with no secrets, read by the benchmark report (internal/bench)
 		if err := os.WriteFile(o.turnsOut, lines, 0o644); err != nil {
 			return err
 		}

@@ -20,7 +20,8 @@ func MachineLine() string {
 			mem = fmt.Sprintf("%.0f GiB", float64(*mi.MemTotal)/1048576)
 		}
 	}
-	kernel := strings.TrimSpace(readOr("/proc/sys/kernel/ostype", runtime.GOOS) + " " + readOr("/proc/sys/kernel/osrelease", ""))
+	kernel := readOr("/proc/sys/kernel/ostype", runtime.GOOS) + " " + readOr("/proc/sys/kernel/osrelease", "")
+	kernel = strings.TrimSpace(kernel)
 	load := "unknown"
 	if fs, err := procfs.NewDefaultFS(); err == nil {
 		if l, err := fs.LoadAvg(); err == nil {

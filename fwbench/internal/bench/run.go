@@ -137,8 +137,10 @@ func (s Settings) RunOne(ctx context.Context, workload string, users int, client
 }
 
 // runClient runs the client process, bounded in time, sampling it every 0.25 s.
-func (s Settings) runClient(ctx context.Context, dir, url string, users int, client string) (harness.Exit, []harness.ProcSample, error) {
-	o, api, err := s.clientProcess(dir, url, users, client)
+func (s Settings) runClient(
+	ctx context.Context, dir, url string, users int, client string,
+) (harness.Exit, []harness.ProcSample, error) {
+	o, api, err := s.clientProcess(ctx, dir, url, users, client)
 	if err != nil {
 		return harness.Exit{}, nil, err
 	}
@@ -165,7 +167,7 @@ func (s Settings) runClient(ctx context.Context, dir, url string, users int, cli
 	if err != nil {
 		return harness.Exit{}, nil, err
 	}
-	sampler := harness.SampleProcess(p.PID(), 250*time.Millisecond)
+	sampler := harness.SampleProcess(ctx, p.PID(), 250*time.Millisecond)
 	profiled := make(chan struct{})
 	go func() {
 		defer close(profiled)
@@ -181,13 +183,15 @@ func (s Settings) runClient(ctx context.Context, dir, url string, users int, cli
 }
 
 // clientProcess is the command line of a client; api is k6's REST address when profiling.
-func (s Settings) clientProcess(dir, url string, users int, client string) (harness.ProcessOptions, string, error) {
+func (s Settings) clientProcess(
+	ctx context.Context, dir, url string, users int, client string,
+) (harness.ProcessOptions, string, error) {
 	secs := strconv.Itoa(int(s.Duration.Seconds())) + "s"
 	var api string
 	k6 := []string{"run", "-q", "--no-usage-report", "--console-output", filepath.Join(dir, "turns.log")}
 	address := "127.0.0.1:0"
 	if s.Profile && client != "plain" {
-		port, err := FreePort()
+		port, err := FreePort(ctx)
 		if err != nil {
 			return harness.ProcessOptions{}, "", err
 		}
@@ -196,14 +200,16 @@ func (s Settings) clientProcess(dir, url string, users int, client string) (harn
 		k6 = append(k6, "--profiling-enabled")
 	}
 	k6 = append(k6, "--address", address)
-	common := []string{"BENCH_URL=" + url, "BENCH_DURATION=" + secs, "BENCH_LOG_TURNS=1",
-		"BENCH_SUMMARY=" + filepath.Join(dir, "client.json")}
+	env := []string{
+		"BENCH_URL=" + url, "BENCH_DURATION=" + secs, "BENCH_LOG_TURNS=1",
+		"BENCH_SUMMARY=" + filepath.Join(dir, "client.json"),
+	}
 	switch client {
 	case "native", "websockets":
-		env := append(common, "BENCH_USERS="+strconv.Itoa(users))
+		env = append(env, "BENCH_USERS="+strconv.Itoa(users))
 		return harness.ProcessOptions{Path: s.K6, Args: append(k6, "examples/bench/"+client+".js"), Env: env}, api, nil
 	case "promise", "session":
-		env := append(common, "SCALE_MODE="+client, "SCALE_STREAMS="+strconv.Itoa(users),
+		env = append(env, "SCALE_MODE="+client, "SCALE_STREAMS="+strconv.Itoa(users),
 			"SCALE_VUS="+strconv.Itoa(s.ScaleVUs), "SCALE_RAMP_MS="+strconv.FormatInt(s.Ramp.Milliseconds(), 10))
 		return harness.ProcessOptions{Path: s.K6, Args: append(k6, "examples/bench/scale.js"), Env: env}, api, nil
 	case "plain":
@@ -237,7 +243,8 @@ func profile(ctx context.Context, dir, api string, delay time.Duration, log io.W
 		return
 	}
 	for _, p := range [][2]string{
-		{"k6-cpu.pprof", "/debug/pprof/profile?seconds=10"}, {"k6-heap.pprof", "/debug/pprof/heap"},
+		{"k6-cpu.pprof", "/debug/pprof/profile?seconds=10"},
+		{"k6-heap.pprof", "/debug/pprof/heap"},
 		{"k6-goroutines.txt", "/debug/pprof/goroutine?debug=1"},
 	} {
 		if err := fetch(ctx, "http://"+api+p[1], filepath.Join(dir, p[0])); err != nil {
@@ -269,13 +276,17 @@ func fetch(ctx context.Context, url, file string) error {
 }
 
 // FreePort is a loopback port nobody listens on right now (for k6's REST API when profiling).
-func FreePort() (int, error) {
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+func FreePort(ctx context.Context) (int, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("not a TCP address: %s", ln.Addr())
+	}
+	return addr.Port, nil
 }
 
 func writeJSON(path string, v any) error {
