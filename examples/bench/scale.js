@@ -1,4 +1,4 @@
-// Scale workload (scripts/bench-scale.sh): many concurrent streams from a few VUs.
+// Scale workload (`make bench WHAT=scale`, bin/fwbench scale): many concurrent streams from a few VUs.
 //   SCALE_MODE=promise  each stream is a loop of fw.chatAsync turns (a WebSocket per turn)
 //   SCALE_MODE=session  each stream is one session (one WebSocket) looping session.sendAsync
 // SCALE_STREAMS streams in all, spread over SCALE_VUS VUs, started evenly over SCALE_RAMP; each
