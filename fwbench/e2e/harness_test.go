@@ -76,6 +76,9 @@ type K6Run struct {
 	harness.Samples
 }
 
+// Sample is one metric point from k6's JSON output (Metric, Value, Tags).
+type Sample = harness.Sample
+
 // RunK6 runs `k6 run` (FW_K6) on script (a path relative to e2e/) with env added to the environment,
 // collecting every sample through --out json. Extra k6 flags may follow. The run is bounded to 5 minutes.
 func RunK6(t *testing.T, script string, env map[string]string, flags ...string) K6Run {
