@@ -107,7 +107,7 @@ func startPrometheusIn(ctx context.Context, dir string, opts PrometheusOptions) 
 	if logPath == "" {
 		logPath = filepath.Join(dir, "prometheus.log")
 	}
-	logFile, err := os.Create(logPath) //nolint:gosec // the caller chose the log path
+	logFile, err := os.Create(logPath) // #nosec G304 -- the caller chose the log path
 	if err != nil {
 		return nil, fmt.Errorf("prometheus log: %w", err)
 	}
@@ -122,7 +122,7 @@ func startPrometheusIn(ctx context.Context, dir string, opts PrometheusOptions) 
 	if opts.NativeHistograms {
 		args = append(args, "--enable-feature=native-histograms")
 	}
-	cmd := exec.CommandContext(ctx, opts.Binary, args...) //nolint:gosec // the binary is the caller's choice
+	cmd := exec.CommandContext(ctx, opts.Binary, args...) // #nosec G204 -- the binary is the caller's choice
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
@@ -269,7 +269,7 @@ func (p *Prometheus) Query(ctx context.Context, promql string) (json.RawMessage,
 
 // tail returns the last n bytes of a file, for error messages.
 func tail(path string, n int64) string {
-	f, err := os.Open(path) //nolint:gosec // a log file this package wrote
+	f, err := os.Open(path) // #nosec G304 -- a log file this package wrote
 	if err != nil {
 		return err.Error()
 	}
