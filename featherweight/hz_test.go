@@ -141,14 +141,15 @@ func TestHzMonitorFailedScrape(t *testing.T) {
 	assert.Nil(t, r["hz"])
 	e, ok := r["error"].(map[string]any)
 	require.True(t, ok, "error object: %v", r["error"])
-	assert.Equal(t, "http_status", e["reason"])
+	assert.Equal(t, "http_status", e["kind"])
+	assert.Equal(t, e["kind"], e["reason"], "reason: the deprecated alias of kind")
 	assert.Contains(t, e["message"], "500")
 
 	got := byMetric(t, samples)
 	require.Len(t, got, 3, "no fw_loop_hz without a value")
 	assert.NotContains(t, got, MetricLoopHz)
 	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
-	assert.Equal(t, map[string]string{"scenario": "hz", "reason": "http_status", "source": "metrics"}, got[MetricHzScrapeFailed].Tags.Map())
+	assert.Equal(t, map[string]string{"scenario": "hz", "error_kind": "http_status", "source": "metrics"}, got[MetricHzScrapeFailed].Tags.Map())
 	assert.EqualValues(t, 500, e["status"])
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, "hz", got[metrics.ChecksName].Tags.Map()["type"])
@@ -171,16 +172,16 @@ func TestHzMonitorHealthzFallbackAndBothDown(t *testing.T) {
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, "hz >= 95 (from /healthz503: /down answered 500)", got[metrics.ChecksName].Tags.Map()["check"])
 	assert.Equal(t, map[string]any{
-		"reason": "http_status", "status": 500, "note": "/down answered 500",
+		"kind": "http_status", "reason": "http_status", "status": 500, "note": "/down answered 500",
 		"message": "http_status: GET " + ht.base + "/down: HTTP 500 Internal Server Error",
 	}, r["fallback"])
 
 	r, samples = ht.scrape(t, "both")
 	assert.Equal(t, false, r["ok"])
 	e := r["error"].(map[string]any)
-	assert.Equal(t, "http_status", e["reason"])
+	assert.Equal(t, "http_status", e["kind"])
 	assert.Contains(t, e["message"], "healthz fallback")
-	assert.Equal(t, "http_status", e["healthz"].(map[string]any)["reason"])
+	assert.Equal(t, "http_status", e["healthz"].(map[string]any)["kind"])
 	got = byMetric(t, samples)
 	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
 }
@@ -204,9 +205,9 @@ func TestHzMonitorUsesK6Dialer(t *testing.T) {
 	ht.init(t, `const mon = new fw.HzMonitor({ url: 'http://blocked.test/metrics' })`)
 	r, samples := ht.scrape(t, "mon")
 	e := r["error"].(map[string]any)
-	assert.Equal(t, "connect", e["reason"])
+	assert.Equal(t, "connect", e["kind"])
 	assert.Contains(t, e["message"], "blocked")
-	assert.Equal(t, "connect", byMetric(t, samples)[MetricHzScrapeFailed].Tags.Map()["reason"])
+	assert.Equal(t, "connect", byMetric(t, samples)[MetricHzScrapeFailed].Tags.Map()["error_kind"])
 	assert.EqualValues(t, 1, ht.state.Dialer.(*blockingDialer).dials.Load(), "dialed through state.Dialer")
 }
 
@@ -237,7 +238,7 @@ func TestHzMonitorNoSamplesAfterVUContextEnds(t *testing.T) {
 	v, err := ht.rt.VU.Runtime().RunString(`mon.scrape()`)
 	require.NoError(t, err)
 	r := v.Export().(map[string]any)
-	assert.Equal(t, "canceled", r["error"].(map[string]any)["reason"])
+	assert.Equal(t, "canceled", r["error"].(map[string]any)["kind"])
 	assert.Empty(t, metrics.GetBufferedSamples(ht.samples))
 }
 
@@ -246,8 +247,8 @@ func TestHzMonitorBadOptionsThrow(t *testing.T) {
 	for i, tc := range []struct {
 		opts, errHas string
 	}{
-		{``, "options object with url is required"},                                // 1
-		{`{}`, "url is required"},                                                  // 2
+		{``, "options object with url (or prometheus and query) is required"},     // 1
+		{`{}`, "url or prometheus: one of the two is required"},                    // 2
 		{`{ url: BASE, foo: 1 }`, "unknown option foo"},                            // 3
 		{`{ url: 42 }`, "url must be a string"},                                    // 4
 		{`{ url: 'ftp://x/metrics' }`, "url scheme must be http or https"},         // 5

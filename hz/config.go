@@ -6,6 +6,8 @@ import (
 	"math"
 	"net/url"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Mode says how a metric family is turned into a frequency.
@@ -85,6 +87,10 @@ type Config struct {
 	// redirect from https to http is never followed, whatever this says. DefaultConfig sets 10;
 	// zero follows none.
 	MaxRedirects int
+	// Headers are sent with every request, e.g. Authorization: Bearer ... for a Prometheus
+	// server behind an auth proxy. Never printed. Accept and User-Agent are set by the monitor
+	// (UserAgent) and are not overridden here.
+	Headers map[string]string
 	// UserAgent is sent as the User-Agent header (k6: the userAgent option). DefaultConfig sets
 	// DefaultUserAgent; "" sends none, as k6/http does with userAgent: "".
 	UserAgent string
@@ -196,6 +202,14 @@ func (c Config) validate() error {
 	case AggregateNone, AggregateMean, AggregateMin, AggregateMax, AggregateSum:
 	default:
 		return configErr("Aggregate", "must be mean, min, max or sum, got %q", c.Aggregate)
+	}
+	for k, v := range c.Headers {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return configErr("Headers", "has an invalid header name %q", k)
+		}
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return configErr("Headers", "%q has an invalid value (control characters)", k) // never the value: it may be a secret
+		}
 	}
 	if c.Timeout < 0 {
 		return configErr("Timeout", "must be positive, got %s", c.Timeout)

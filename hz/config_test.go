@@ -36,6 +36,9 @@ func TestConfigErrorNamesTheField(t *testing.T) {
 		{Config{URL: "http://x", Aggregate: "p50"}, "Aggregate", `hz: Aggregate must be mean, min, max or sum, got "p50"`},
 		{Config{URL: "http://x", MaxBodyBytes: -2}, "MaxBodyBytes", "hz: MaxBodyBytes must be positive, got -2"},
 		{Config{URL: "http://x", Min: math.Inf(1)}, "Min", "hz: Min must be a finite number, got +Inf"},
+		{Config{URL: "http://x", Headers: map[string]string{"Bad Name": "x"}}, "Headers", `hz: Headers has an invalid header name "Bad Name"`},
+		{Config{URL: "http://x", Headers: map[string]string{"Authorization": "Bearer s3cret\nX: y"}}, "Headers",
+			`hz: Headers "Authorization" has an invalid value (control characters)`},
 	} {
 		err := tc.cfg.Validate()
 		var ce *ConfigError

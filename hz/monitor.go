@@ -307,6 +307,9 @@ func (m *Monitor) fetch(
 	if err != nil {
 		return 0, time.Time{}, &ScrapeError{Reason: ReasonInvalidURL, Err: redactErr(err)}
 	}
+	for k, v := range m.cfg.Headers {
+		req.Header.Set(k, v)
+	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", m.cfg.UserAgent) // "" sends none
 	m.redirectStop = ""
