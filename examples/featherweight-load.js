@@ -15,6 +15,10 @@
 // FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
 // FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_HZ_HOLD_ONLY (1 = read Hz during the hold only),
 // FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json).
+// Fleet Hz: with FW_PROMETHEUS_URL set (e.g. http://prometheus:9090) the hz scenario runs the PromQL
+// query FW_HZ_QUERY (default consciousness_loop_hz) there instead of reading FW_METRICS_URL, and
+// combines the replicas with FW_HZ_AGGREGATE (default min: the slowest replica must reach FW_HZ_MIN;
+// none: one sample and check per replica, tagged with its labels).
 //
 // Split runs (k6-operator parallelism N, or --execution-segment): set FW_HZ_SCRAPERS=N. The hz scenario
 // then runs N scrapers at one scrape a second each, so every segment gets one and judges the Hz
@@ -55,6 +59,9 @@ const cfg = {
   hzCheckRate: num('FW_HZ_CHECK_RATE', 0.9),
   hzScrapers: int('FW_HZ_SCRAPERS', 1),
   hzHoldOnly: env.FW_HZ_HOLD_ONLY === '1',
+  prometheusURL: env.FW_PROMETHEUS_URL || '',
+  hzQuery: env.FW_HZ_QUERY || 'consciousness_loop_hz',
+  hzAggregate: env.FW_HZ_AGGREGATE || 'min',
 };
 
 function num(name, dflt) {
@@ -137,7 +144,12 @@ const turnsOK = new Counter('chat_turns_ok');
 const hzFloor = new Trend('fw_loop_hz_floor');
 
 // One monitor per VU (init context); only the `hz` scenario's single VU ever scrapes.
-const monitor = new fw.HzMonitor({ url: cfg.metricsURL, healthz: cfg.healthzURL, min: cfg.hzMin });
+const monitor = cfg.prometheusURL
+  ? new fw.HzMonitor({
+    prometheus: cfg.prometheusURL, query: cfg.hzQuery, min: cfg.hzMin,
+    aggregate: cfg.hzAggregate === 'none' ? undefined : cfg.hzAggregate,
+  })
+  : new fw.HzMonitor({ url: cfg.metricsURL, healthz: cfg.healthzURL, min: cfg.hzMin });
 
 const TOPICS = ['the 100 Hz loop', 'websocket backpressure', 'a haiku about latency', 'garbage collection',
   'tail latency', 'token streaming', 'consistent hashing', 'the CAP theorem', 'TCP slow start',
@@ -189,7 +201,7 @@ export function chat() {
   think();
 }
 
-// The last failure reason this VU logged: a failing endpoint is logged when the reason changes,
+// The last failure kind this VU logged: a failing endpoint is logged when the kind changes,
 // not once a second. (The monitor itself warns once when it falls back to /healthz; error
 // messages have any URL userinfo masked.)
 let lastFailure = '';
@@ -198,9 +210,9 @@ let lastFailure = '';
 export function hz() {
   const r = monitor.scrape();
   hzFloor.add(cfg.hzMin);
-  const failure = !r.ok && r.error ? r.error.reason : '';
+  const failure = !r.ok && r.error ? r.error.kind : '';
   if (failure && failure !== lastFailure) {
-    console.warn(`hz scrape failed (${r.error.reason}): ${r.error.message} (logged again only when the reason changes)`);
+    console.warn(`hz scrape failed (${r.error.kind}): ${r.error.message} (logged again only when the kind changes)`);
   }
   lastFailure = failure;
 }
@@ -250,7 +262,8 @@ function hzSourceLine(data) {
   const sources = [];
   for (const [name, n] of Object.entries(hzChecks(data.root_group, {}))) {
     const i = name.indexOf(' (from ');
-    sources.push({ from: i < 0 ? '/metrics' : name.slice(i + ' (from '.length, -1), n });
+    const direct = cfg.prometheusURL ? `Prometheus (${cfg.hzQuery})` : '/metrics';
+    sources.push({ from: i < 0 ? direct : name.slice(i + ' (from '.length, -1), n });
   }
   if (sources.length === 0) return avg;
   if (sources.length === 1) return `${avg}, from ${sources[0].from}`;

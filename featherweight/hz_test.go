@@ -247,7 +247,7 @@ func TestHzMonitorBadOptionsThrow(t *testing.T) {
 	for i, tc := range []struct {
 		opts, errHas string
 	}{
-		{``, "options object with url (or prometheus and query) is required"},     // 1
+		{``, "options object with url (or prometheus and query) is required"},      // 1
 		{`{}`, "url or prometheus: one of the two is required"},                    // 2
 		{`{ url: BASE, foo: 1 }`, "unknown option foo"},                            // 3
 		{`{ url: 42 }`, "url must be a string"},                                    // 4
