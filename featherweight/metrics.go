@@ -42,7 +42,7 @@ type fwMetrics struct {
 
 	LoopHz         *metrics.Metric // Trend (not time): loop frequency in Hz
 	HzScrapeTime   *metrics.Metric // Trend, time
-	HzScrapeFailed *metrics.Metric // Rate, tagged reason when failed
+	HzScrapeFailed *metrics.Metric // Rate, tagged error_kind when failed
 }
 
 // registerMetrics registers (or fetches, the registry is idempotent) every fw_ metric.
