@@ -53,8 +53,8 @@ func (mi *ModuleInstance) newHzMonitor(call sobek.ConstructorCall) *sobek.Object
 	must(obj.Set("scrape", m.scrape))
 	must(obj.DefineAccessorProperty("url", rt.ToValue(func() string { return hz.RedactURL(opts.cfg.URL) }), nil,
 		sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	must(obj.DefineAccessorProperty("prometheus", rt.ToValue(func() string { return hz.RedactURL(opts.cfg.PrometheusURL) }),
-		nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	must(obj.DefineAccessorProperty("prometheus",
+		rt.ToValue(func() string { return hz.RedactURL(opts.cfg.PrometheusURL) }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(obj.DefineAccessorProperty("min", rt.ToValue(func() float64 { return opts.cfg.Min }), nil,
 		sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	return obj
@@ -356,7 +356,8 @@ func hzOptionTable() *optionTable[hzOptions] {
 // hzOptionNames maps hz.Config's field names to the JS option names, for hz.ConfigError.
 func hzOptionNames() map[string]string {
 	return map[string]string{
-		"URL": "url", "PrometheusURL": "prometheus", "Query": "query", "HealthzURL": "healthz", "Metric": "metric", "Labels": "labels", "Mode": "mode",
+		"URL": "url", "PrometheusURL": "prometheus", "Query": "query", "HealthzURL": "healthz",
+		"Metric": "metric", "Labels": "labels", "Mode": "mode",
 		"Timeout": "timeout", "MaxBodyBytes": "maxBodyBytes", "Aggregate": "aggregate", "Min": "min",
 		"MaxRedirects": "redirects", "UserAgent": "userAgent", "Headers": "headers",
 	}

@@ -156,8 +156,10 @@ func TestHzMonitorPrometheusLabelsNeverOverwriteReservedTags(t *testing.T) {
 		"scenario": "hz", "source": "prometheus", "instance": "127.0.0.1:18091",
 		"prom_name": "loop", "prom_url": "http://x",
 	}, hzs[0].Tags.Map())
-	for _, label := range []string{"name", "url", "status", "method", "scenario", "group", "vu", "iter", "error",
-		"source", "type", "check", "error_kind"} {
+	for _, label := range []string{
+		"name", "url", "status", "method", "scenario", "group", "vu", "iter", "error",
+		"source", "type", "check", "error_kind",
+	} {
 		assert.Equal(t, "prom_"+label, seriesTagName(label), label)
 	}
 	for _, label := range []string{"instance", "pod", "job", "app", "namespace"} {
@@ -203,26 +205,42 @@ func TestHzMonitorPrometheusFailures(t *testing.T) {
 func TestHzMonitorPrometheusBadOptionsThrow(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ opts, errHas string }{
-		{`{ prometheus: 'http://p:9090', url: 'http://x/metrics', query: 'up' }`,
-			"HzMonitor: prometheus can't be used with url: read one /metrics endpoint, or query Prometheus"},
+		{
+			`{ prometheus: 'http://p:9090', url: 'http://x/metrics', query: 'up' }`,
+			"HzMonitor: prometheus can't be used with url: read one /metrics endpoint, or query Prometheus",
+		},
 		{`{ prometheus: 'http://p:9090' }`, "HzMonitor: query is required with prometheus"},
 		{`{ prometheus: 'http://p:9090', query: '' }`, "HzMonitor: query must not be empty"},
 		{`{ url: 'http://x/metrics', query: 'up' }`, "HzMonitor: query needs prometheus"},
 		{`{ prometheus: 'ws://p:9090', query: 'up' }`, `HzMonitor: prometheus scheme must be http or https, got "ws://p:9090"`},
-		{`{ prometheus: 'http://p:9090', query: 'up', aggregate: 'median' }`,
-			`HzMonitor: aggregate must be mean, min, max or sum, got "median"`},
-		{`{ prometheus: 'http://p:9090', query: 'up', healthz: 'http://x/healthz' }`,
-			"HzMonitor: healthz can't be used with prometheus"},
-		{`{ prometheus: 'http://p:9090', query: 'up', labels: { app: 'x' } }`,
-			"HzMonitor: labels can't be used with prometheus: select the series in the PromQL query"},
-		{`{ prometheus: 'http://p:9090', query: 'up', metric: 'other' }`,
-			"HzMonitor: metric can't be used with prometheus: name the metric in the PromQL query"},
-		{`{ prometheus: 'http://p:9090', query: 'up', mode: 'counter' }`,
-			"HzMonitor: mode can't be used with prometheus"},
-		{`{ prometheus: 'http://p:9090', query: 'up', headers: { 'Bad Name': 'x' } }`,
-			`HzMonitor: headers has an invalid header name "Bad Name"`},
-		{`{ prometheus: 'http://u:s3cret@p:9090', query: 'up', headers: { Authorization: 'Bearer s3cret\n' } }`,
-			`HzMonitor: headers "Authorization" has an invalid value (control characters)`},
+		{
+			`{ prometheus: 'http://p:9090', query: 'up', aggregate: 'median' }`,
+			`HzMonitor: aggregate must be mean, min, max or sum, got "median"`,
+		},
+		{
+			`{ prometheus: 'http://p:9090', query: 'up', healthz: 'http://x/healthz' }`,
+			"HzMonitor: healthz can't be used with prometheus",
+		},
+		{
+			`{ prometheus: 'http://p:9090', query: 'up', labels: { app: 'x' } }`,
+			"HzMonitor: labels can't be used with prometheus: select the series in the PromQL query",
+		},
+		{
+			`{ prometheus: 'http://p:9090', query: 'up', metric: 'other' }`,
+			"HzMonitor: metric can't be used with prometheus: name the metric in the PromQL query",
+		},
+		{
+			`{ prometheus: 'http://p:9090', query: 'up', mode: 'counter' }`,
+			"HzMonitor: mode can't be used with prometheus",
+		},
+		{
+			`{ prometheus: 'http://p:9090', query: 'up', headers: { 'Bad Name': 'x' } }`,
+			`HzMonitor: headers has an invalid header name "Bad Name"`,
+		},
+		{
+			`{ prometheus: 'http://u:s3cret@p:9090', query: 'up', headers: { Authorization: 'Bearer s3cret\n' } }`,
+			`HzMonitor: headers "Authorization" has an invalid value (control characters)`,
+		},
 	} {
 		ht := newHzTest(t)
 		_, err := ht.rt.VU.Runtime().RunString(`new fw.HzMonitor(` + tc.opts + `)`)

@@ -170,10 +170,10 @@ func configErr(field, format string, args ...any) *ConfigError {
 // validate returns a *ConfigError for the first invalid field.
 func (c Config) validate() error {
 	if c.URL == "" && c.HealthzURL == "" && c.PrometheusURL == "" {
-		return &ConfigError{Field: "URL", Msg: "or", With: "PrometheusURL", Hint: "one of the two is required"}
+		return &ConfigError{Field: "URL", Msg: "or", With: fieldPrometheusURL, Hint: "one of the two is required"}
 	}
 	for _, f := range [...]struct{ name, url string }{
-		{"URL", c.URL}, {"HealthzURL", c.HealthzURL}, {"PrometheusURL", c.PrometheusURL},
+		{"URL", c.URL}, {"HealthzURL", c.HealthzURL}, {fieldPrometheusURL, c.PrometheusURL},
 	} {
 		if f.url == "" {
 			continue
@@ -226,11 +226,14 @@ func (c Config) validate() error {
 	return nil
 }
 
+// fieldPrometheusURL names Config.PrometheusURL in ConfigErrors.
+const fieldPrometheusURL = "PrometheusURL"
+
 // validatePrometheus checks the fields of the Prometheus mode and the fields it excludes.
 func (c Config) validatePrometheus() error {
 	if c.PrometheusURL == "" {
 		if c.Query != "" {
-			return &ConfigError{Field: "Query", Msg: "needs", With: "PrometheusURL"}
+			return &ConfigError{Field: "Query", Msg: "needs", With: fieldPrometheusURL}
 		}
 		return nil
 	}
@@ -239,17 +242,17 @@ func (c Config) validatePrometheus() error {
 	}
 	switch {
 	case c.URL != "":
-		return conflict("PrometheusURL", "URL", "read one /metrics endpoint, or query Prometheus")
+		return conflict(fieldPrometheusURL, "URL", "read one /metrics endpoint, or query Prometheus")
 	case c.HealthzURL != "":
-		return conflict("HealthzURL", "PrometheusURL", "")
+		return conflict("HealthzURL", fieldPrometheusURL, "")
 	case c.Query == "":
-		return &ConfigError{Field: "Query", Msg: "is required with", With: "PrometheusURL"}
+		return &ConfigError{Field: "Query", Msg: "is required with", With: fieldPrometheusURL}
 	case len(c.Labels) > 0:
-		return conflict("Labels", "PrometheusURL", "select the series in the PromQL query")
+		return conflict("Labels", fieldPrometheusURL, "select the series in the PromQL query")
 	case c.Metric != "" && c.Metric != DefaultMetric:
-		return conflict("Metric", "PrometheusURL", "name the metric in the PromQL query")
+		return conflict("Metric", fieldPrometheusURL, "name the metric in the PromQL query")
 	case c.Mode != "" && c.Mode != ModeAuto:
-		return conflict("Mode", "PrometheusURL", "compute a rate in the PromQL query, e.g. rate(ticks_total[1m])")
+		return conflict("Mode", fieldPrometheusURL, "compute a rate in the PromQL query, e.g. rate(ticks_total[1m])")
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
 // Package hz reads the Featherweight backend's loop frequency (Hz) from a Prometheus /metrics
 // endpoint, falling back to the JSON /healthz endpoint, or a fleet's from a Prometheus server's
-// query API. It is plain Go: no k6 imports. The k6
-// binding (featherweight/hz.go) turns Readings into k6 samples.
+// query API. It is plain Go: no k6 imports. The k6 binding (featherweight/hz.go) turns Readings
+// into k6 samples.
 //
 // # Modes
 //

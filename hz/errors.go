@@ -17,8 +17,8 @@ const (
 	ReasonConnect       Reason = "connect"        // the request failed before a response: dial, DNS, TLS, blocked host
 	ReasonRead          Reason = "read"           // the connection failed while reading the body
 	ReasonBodyTooLarge  Reason = "body_too_large" // the body exceeded Config.MaxBodyBytes
-	ReasonParse         Reason = "parse"          // the exposition is not valid Prometheus text format; a query answer is not a vector
-	ReasonMissingMetric Reason = "missing_metric" // no family of that name, no series matching the labels, an empty query result
+	ReasonParse         Reason = "parse"          // not valid Prometheus text format; a query answer that is not a vector
+	ReasonMissingMetric Reason = "missing_metric" // no such family, no series matching the labels, an empty query result
 	ReasonAmbiguous     Reason = "ambiguous"      // several series match and Config.Aggregate is empty
 	ReasonTypeMismatch  Reason = "type_mismatch"  // the family's type can't be read in the configured mode
 	ReasonNaN           Reason = "nan"            // a selected value (or the computed Hz) is NaN or ±Inf

@@ -130,7 +130,7 @@ func New(cfg Config, client *http.Client) (*Monitor, error) {
 	}
 	if cfg.PrometheusURL != "" {
 		if m.queryURL, err = QueryURL(cfg.PrometheusURL, cfg.Query, cfg.Timeout); err != nil {
-			return nil, configErr("PrometheusURL", "%v", err)
+			return nil, configErr(fieldPrometheusURL, "%v", err)
 		}
 		m.shownPrometheus = RedactURL(m.queryURL)
 	}

@@ -1,7 +1,6 @@
 package hz
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,7 +29,7 @@ func newPromServer(t *testing.T, status int, file string) *promServer {
 	body := fixture(t, file)
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
-		p.reqs = append(p.reqs, r.Clone(context.Background()))
+		p.reqs = append(p.reqs, r.Clone(r.Context()))
 		p.mu.Unlock()
 		if r.URL.Path != "/api/v1/query" {
 			http.NotFound(w, r)
