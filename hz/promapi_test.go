@@ -243,3 +243,23 @@ func TestPrometheusUnreachableIsConnect(t *testing.T) {
 	assert.Equal(t, ReasonConnect, ReasonOf(r.Err))
 	assert.Equal(t, SourcePrometheus, r.Source)
 }
+
+func TestPrometheusRedirectsFollowTheLimit(t *testing.T) {
+	t.Parallel()
+	p := newPromServer(t, http.StatusOK, "prom_vector_min.json")
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, p.srv.URL+r.URL.RequestURI(), http.StatusFound)
+	}))
+	t.Cleanup(front.Close)
+
+	follows := newTestMonitor(t, Config{PrometheusURL: front.URL, Query: "min(up)", MaxRedirects: 1})
+	r := follows.Scrape(t.Context())
+	require.True(t, r.OK, r.Err)
+	assert.Equal(t, "min(up)", p.lastRequest(t).URL.Query().Get("query"), "the query survives the redirect")
+
+	stops := newTestMonitor(t, Config{PrometheusURL: front.URL, Query: "min(up)", MaxRedirects: 0})
+	r = stops.Scrape(t.Context())
+	require.Equal(t, ReasonHTTPStatus, ReasonOf(r.Err))
+	assert.Equal(t, http.StatusFound, asScrapeError(r.Err).Status)
+	assert.ErrorContains(t, r.Err, "stopped after 0 redirects (maxRedirects 0)")
+}
