@@ -104,8 +104,11 @@ func TestUnifiedRejects(t *testing.T) {
 	ts := startServer(t, nil)
 	ws := dial(t, ts.ws("/api/chat/unified"))
 	for _, tc := range []struct{ frame, msg string }{
-		{`{"message":`, "Invalid JSON"}, {`{not json`, "Invalid JSON"},
-		{`{"msg":"x"}`, "Missing message"}, {`{"message":""}`, "Missing message"}, {`[1]`, "Missing message"},
+		{`{"message":`, "Invalid JSON"},
+		{`{not json`, "Invalid JSON"},
+		{`{"msg":"x"}`, "Missing message"},
+		{`{"message":""}`, "Missing message"},
+		{`[1]`, "Missing message"},
 	} {
 		send(t, ws, tc.frame)
 		require.Equal(t, map[string]any{"type": "error", "message": tc.msg}, readJSON(t, ws), tc.frame)
