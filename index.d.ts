@@ -342,7 +342,8 @@ export interface HzReading {
  *
  * Each `scrape()` emits `fw_loop_hz` (when there is a value), `fw_hz_scrape_duration`,
  * `fw_hz_scrape_failed` (tagged `reason` on failure) and a `checks` sample tagged `type:hz` and
- * `check: "hz >= <min>"` (none for a counter scrape without a value), all tagged
+ * `check: "hz >= <min>"` with its count in `fw_hz_readings` (tagged `result: passed | failed`)
+ * (none for a counter scrape without a value), all tagged
  * `source: metrics | healthz`. A reading from the `/healthz` fallback names its check
  * `"hz >= 95 (from /healthz: /metrics answered 404)"` and logs one warning per cause.
  * Requests follow k6's `maxRedirects`, `userAgent`, `insecureSkipTLSVerify`, dialer and TLS options.

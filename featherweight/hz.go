@@ -139,8 +139,9 @@ func k6UserAgent(o lib.Options) string {
 	return o.UserAgent.String
 }
 
-// push emits fw_loop_hz (when there is a value), fw_hz_scrape_duration, fw_hz_scrape_failed and
-// a checks sample tagged type:hz (not for a counter baseline without a value), every one tagged
+// push emits fw_loop_hz (when there is a value), fw_hz_scrape_duration, fw_hz_scrape_failed, and
+// a checks sample tagged type:hz with its fw_hz_readings count tagged result:passed|failed (not
+// for a counter baseline without a value), every one tagged
 // with the reading's source (metrics | healthz). The check of a fallback reading is named
 // "hz >= 95 (from /healthz: /metrics answered 404)", so k6's end-of-test summary (and
 // handleSummary's root_group.checks) shows where the values came from and why.
@@ -160,7 +161,7 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 			Value:      v,
 		}
 	}
-	samples := make(metrics.Samples, 0, 4)
+	samples := make(metrics.Samples, 0, 5)
 	if r.HasHz {
 		samples = append(samples, sample(fm.LoopHz, tm.Tags, r.Hz))
 	}
@@ -175,9 +176,18 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 		if state.Options.SystemTags.Has(metrics.TagCheck) {
 			tags = tags.With("check", m.checkName(r))
 		}
-		samples = append(samples, sample(state.BuiltinMetrics.Checks, tags, metricBool(r.Pass)))
+		samples = append(samples, sample(state.BuiltinMetrics.Checks, tags, metricBool(r.Pass)),
+			sample(fm.HzReadings, tm.Tags.With("result", readingResult(r.Pass)), 1))
 	}
 	metrics.PushIfNotDone(m.mi.vu.Context(), state.Samples, samples)
+}
+
+// readingResult is the result tag of a reading's fw_hz_readings sample.
+func readingResult(pass bool) string {
+	if pass {
+		return "passed"
+	}
+	return "failed"
 }
 
 // checkName is the check tag of r's checks sample: "hz >= 95", and for a reading that fell back
