@@ -43,15 +43,15 @@ func TestVerdict(t *testing.T) {
 	prom, err := harness.StartPrometheus(ctx, harness.PrometheusOptions{RemoteWriteReceiver: true, NativeHistograms: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = prom.Stop() })
-	healthy := startVerdictFwsim(t)
+	healthy := startVerdictFwsim(ctx, t)
 
 	t.Run("two segments give one passing verdict whose turns are the sum of the runners'", func(t *testing.T) {
 		testid := newTestID(t, "pass")
-		runs := runSegments(t, ctx, k6, prom.URL, testid, "0.2", healthy, healthy)
+		runs := runSegments(ctx, t, k6, prom.URL, testid, "0.2", healthy, healthy)
 		for _, r := range runs {
 			require.Equal(t, 0, r.code, "runner %s passes its own share:\n%s", r.name, r.output)
 		}
-		v := runVerdict(t, ctx, fwverdict, prom.URL, testid)
+		v := runVerdict(ctx, t, fwverdict, prom.URL, testid)
 		require.Equal(t, 0, v.code, "verdict passes:\n%s\n%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stdout, "merged from 2 runner(s)")
 		assert.Contains(t, v.stdout, "PASS  error_rate: rate<0.01")
@@ -70,16 +70,16 @@ func TestVerdict(t *testing.T) {
 		assert.True(t, v.summary.Metrics["checks{type:hz}"].Thresholds["rate>=0.9"].OK)
 		_, err := compare.Compare(v.summary, v.summary, compare.DefaultTolerances())
 		require.NoError(t, err, "fwcompare reads the merged summary")
-		record(t, prom.URL, testid, "pass.json")
+		record(ctx, t, prom.URL, testid, "pass.json")
 	})
 
 	t.Run("one segment against a failing backend fails the verdict with 99 naming error_rate", func(t *testing.T) {
 		testid := newTestID(t, "fail")
-		failing := startVerdictFwsim(t, "-error-rate", "0.05")
+		failing := startVerdictFwsim(ctx, t, "-error-rate", "0.05")
 		// About 800 turns, 400 of them against 5% error frames: the merged rate is near 2.5%.
-		runs := runSegments(t, ctx, k6, prom.URL, testid, "0.1", healthy, failing)
+		runs := runSegments(ctx, t, k6, prom.URL, testid, "0.1", healthy, failing)
 		require.Equal(t, 0, runs[0].code, "the healthy runner passes its own share:\n%s", runs[0].output)
-		v := runVerdict(t, ctx, fwverdict, prom.URL, testid)
+		v := runVerdict(ctx, t, fwverdict, prom.URL, testid)
 		require.Equal(t, 99, v.code, "verdict fails:\n%s\n%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stdout, "FAIL  error_rate: rate<0.01")
 		assert.Contains(t, v.stderr, "threshold failed on the merged run: error_rate: rate<0.01")
@@ -93,26 +93,26 @@ func TestVerdict(t *testing.T) {
 		assert.InDelta(t, failed/turns, v.summary.Metrics["error_rate"].Values["rate"], 1e-12,
 			"the merged error rate is the runners' failed turns over their turns")
 		assert.False(t, v.summary.Metrics["error_rate"].Thresholds["rate<0.01"].OK)
-		record(t, prom.URL, testid, "fail.json")
+		record(ctx, t, prom.URL, testid, "fail.json")
 	})
 
 	t.Run("an unknown testid or no Prometheus exits 2, never a pass", func(t *testing.T) {
-		v := runVerdict(t, ctx, fwverdict, prom.URL, newTestID(t, "never-run"))
+		v := runVerdict(ctx, t, fwverdict, prom.URL, newTestID(t, "never-run"))
 		assert.Equal(t, 2, v.code, "%s%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stderr, "no samples for testid")
 		assert.NotContains(t, v.stdout, "PASS")
-		recordBadInput(t, prom.URL, newTestID(t, "never-run"), "unknown.json")
+		recordBadInput(ctx, t, prom.URL, newTestID(t, "never-run"), "unknown.json")
 
-		v = runVerdict(t, ctx, fwverdict, "http://127.0.0.1:1", "any")
+		v = runVerdict(ctx, t, fwverdict, "http://127.0.0.1:1", "any")
 		assert.Equal(t, 2, v.code, "%s%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stderr, "no answer from Prometheus at http://127.0.0.1:1")
 	})
 
 	t.Run("TTFT p95 from native histograms against the exact p95 of the same single run", func(t *testing.T) {
 		testid := newTestID(t, "single")
-		run := runK6(t, ctx, k6, "single", prom.URL, testid, "0.2", healthy, nil)
+		run := runK6(ctx, t, k6, "single", prom.URL, testid, "0.2", healthy, nil)
 		require.Equal(t, 0, run.code, run.output)
-		v := runVerdict(t, ctx, fwverdict, prom.URL, testid)
+		v := runVerdict(ctx, t, fwverdict, prom.URL, testid)
 		require.Equal(t, 0, v.code, "%s%s", v.stdout, v.stderr)
 		exact := run.summary.Metrics["fw_chat_ttft"].Values["p(95)"]
 		estimate := v.summary.Metrics["fw_chat_ttft"].Values["p(95)"]
@@ -149,10 +149,10 @@ type verdictFwsim struct{ base string } // http://127.0.0.1:PORT
 
 // startVerdictFwsim starts bin/fwsim on a free loopback port with short replies (8 tokens 10 ms
 // apart, TTFT 20 ms: many turns in a few seconds) and stops it when the test ends.
-func startVerdictFwsim(t *testing.T, flags ...string) verdictFwsim {
+func startVerdictFwsim(ctx context.Context, t *testing.T, flags ...string) verdictFwsim {
 	t.Helper()
 	args := append([]string{"-addr", "127.0.0.1:0", "-seed", "1", "-tokens", "8", "-itl", "10ms", "-ttft", "20ms"}, flags...)
-	cmd := exec.Command(verdictBinary(t, "FW_FWSIM"), args...) // #nosec G204 -- the fwsim binary under test
+	cmd := exec.CommandContext(ctx, verdictBinary(t, "FW_FWSIM"), args...) // #nosec G204 -- the fwsim binary under test
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr bytes.Buffer
@@ -191,7 +191,7 @@ type k6Run struct {
 
 // runSegments runs the bundled scenario as two execution segments at once, the first against a,
 // the second against b, both remote-writing under testid.
-func runSegments(t *testing.T, ctx context.Context, k6, promURL, testid, think string, a, b verdictFwsim) []k6Run {
+func runSegments(ctx context.Context, t *testing.T, k6, promURL, testid, think string, a, b verdictFwsim) []k6Run {
 	t.Helper()
 	seq := "0,1/2,1"
 	segs := []struct {
@@ -219,7 +219,7 @@ func runSegments(t *testing.T, ctx context.Context, k6, promURL, testid, think s
 // against target, remote-writing to Prometheus with Trends as native histograms. The Hz check's
 // floor is 50: these tests judge the merging, and a loaded CI machine slows fwsim's loop (the
 // fw_loop_hz avg>95 threshold stays).
-func runK6(t *testing.T, ctx context.Context, k6, name, promURL, testid, think string, target verdictFwsim, flags []string) k6Run {
+func runK6(ctx context.Context, t *testing.T, k6, name, promURL, testid, think string, target verdictFwsim, flags []string) k6Run {
 	t.Helper()
 	r, err := startK6(ctx, k6, t.TempDir(), name, promURL, testid, think, target, flags)
 	require.NoError(t, err, "%s:\n%s", name, r.output)
@@ -259,7 +259,7 @@ type verdictRun struct {
 	summary        *compare.Summary // nil when it wrote none
 }
 
-func runVerdict(t *testing.T, ctx context.Context, fwverdict, promURL, testid string) verdictRun {
+func runVerdict(ctx context.Context, t *testing.T, fwverdict, promURL, testid string) verdictRun {
 	t.Helper()
 	out := t.TempDir()
 	cmd := exec.CommandContext(ctx, fwverdict, "-prometheus", promURL, "-testid", testid, "-out", out) // #nosec G204 -- the binary under test
@@ -290,27 +290,27 @@ func exitCode(err error) (int, error) {
 }
 
 // record saves the Prometheus API answers of testid's verdict into $FW_VERDICT_RECORD/name.
-func record(t *testing.T, promURL, testid, name string) {
+func record(ctx context.Context, t *testing.T, promURL, testid, name string) {
 	t.Helper()
 	dir := os.Getenv("FW_VERDICT_RECORD")
 	if dir == "" {
 		return
 	}
 	rec := &verdicttest.Recorder{}
-	_, err := verdict.Evaluate(t.Context(), verdict.Options{URL: promURL, TestID: testid, RoundTripper: rec})
+	_, err := verdict.Evaluate(ctx, verdict.Options{URL: promURL, TestID: testid, RoundTripper: rec})
 	require.NoError(t, err)
 	require.NoError(t, rec.Save(filepath.Join(dir, name)))
 }
 
 // recordBadInput saves the Prometheus API answers of a verdict that cannot judge testid.
-func recordBadInput(t *testing.T, promURL, testid, name string) {
+func recordBadInput(ctx context.Context, t *testing.T, promURL, testid, name string) {
 	t.Helper()
 	dir := os.Getenv("FW_VERDICT_RECORD")
 	if dir == "" {
 		return
 	}
 	rec := &verdicttest.Recorder{}
-	_, err := verdict.Evaluate(t.Context(), verdict.Options{URL: promURL, TestID: testid, RoundTripper: rec})
+	_, err := verdict.Evaluate(ctx, verdict.Options{URL: promURL, TestID: testid, RoundTripper: rec})
 	require.ErrorIs(t, err, verdict.ErrBadInput)
 	require.NoError(t, rec.Save(filepath.Join(dir, name)))
 }

@@ -52,7 +52,8 @@ flags:
 `)
 		fs.PrintDefaults()
 	}
-	promURL := fs.String("prometheus", getenv("FW_PROMETHEUS_URL"), "Prometheus base URL, e.g. http://prometheus:9090 [FW_PROMETHEUS_URL]")
+	promURL := fs.String("prometheus", getenv("FW_PROMETHEUS_URL"),
+		"Prometheus base URL, e.g. http://prometheus:9090 [FW_PROMETHEUS_URL]")
 	testid := fs.String("testid", getenv("FW_TESTID"), "the run's FW_TESTID [FW_TESTID]")
 	out := fs.String("out", getenv("FW_OUT_DIR"), "directory for summary.json (empty: none) [FW_OUT_DIR]")
 	window := fs.Duration("window", verdict.DefaultWindow, "how far back the run's samples are looked for")

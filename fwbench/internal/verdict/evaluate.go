@@ -81,18 +81,17 @@ func (r *Result) Failed() []Outcome {
 
 // displayStats are the Trend aggregates the summary shows (as the scenario's summaryTrendStats,
 // without min and max, which a histogram only bounds).
-var displayStats = []Stat{"avg", "med", "p(90)", "p(95)", "p(99)"}
+func displayStats() []Stat { return []Stat{"avg", "med", "p(90)", "p(95)", "p(99)"} }
 
-// displayed are the metrics of the readable summary, besides the thresholds' own.
-var displayed = []struct {
-	key  string
-	kind Kind
-}{
-	{"fw_chat_turns", KindCounter}, {"fw_chat_tokens", KindCounter}, {"fw_chat_errors", KindCounter},
-	{"fw_chat_failed", KindRate}, {"error_rate", KindRate},
-	{"fw_chat_connecting", KindTrend}, {"fw_chat_ttft", KindTrend}, {"fw_chat_itl", KindTrend},
-	{"fw_chat_tpot", KindTrend}, {"fw_chat_duration", KindTrend}, {"fw_loop_hz", KindTrend},
-	{"fw_hz_readings", KindCounter}, {"fw_hz_readings{result:failed}", KindCounter},
+// displayed are the metrics of the readable summary by kind, besides the thresholds' own.
+func displayed() map[string]Kind {
+	return map[string]Kind{
+		"fw_chat_turns": KindCounter, "fw_chat_tokens": KindCounter, "fw_chat_errors": KindCounter,
+		"fw_chat_failed": KindRate, "error_rate": KindRate,
+		"fw_chat_connecting": KindTrend, "fw_chat_ttft": KindTrend, "fw_chat_itl": KindTrend,
+		"fw_chat_tpot": KindTrend, "fw_chat_duration": KindTrend, "fw_loop_hz": KindTrend,
+		"fw_hz_readings": KindCounter, "fw_hz_readings{result:failed}": KindCounter,
+	}
 }
 
 // Evaluate reads the run o.TestID from Prometheus, merges its runners and judges the scenario's
@@ -196,8 +195,8 @@ func planMetrics(thresholds []Threshold, names map[string]bool) (metricPlan, err
 			}
 		}
 	}
-	for _, d := range displayed {
-		add(d.key, d.kind, displayStats...)
+	for key, kind := range displayed() {
+		add(key, kind, displayStats()...)
 	}
 	for _, t := range thresholds {
 		kind, err := kindOf(t, names)
@@ -205,7 +204,8 @@ func planMetrics(thresholds []Threshold, names map[string]bool) (metricPlan, err
 			return nil, err
 		}
 		if p, ok := plan[t.Metric.Key]; ok && p.kind != kind {
-			return nil, badInput(nil, "threshold %s: %s is read as a %s, the threshold asks for a %s", t, t.Metric.Key, p.kind, kind)
+			return nil, badInput(nil, "threshold %s: %s is read as a %s, the threshold asks for a %s",
+				t, t.Metric.Key, p.kind, kind)
 		}
 		add(t.Metric.Key, kind, t.Stat)
 	}

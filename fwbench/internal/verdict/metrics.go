@@ -45,11 +45,11 @@ type RateCounts struct {
 // every failed turn also counts one fw_chat_errors. checks{type:hz} has one sample per judged Hz
 // reading, counted by fw_hz_readings with result passed|failed.
 func RateSources() map[string]RateCounts {
-	failed := RateCounts{Passes: "fw_chat_errors", Total: "fw_chat_turns"}
+	failed := RateCounts{Passes: "fw_chat_errors", Total: "fw_chat_turns"} // #nosec G101 -- metric names
 	return map[string]RateCounts{
 		"error_rate":      failed,
 		"fw_chat_failed":  failed,
-		"checks{type:hz}": {Passes: "fw_hz_readings{result:passed}", Total: "fw_hz_readings"},
+		"checks{type:hz}": {Passes: "fw_hz_readings{result:passed}", Total: "fw_hz_readings"}, // #nosec G101 -- metric names
 	}
 }
 
@@ -127,7 +127,8 @@ func (r *reader) trendSeries(name string) (series string, time bool, found bool,
 		return base, false, true, nil
 	}
 	for n := range r.names {
-		if rest, ok := strings.CutPrefix(n, base+"_"); ok && (rest == "avg" || rest == "med" || strings.HasPrefix(rest, "p")) {
+		rest, ok := strings.CutPrefix(n, base+"_")
+		if ok && (rest == "avg" || rest == "med" || strings.HasPrefix(rest, "p")) {
 			return "", false, false, badInput(nil, "Trend %s was written as per-runner stat gauges (%s): they cannot be "+
 				"merged; run k6 with K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true and Prometheus with "+
 				"--enable-feature=native-histograms", name, n)

@@ -79,8 +79,7 @@ func (p *prom) query(ctx context.Context, q string) (model.Value, error) {
 
 // wrap turns a client error into a BadInputError naming the server and the query.
 func (p *prom) wrap(err error, q string) error {
-	var apiErr *v1.Error
-	if errors.As(err, &apiErr) {
+	if _, ok := errors.AsType[*v1.Error](err); ok {
 		return badInput(err, "Prometheus at %s rejected the query %s", p.url, q)
 	}
 	return badInput(err, "no answer from Prometheus at %s", p.url)

@@ -13,8 +13,8 @@ import (
 func (r *Result) WriteText(w io.Writer) error {
 	var b strings.Builder
 	sec := r.Duration.Seconds()
-	fmt.Fprintf(&b, "\nFeatherweight load test — profile %s, %d VUs, %.0f s — merged from %d runner(s), testid %s\n\n",
-		r.Shape.Profile, r.Shape.VUs, sec, r.Runners, r.TestID)
+	fmt.Fprintf(&b, "\nFeatherweight load test — profile %s, %d VUs, %.0f s — "+
+		"merged from %d runner(s), testid %s\n\n", r.Shape.Profile, r.Shape.VUs, sec, r.Runners, r.TestID)
 	b.WriteString("chat\n")
 	turns, failed := r.value("fw_chat_turns", "count"), r.value("fw_chat_failed", "passes")
 	tokens := r.value("fw_chat_tokens", "count")
@@ -22,10 +22,14 @@ func (r *Result) WriteText(w io.Writer) error {
 	if sec > 0 {
 		perSec = fmt.Sprintf("%.0f", tokens/sec)
 	}
-	fmt.Fprintf(&b, "  turns                  %.0f (%.0f failed), tokens %.0f (%s tokens/s)\n", turns, failed, tokens, perSec)
+	fmt.Fprintf(&b, "  turns                  %.0f (%.0f failed), tokens %.0f (%s tokens/s)\n",
+		turns, failed, tokens, perSec)
 	for _, t := range []struct{ key, label string }{
-		{"fw_chat_connecting", "connecting"}, {"fw_chat_ttft", "TTFT"}, {"fw_chat_itl", "ITL"},
-		{"fw_chat_tpot", "TPOT"}, {"fw_chat_duration", "turn duration"},
+		{"fw_chat_connecting", "connecting"},
+		{"fw_chat_ttft", "TTFT"},
+		{"fw_chat_itl", "ITL"},
+		{"fw_chat_tpot", "TPOT"},
+		{"fw_chat_duration", "turn duration"},
 	} {
 		b.WriteString(r.trendLine(t.key, t.label))
 	}
@@ -56,8 +60,9 @@ func (r *Result) WriteText(w io.Writer) error {
 	if r.Passed() {
 		b.WriteString("\nverdict: PASS\n")
 	} else {
-		names := make([]string, 0)
-		for _, o := range r.Failed() {
+		failed := r.Failed()
+		names := make([]string, 0, len(failed))
+		for _, o := range failed {
 			names = append(names, o.String())
 		}
 		fmt.Fprintf(&b, "\nverdict: FAIL (%s)\n", strings.Join(names, "; "))
@@ -102,7 +107,8 @@ func (r *Result) trendLine(key, label string) string {
 		}
 		return fmt.Sprintf("%.2f", v)
 	}
-	return fmt.Sprintf("  %-22s avg=%s p50=%s p90=%s p95=%s p99=%s\n", label, f("avg"), f("med"), f("p(90)"), f("p(95)"), f("p(99)"))
+	return fmt.Sprintf("  %-22s avg=%s p50=%s p90=%s p95=%s p99=%s\n",
+		label, f("avg"), f("med"), f("p(90)"), f("p(95)"), f("p(99)"))
 }
 
 // errorKinds is " (connect=3, server_error=2)" from the per-kind counts the thresholds keep.

@@ -43,14 +43,16 @@ func readRunInfo(ctx context.Context, p *prom) (*runInfo, error) {
 	}
 	if len(mat) == 0 {
 		return nil, badInput(nil, "testid %q has samples but no %s: run the bundled scenario with FW_TESTID=%s "+
-			"(which tags each runner apart and records its thresholds), not only --tag testid", p.testid, runInfoMetric, p.testid)
+			"(which tags each runner apart and records its thresholds), not only --tag testid",
+			p.testid, runInfoMetric, p.testid)
 	}
 	info := &runInfo{Runners: len(mat), Start: model.Time(math.MaxInt64)}
 	var first *model.SampleStream
 	for _, s := range mat {
 		identity, err := canonicalJSON(string(s.Metric["identity"]))
 		if err != nil {
-			return nil, badInput(err, "%s of testid %q: identity %q is not JSON", runInfoMetric, p.testid, s.Metric["identity"])
+			return nil, badInput(err, "%s of testid %q: identity %q is not JSON",
+				runInfoMetric, p.testid, s.Metric["identity"])
 		}
 		// k6 hands setup() the consolidated options, whose thresholds object has no fixed key order:
 		// runners are compared on the parsed thresholds.
@@ -60,17 +62,19 @@ func readRunInfo(ctx context.Context, p *prom) (*runInfo, error) {
 		}
 		if first == nil {
 			first, info.Identity, info.Thresholds = s, json.RawMessage(identity), thresholds
-		} else if identity != string(info.Identity) || !slices.Equal(thresholdStrings(thresholds), thresholdStrings(info.Thresholds)) {
-			return nil, badInput(nil, "the runners of testid %q ran different scenarios or thresholds (runner %s: %s %v; runner %s: %s %v)",
-				p.testid, first.Metric["fw_runner"], info.Identity, thresholdStrings(info.Thresholds),
-				s.Metric["fw_runner"], identity, thresholdStrings(thresholds))
+		} else if identity != string(info.Identity) ||
+			!slices.Equal(thresholdStrings(thresholds), thresholdStrings(info.Thresholds)) {
+			return nil, badInput(nil, "the runners of testid %q ran different scenarios or thresholds "+
+				"(runner %s: %s %v; runner %s: %s %v)", p.testid, first.Metric["fw_runner"], info.Identity,
+				thresholdStrings(info.Thresholds), s.Metric["fw_runner"], identity, thresholdStrings(thresholds))
 		}
 		for _, v := range s.Values {
 			info.Start = min(info.Start, v.Timestamp)
 		}
 	}
 	if err := json.Unmarshal(info.Identity, &info.Shape); err != nil || info.Shape.Scenario == "" {
-		return nil, badInput(err, "%s of testid %q: identity %s is not the scenario's identity", runInfoMetric, p.testid, info.Identity)
+		return nil, badInput(err, "%s of testid %q: identity %s is not the scenario's identity",
+			runInfoMetric, p.testid, info.Identity)
 	}
 	if len(info.Thresholds) == 0 {
 		return nil, badInput(nil, "%s of testid %q lists no thresholds: nothing to judge", runInfoMetric, p.testid)

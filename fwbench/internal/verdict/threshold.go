@@ -114,10 +114,17 @@ func (t Threshold) Holds(v float64) bool {
 }
 
 // exprRe is k6's threshold syntax: "<aggregation> <operator> <number>".
-var exprRe = regexp.MustCompile(`^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*$`)
+var exprRe = regexp.MustCompile(`^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*` + // aggregation
+	`(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*$`) // operator, number
 
-// knownStats are the aggregations a k6 threshold may use besides p(N).
-var knownStats = []Stat{"rate", "count", "avg", "min", "max", "med", "value"}
+// known reports whether s is an aggregation a k6 threshold may use besides p(N).
+func (s Stat) known() bool {
+	switch s {
+	case "rate", "count", "avg", "min", "max", "med", "value":
+		return true
+	}
+	return false
+}
 
 // ParseExpr parses one k6 threshold expression for metric.
 func ParseExpr(metric Metric, expr string) (Threshold, error) {
@@ -127,7 +134,7 @@ func ParseExpr(metric Metric, expr string) (Threshold, error) {
 		return t, fmt.Errorf("threshold %s: %q is not <aggregation><operator><number>", metric.Key, expr)
 	}
 	t.Stat, t.Op = Stat(m[1]), m[2]
-	if _, isQ := t.Stat.Quantile(); !isQ && !slices.Contains(knownStats, t.Stat) {
+	if _, isQ := t.Stat.Quantile(); !isQ && !t.Stat.known() {
 		return t, fmt.Errorf("threshold %s: unknown aggregation %q", metric.Key, m[1])
 	}
 	b, err := strconv.ParseFloat(m[3], 64)
