@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/compare"
@@ -111,6 +112,9 @@ func Evaluate(ctx context.Context, o Options) (*Result, error) {
 	if len(names) == 0 {
 		return nil, badInput(nil, "no samples for testid %q in Prometheus at %s (looked back %s from %s)",
 			o.TestID, o.URL, p.window, o.At.UTC().Format(time.RFC3339))
+	}
+	if err := complete(names); err != nil {
+		return nil, err
 	}
 	info, err := readRunInfo(ctx, p)
 	if err != nil {
@@ -270,4 +274,26 @@ func judge(t Threshold, v *Values) Outcome {
 	o.Value, o.HasValue = v.Values[string(t.Stat)]
 	o.OK = o.HasValue && t.Holds(o.Value)
 	return o
+}
+
+// iterationDuration is the Trend k6 writes for every run: with Trends as native histograms it is
+// k6_iteration_duration_seconds.
+const iterationDuration = metricPrefix + "iteration_duration"
+
+// complete refuses a run whose Trends did not arrive as native histograms: written as per-runner stat
+// gauges (which cannot be merged), or rejected by a Prometheus without native histograms (which
+// rejects whole remote-write requests, so the counters that did arrive are incomplete too).
+func complete(names map[string]bool) error {
+	if names[iterationDuration+"_seconds"] {
+		return nil
+	}
+	for n := range names {
+		if strings.HasPrefix(n, iterationDuration+"_") {
+			return badInput(nil, "the run's Trends were written as per-runner stat gauges (%s), which cannot be merged: "+
+				"run k6 with K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true", n)
+		}
+	}
+	return badInput(nil, "the run's series are incomplete (no %s_seconds): Prometheus must run with "+
+		"--enable-feature=native-histograms (without it, it rejects k6's remote writes: see k6's log), and k6 "+
+		"with K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true", iterationDuration)
 }

@@ -291,6 +291,47 @@ func TestEvaluateFailsAThresholdOnATrendWithoutSamples(t *testing.T) {
 	assert.Contains(t, text.String(), "FAIL  fw_chat_itl_max: p(95)<1000  (p(95) no samples)")
 }
 
+// withNames returns the recording with the recorded list of the run's metric names changed by f.
+func withNames(t *testing.T, ex []verdicttest.Exchange, testid string, f func([]string) []string) []verdicttest.Exchange {
+	t.Helper()
+	out := make([]verdicttest.Exchange, len(ex))
+	for i, e := range ex {
+		out[i] = e
+		if e.Path != "/api/v1/label/__name__/values" {
+			continue
+		}
+		var answer struct {
+			Status string   `json:"status"`
+			Data   []string `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(e.Body, &answer))
+		answer.Data = f(answer.Data)
+		b, err := json.Marshal(answer)
+		require.NoError(t, err)
+		out[i].Body = b
+	}
+	require.Contains(t, ex[0].Query, testid)
+	return out
+}
+
+func TestEvaluateRefusesARunWhoseHistogramsPrometheusRejected(t *testing.T) {
+	t.Parallel()
+	ex, testid := recording(t, "pass.json")
+	// What a Prometheus without native histograms kept: some counters, no histogram.
+	ex = withNames(t, ex, testid, func(names []string) []string {
+		var kept []string
+		for _, n := range names {
+			if strings.HasSuffix(n, "_total") {
+				kept = append(kept, n)
+			}
+		}
+		return kept
+	})
+	_, err := evaluate(t, ex, testid)
+	require.ErrorIs(t, err, verdict.ErrBadInput)
+	assert.Contains(t, err.Error(), "--enable-feature=native-histograms")
+}
+
 func TestEvaluateRefusesTrendsWrittenAsStatGauges(t *testing.T) {
 	t.Parallel()
 	ex, testid := recording(t, "pass.json")
