@@ -371,7 +371,8 @@ export interface HzReading {
  *
  * Each `scrape()` emits `fw_loop_hz` (when there is a value), `fw_hz_scrape_duration`,
  * `fw_hz_scrape_failed` (tagged `error_kind` on failure) and a `checks` sample tagged `type:hz` and
- * `check: "hz >= <min>"` (none for a counter scrape without a value), all tagged
+ * `check: "hz >= <min>"` with its count in `fw_hz_readings` (tagged `result: passed | failed`)
+ * (none for a counter scrape without a value), all tagged
  * `source: metrics | healthz | prometheus`; a Prometheus result without `aggregate` gives one
  * `fw_loop_hz` and one check per series, tagged with its labels. A reading from the `/healthz` fallback names its check
  * `"hz >= 95 (from /healthz: /metrics answered 404)"` and logs one warning per cause.

@@ -14,7 +14,8 @@
 // Knobs (environment): FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL, FW_VUS, FW_RAMP,
 // FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
 // FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_HZ_HOLD_ONLY (1 = read Hz during the hold only),
-// FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json).
+// FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json), FW_TESTID (a
+// distributed run's id, below).
 // Fleet Hz: with FW_PROMETHEUS_URL set (e.g. http://prometheus:9090) the hz scenario runs the PromQL
 // query FW_HZ_QUERY (default consciousness_loop_hz) there instead of reading FW_METRICS_URL, and
 // combines the replicas with FW_HZ_AGGREGATE (default min: the slowest replica must reach FW_HZ_MIN;
@@ -24,9 +25,14 @@
 // then runs N scrapers at one scrape a second each, so every segment gets one and judges the Hz
 // thresholds on its own readings (with 1 scraper only one segment would have readings, and the empty
 // fw_loop_hz Trend would fail every other segment).
+//
+// One verdict for a distributed run (docs/deploy.md): with FW_TESTID set, every sample is tagged
+// `testid` and `fw_runner` (FW_RUNNER, else a random id per k6 process, so runners remote-writing to
+// one Prometheus never share a series), and setup() writes one `fw_run_info` sample carrying the
+// run's identity and these thresholds, from which fwverdict judges the merged run.
 import fw from 'k6/x/featherweight';
 import { check, sleep } from 'k6';
-import { Counter, Rate, Trend } from 'k6/metrics';
+import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
 
 const env = __ENV;
 
@@ -62,6 +68,7 @@ const cfg = {
   prometheusURL: env.FW_PROMETHEUS_URL || '',
   hzQuery: env.FW_HZ_QUERY || 'consciousness_loop_hz',
   hzAggregate: env.FW_HZ_AGGREGATE || 'min',
+  testid: env.FW_TESTID || '',
 };
 
 function num(name, dflt) {
@@ -133,6 +140,15 @@ export const options = {
     ...Object.fromEntries(ERROR_KINDS.map((k) => [`fw_chat_errors{error_kind:${k}}`, ['count>=0']])),
   },
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+  ...(cfg.testid ? { tags: { testid: cfg.testid, fw_runner: env.FW_RUNNER || Math.random().toString(16).slice(2, 10) } } : {}),
+};
+
+// `featherweight` names the scenario and its load shape, so that fwcompare refuses to compare
+// summaries of different scenarios or profiles.
+const identity = {
+  scenario: 'featherweight-load', profile: profileName, protocol: cfg.protocol, vus: cfg.vus,
+  ramp: cfg.ramp, hold: cfg.hold, rampDown: cfg.rampDown, think: cfg.think, turns: cfg.turns,
+  ...(cfg.testid ? { testid: cfg.testid } : {}),
 };
 
 // error_rate: one sample per chat turn, 1 when the turn failed (whatever the error kind).
@@ -142,6 +158,14 @@ const turnsOK = new Counter('chat_turns_ok');
 // fw_loop_hz_floor: FW_HZ_MIN once per scrape, only so the web dashboard can draw the 95 Hz line
 // beside fw_loop_hz (a Trend like it, so both share one axis). It has no threshold.
 const hzFloor = new Trend('fw_loop_hz_floor');
+// fw_run_info: one sample per runner (FW_TESTID set) whose tags are the identity and the thresholds.
+const runInfo = new Gauge('fw_run_info');
+
+export function setup() {
+  if (cfg.testid) {
+    runInfo.add(1, { identity: JSON.stringify(identity), thresholds: JSON.stringify(options.thresholds) });
+  }
+}
 
 // One monitor per VU (init context); only the `hz` scenario's single VU ever scrapes.
 const monitor = cfg.prometheusURL
@@ -219,12 +243,6 @@ export function hz() {
 
 export function handleSummary(data) {
   const out = { stdout: summaryText(data) };
-  // `featherweight` names the scenario and its load shape, so that fwcompare refuses to compare
-  // summaries of different scenarios or profiles.
-  const identity = {
-    scenario: 'featherweight-load', profile: profileName, protocol: cfg.protocol, vus: cfg.vus,
-    ramp: cfg.ramp, hold: cfg.hold, rampDown: cfg.rampDown, think: cfg.think, turns: cfg.turns,
-  };
   if (env.FW_OUT_DIR) {
     out[`${env.FW_OUT_DIR}/summary.json`] = JSON.stringify({ featherweight: identity, ...data }, null, 2);
   }

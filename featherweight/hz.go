@@ -142,12 +142,13 @@ func k6UserAgent(o lib.Options) string {
 }
 
 // push emits fw_loop_hz (when there is a value), fw_hz_scrape_duration, fw_hz_scrape_failed and
-// a checks sample tagged type:hz (not for a counter baseline without a value), every one tagged
-// with the reading's source (metrics | healthz | prometheus). The check of a fallback reading is
-// named "hz >= 95 (from /healthz: /metrics answered 404)", so k6's end-of-test summary (and
-// handleSummary's root_group.checks) shows where the values came from and why. A Prometheus
-// reading without an aggregate gives one fw_loop_hz and one checks sample a series, tagged with
-// the series' labels (seriesTagName).
+// a checks sample tagged type:hz with its fw_hz_readings count tagged result:passed|failed (not for
+// a counter baseline without a value), every one tagged with the reading's source (metrics |
+// healthz | prometheus). The check of a fallback reading is named "hz >= 95 (from /healthz:
+// /metrics answered 404)", so k6's end-of-test summary (and handleSummary's root_group.checks)
+// shows where the values came from and why. A Prometheus reading without an aggregate gives one
+// fw_loop_hz, one checks and one fw_hz_readings sample a series, tagged with the series' labels
+// (seriesTagName).
 func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 	tm := state.Tags.GetCurrentValues()
 	for k, v := range m.opts.tags {
@@ -164,7 +165,7 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 			Value:      v,
 		}
 	}
-	samples := make(metrics.Samples, 0, 4+2*len(r.PerSeries))
+	samples := make(metrics.Samples, 0, 5+3*len(r.PerSeries))
 	checkTags := func(tags *metrics.TagSet) *metrics.TagSet {
 		tags = tags.With("type", "hz")
 		if state.Options.SystemTags.Has(metrics.TagCheck) {
@@ -181,7 +182,8 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 			tags = tags.With(seriesTagName(k), v)
 		}
 		samples = append(samples, sample(fm.LoopHz, tags, s.Hz),
-			sample(state.BuiltinMetrics.Checks, checkTags(tags), metricBool(s.Pass)))
+			sample(state.BuiltinMetrics.Checks, checkTags(tags), metricBool(s.Pass)),
+			sample(fm.HzReadings, tags.With("result", readingResult(s.Pass)), 1))
 	}
 	samples = append(samples, sample(fm.HzScrapeTime, tm.Tags, metrics.D(r.Duration)))
 	if r.OK {
@@ -190,9 +192,18 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 		samples = append(samples, sample(fm.HzScrapeFailed, tm.Tags.With(tagErrorKind, string(hz.ReasonOf(r.Err))), 1))
 	}
 	if r.HasHz || !r.OK {
-		samples = append(samples, sample(state.BuiltinMetrics.Checks, checkTags(tm.Tags), metricBool(r.Pass)))
+		samples = append(samples, sample(state.BuiltinMetrics.Checks, checkTags(tm.Tags), metricBool(r.Pass)),
+			sample(fm.HzReadings, tm.Tags.With("result", readingResult(r.Pass)), 1))
 	}
 	metrics.PushIfNotDone(m.mi.vu.Context(), state.Samples, samples)
+}
+
+// readingResult is the result tag of a reading's fw_hz_readings sample.
+func readingResult(pass bool) string {
+	if pass {
+		return "passed"
+	}
+	return "failed"
 }
 
 // checkName is the check tag of r's checks sample: "hz >= 95", and for a reading that fell back

@@ -96,7 +96,7 @@ func TestHzMonitorGoodGauge(t *testing.T) {
 	assert.Greater(t, r["duration"], 0.0)
 
 	got := byMetric(t, samples)
-	require.Len(t, got, 4)
+	require.Len(t, got, 5)
 	hzS := got[MetricLoopHz]
 	assert.InDelta(t, 99.87, hzS.Value, 1e-9)
 	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "source": "metrics"}, hzS.Tags.Map())
@@ -107,6 +107,8 @@ func TestHzMonitorGoodGauge(t *testing.T) {
 	chk := got[metrics.ChecksName]
 	assert.Equal(t, 1.0, chk.Value)
 	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "type": "hz", "check": "hz >= 95", "source": "metrics"}, chk.Tags.Map())
+	assert.Equal(t, 1.0, got[MetricHzReadings].Value, "one reading counted beside its check")
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "result": "passed", "source": "metrics"}, got[MetricHzReadings].Tags.Map())
 	assert.Nil(t, r["fallback"])
 }
 
@@ -122,6 +124,7 @@ func TestHzMonitorBelowMin(t *testing.T) {
 	assert.Zero(t, got[MetricHzScrapeFailed].Value)
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, map[string]string{"scenario": "hz", "type": "hz", "check": "hz >= 95", "source": "metrics"}, got[metrics.ChecksName].Tags.Map())
+	assert.Equal(t, "failed", got[MetricHzReadings].Tags.Map()["result"], "a reading below min counts as failed")
 
 	// A custom min changes the verdict and the check name.
 	ht.init(t, `const mon60 = new fw.HzMonitor({ url: BASE + '/low', min: 60 })`)
@@ -146,13 +149,14 @@ func TestHzMonitorFailedScrape(t *testing.T) {
 	assert.Contains(t, e["message"], "500")
 
 	got := byMetric(t, samples)
-	require.Len(t, got, 3, "no fw_loop_hz without a value")
+	require.Len(t, got, 4, "no fw_loop_hz without a value")
 	assert.NotContains(t, got, MetricLoopHz)
 	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
 	assert.Equal(t, map[string]string{"scenario": "hz", "error_kind": "http_status", "source": "metrics"}, got[MetricHzScrapeFailed].Tags.Map())
 	assert.EqualValues(t, 500, e["status"])
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, "hz", got[metrics.ChecksName].Tags.Map()["type"])
+	assert.Equal(t, "failed", got[MetricHzReadings].Tags.Map()["result"], "a failed scrape counts as a failed reading")
 }
 
 func TestHzMonitorHealthzFallbackAndBothDown(t *testing.T) {
@@ -196,6 +200,7 @@ func TestHzMonitorCounterFirstScrapeHasNoCheck(t *testing.T) {
 	got := byMetric(t, samples)
 	assert.NotContains(t, got, MetricLoopHz)
 	assert.NotContains(t, got, metrics.ChecksName)
+	assert.NotContains(t, got, MetricHzReadings, "no check, no reading counted")
 	assert.Zero(t, got[MetricHzScrapeFailed].Value)
 }
 

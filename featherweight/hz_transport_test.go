@@ -101,7 +101,7 @@ func TestHzMonitorFallbackIsTaggedAndWarnedOnce(t *testing.T) {
 		require.Equal(t, "/metrics answered 404", r["fallback"].(map[string]any)["note"])
 	}
 	samples := e.pushed()
-	require.Len(t, samples, 5*4)
+	require.Len(t, samples, 5*5, "per reading: fw_loop_hz, fw_hz_scrape_duration, fw_hz_scrape_failed, checks, fw_hz_readings")
 	for _, s := range samples {
 		assert.Equal(t, "healthz", s.Tags.Map()["source"], "%s carries the source", s.Metric.Name)
 		if s.Metric.Name == metrics.ChecksName {
