@@ -46,7 +46,7 @@ var (
 		"def tick(%[1]s):\n    return %[2]d / 100",
 		"curl -s http://127.0.0.1:8080/metrics | grep %[1]s  # %[2]d",
 	}
-	levels   = []string{"INFO", "WARN", "ERROR", "DEBUG"}
-	systems  = []string{"You are a helpful assistant.", "Answer as a site reliability engineer.", "Be concise."}
-	openers  = []string{"Sure.", "Good question.", "Here is a short answer.", "Let's break it down.", "In short:"}
+	levels  = []string{"INFO", "WARN", "ERROR", "DEBUG"}
+	systems = []string{"You are a helpful assistant.", "Answer as a site reliability engineer.", "Be concise."}
+	openers = []string{"Sure.", "Good question.", "Here is a short answer.", "Let's break it down.", "In short:"}
 )
