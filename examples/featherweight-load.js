@@ -208,6 +208,13 @@ const turnsOK = new Counter('chat_turns_ok');
 // fw_loop_hz_floor: FW_HZ_MIN once per scrape, only so the web dashboard can draw the 95 Hz line
 // beside fw_loop_hz (a Trend like it, so both share one axis). It has no threshold.
 const hzFloor = new Trend('fw_loop_hz_floor');
+// chat_sessions: sessions started (arrivals), charted per second by the web dashboard beside
+// dropped_iterations (arrivals the open model had no free VU for).
+const sessionsStarted = new Counter('chat_sessions');
+// error_rate_limit: the 1% that error_rate may reach, drawn beside it by the web dashboard (1 of
+// every 100 samples is true). Without it a run with no failure charts a flat 0 whose percent axis
+// reads 0 to 10,000%. It has no threshold.
+const errorRateLimit = new Rate('error_rate_limit');
 
 // One monitor per VU (init context); only the `hz` scenario's single VU ever scrapes.
 const monitor = new fw.HzMonitor({ url: cfg.metricsURL, healthz: cfg.healthzURL, min: cfg.hzMin });
@@ -269,6 +276,7 @@ function record(res) {
 // closed model the user then thinks before the next session; under the open model a session is one
 // arrival and the next one comes on its own schedule.
 export function chat() {
+  sessionsStarted.add(1);
   const prompts = sessionPrompts();
   const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol, itl: cfg.itl });
   if (!session.connected) {
@@ -300,6 +308,7 @@ let lastFailure = '';
 export function hz() {
   const r = monitor.scrape();
   hzFloor.add(cfg.hzMin);
+  for (let i = 0; i < 100; i++) errorRateLimit.add(i === 0);
   const failure = !r.ok && r.error ? r.error.reason : '';
   if (failure && failure !== lastFailure) {
     console.warn(`hz scrape failed (${r.error.reason}): ${r.error.message} (logged again only when the reason changes)`);
