@@ -98,8 +98,7 @@ func dashboardRun(t *testing.T, f *Fwsim, env ...string) (int, string, string) {
 	cmd.Env = append(cmd.Env, env...)
 	output, err := cmd.CombinedOutput()
 	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
+	if exit, ok := errors.AsType[*exec.ExitError](err); ok {
 		code = exit.ExitCode()
 	} else {
 		require.NoError(t, err, "%s", tail(string(output), 4000))
@@ -119,7 +118,7 @@ func filled(rows [][]float64) int {
 }
 
 // openModelOnly are the metrics a layout chart names that only an open-model run has.
-var openModelOnly = map[string]bool{"dropped_iterations": true} //nolint:gochecknoglobals // a constant set
+var openModelOnly = map[string]bool{"dropped_iterations": true}
 
 func TestDashboardReportShowsTheChat(t *testing.T) {
 	f := StartFwsim(t, "-error-rate", "0.05")

@@ -74,9 +74,8 @@ func (pr *promptRecorder) serve(w http.ResponseWriter, r *http.Request) {
 		pr.mu.Lock()
 		pr.conns[conn] = append(pr.conns[conn], req.Content)
 		pr.mu.Unlock()
-		id, _ := json.Marshal(req.MessageID)
 		for _, tok := range []string{`"Sure"`, `", done."`} {
-			frame := fmt.Sprintf(`{"type":"stream_event","event":{"type":"token","data":%s,"messageId":%s},"timestamp":"2026-01-01T00:00:00Z"}`, tok, id)
+			frame := fmt.Sprintf(`{"type":"stream_event","event":{"type":"token","data":%s,"messageId":%q},"timestamp":"2026-01-01T00:00:00Z"}`, tok, req.MessageID)
 			if ws.WriteMessage(websocket.TextMessage, []byte(frame)) != nil {
 				return
 			}

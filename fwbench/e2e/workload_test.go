@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -183,9 +184,7 @@ func TestScenarioBadWorkloadFailsAtInitAndSendsNothing(t *testing.T) {
 				"FW_PROFILE": "smoke", "FW_CHAT_URL": rec.URL(), "FW_OUT_DIR": t.TempDir(),
 				"FW_METRICS_URL": rec.srv.URL + "/metrics", "FW_HEALTHZ_URL": rec.srv.URL + "/healthz",
 			}
-			for k, v := range c.env {
-				env[k] = v
-			}
+			maps.Copy(env, c.env)
 			run := RunK6(t, bundledScenario, env)
 			require.Equal(t, 107, run.ExitCode, "a script exception at init")
 			require.Contains(t, run.Stderr, c.want)
