@@ -244,7 +244,7 @@ function sessionPrompts() {
 // chars counts Unicode code points (a JS string's length counts UTF-16 units).
 function chars(s) {
   let n = 0;
-  for (const _ of s) n++; // eslint-disable-line no-unused-vars
+  for (const _ of s) n++;
   return n;
 }
 
