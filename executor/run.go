@@ -163,14 +163,13 @@ func (e *openModelExecutor) startArrivals(
 	pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
 ) {
 	dropped := e.droppedSeries()
-	stripe := lib.NewSegmentedIndex(e.stripe)
+	arrivals := newStripedArrivals(seq, e.stripe)
 	timer, handoff := time.NewTimer(time.Hour), time.NewTimer(time.Hour)
 	defer timer.Stop()
 	handoff.Stop()
 	warned := false
 	for {
-		local, global := stripe.Next() // both count from 1
-		a, ok := skipTo(seq, global-1)
+		a, idx, ok := arrivals.next()
 		if !ok {
 			return
 		}
@@ -184,7 +183,7 @@ func (e *openModelExecutor) startArrivals(
 		} else if regCtx.Err() != nil {
 			return
 		}
-		if pool.tryStart(iterationIndex{local: uint64(local - 1), global: uint64(a.Index)}, handoff) { //nolint:gosec // indexes are >= 0
+		if pool.tryStart(idx, handoff) {
 			bar.started.Add(1)
 			continue
 		}
@@ -206,13 +205,27 @@ func (e *openModelExecutor) startArrivals(
 	}
 }
 
-// skipTo advances seq to the arrival with index i (the sequence is global; the instance starts only
-// its stripe of it).
-func skipTo(seq *arrival.Sequence, i int64) (arrival.Arrival, bool) {
+// stripedArrivals yields the arrivals of one instance: the global sequence, filtered to the
+// arrival indexes of the instance's stripe of the execution segment sequence.
+type stripedArrivals struct {
+	seq    *arrival.Sequence
+	stripe *lib.SegmentedIndex
+}
+
+func newStripedArrivals(seq *arrival.Sequence, et *lib.ExecutionTuple) *stripedArrivals {
+	return &stripedArrivals{seq: seq, stripe: lib.NewSegmentedIndex(et)}
+}
+
+// next returns the instance's next arrival and its indexes, or false when the sequence is over.
+func (s *stripedArrivals) next() (arrival.Arrival, iterationIndex, bool) {
+	local, global := s.stripe.Next() // both count from 1
 	for {
-		a, ok := seq.Next()
-		if !ok || a.Index == i {
-			return a, ok
+		a, ok := s.seq.Next()
+		if !ok {
+			return arrival.Arrival{}, iterationIndex{}, false
+		}
+		if a.Index == global-1 {
+			return a, iterationIndex{local: uint64(local - 1), global: uint64(a.Index)}, true //nolint:gosec // indexes are >= 0
 		}
 	}
 }

@@ -3,6 +3,7 @@ module github.com/featherweight/xk6-featherweight/fwbench
 go 1.26.0
 
 require (
+	github.com/featherweight/xk6-featherweight v0.0.0-00010101000000-000000000000
 	github.com/gorilla/websocket v1.5.3
 	github.com/stretchr/testify v1.12.1
 	gonum.org/v1/plot v0.17.0
@@ -17,5 +18,7 @@ require (
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/image v0.30.0 // indirect
-	golang.org/x/text v0.28.0 // indirect
+	golang.org/x/text v0.39.0 // indirect
 )
+
+replace github.com/featherweight/xk6-featherweight => ../
