@@ -3,7 +3,7 @@
  *
  * ```js
  * import fw from 'k6/x/featherweight';
- * // or: import { chat, chatAsync, connect, HzMonitor } from 'k6/x/featherweight';
+ * // or: import { chat, chatAsync, connect, dataset, HzMonitor } from 'k6/x/featherweight';
  * ```
  *
  * @module featherweight
@@ -241,6 +241,63 @@ export function connect(url: string, params?: ChatParams): ChatSession;
 // ---------------------------------------------------------------------------------------------
 // Hz monitor (docs/hz.md)
 // ---------------------------------------------------------------------------------------------
+// Datasets
+
+/** Options of {@link dataset}. Unknown keys and wrong types throw. */
+export interface DatasetOptions {
+  /**
+   * Seed of the order in which sessions take conversations (a non-negative integer). Default: a
+   * random seed, chosen once per k6 process and logged, so a run can be repeated.
+   */
+  seed?: number;
+}
+
+/**
+ * A dataset of conversations: each the human turns of one JSONL line, in order, text unchanged.
+ * Read once per k6 process and shared read-only by every VU.
+ */
+export interface Dataset {
+  /** The file's base name, e.g. `chat-sharegpt.jsonl`. */
+  readonly name: string;
+  /** Conversations: lines with at least one non-empty human turn. */
+  readonly size: number;
+  /** Human turns in all conversations. */
+  readonly prompts: number;
+  /** Lines skipped because they had no non-empty human turn. */
+  readonly skipped: number;
+  /** The seed of this object's order (the given one, or the one chosen for the process). */
+  readonly seed: number;
+  /** Distinct conversations handed out by `conversation()` so far, in this k6 process (all VUs). */
+  readonly used: number;
+  /**
+   * The human turns of the conversation that session number `session` takes in the seeded order
+   * (a permutation of the dataset; after `size` sessions it repeats). A fresh array on every call.
+   * Pass `exec.scenario.iterationInTest` to give every session of a run its own conversation.
+   */
+  conversation(session: number): string[];
+}
+
+/**
+ * Loads a JSONL dataset of conversations, one per line: ShareGPT-style
+ * `{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}`
+ * (turns from `human` or `user` are the prompts) or plain `{"turns": ["...", "..."]}`.
+ * Call it in the init context; the file (a path relative to the working directory) is read once per
+ * k6 process whatever the number of VUs, and kept in compact read-only memory (below the file's size).
+ * Throws at init, naming the file and line, for a malformed line; throws for an empty file and for
+ * one without any human turn. See docs/workloads.md.
+ *
+ * ```js
+ * const convs = fw.dataset('examples/data/chat-sharegpt.jsonl', { seed: 42 });
+ * export default function () {
+ *   const s = fw.connect(url);
+ *   for (const prompt of convs.conversation(exec.scenario.iterationInTest)) s.send(prompt);
+ *   s.close();
+ * }
+ * ```
+ */
+export function dataset(path: string, options?: DatasetOptions): Dataset;
+
+// ---------------------------------------------------------------------------------------------
 
 /** How the metric family is turned into a frequency. */
 export type HzMode = 'auto' | 'gauge' | 'counter' | 'histogram';
@@ -401,6 +458,7 @@ declare const featherweight: {
   chat: typeof chat;
   chatAsync: typeof chatAsync;
   connect: typeof connect;
+  dataset: typeof dataset;
   HzMonitor: typeof HzMonitor;
 };
 export default featherweight;

@@ -1,0 +1,281 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// invalidConfigExitCode is k6's exit code for invalid options (errext/exitcodes.InvalidConfig).
+const invalidConfigExitCode = 104
+
+// arrivalServer records when each request of the arrival scripts reaches it, per run.
+type arrivalServer struct {
+	URL   string
+	mu    sync.Mutex
+	byRun map[string][]recordedArrival
+}
+
+// recordedArrival is one request: when the server read it, and the global arrival index the script
+// sent (exec.scenario.iterationInTest).
+type recordedArrival struct {
+	At    time.Time
+	Index int64
+}
+
+func newArrivalServer(t *testing.T) *arrivalServer {
+	t.Helper()
+	s := &arrivalServer{byRun: map[string][]recordedArrival{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at := time.Now()
+		i, err := strconv.ParseInt(r.URL.Query().Get("i"), 10, 64)
+		if err != nil {
+			http.Error(w, "bad index", http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		run := r.URL.Query().Get("run")
+		s.byRun[run] = append(s.byRun[run], recordedArrival{At: at, Index: i})
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// arrivals returns the run's requests in the order the server read them.
+func (s *arrivalServer) arrivals(run string) []recordedArrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.byRun[run])
+	slices.SortFunc(out, func(a, b recordedArrival) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// indexes returns the sorted arrival indexes of run, failing on a duplicate.
+func (s *arrivalServer) indexes(t *testing.T, run string) []int64 {
+	t.Helper()
+	var idx []int64
+	for _, a := range s.arrivals(run) {
+		idx = append(idx, a.Index)
+	}
+	slices.Sort(idx)
+	require.Equal(t, len(idx), len(slices.Compact(slices.Clone(idx))), "run %s: an arrival index came twice", run)
+	return idx
+}
+
+// serverGaps are the gaps between consecutive requests of run as the server saw them, in seconds.
+func serverGaps(arrivals []recordedArrival) []float64 {
+	gaps := make([]float64, 0, len(arrivals))
+	for i := 1; i < len(arrivals); i++ {
+		gaps = append(gaps, arrivals[i].At.Sub(arrivals[i-1].At).Seconds())
+	}
+	return gaps
+}
+
+// ksExponential is the Kolmogorov-Smirnov statistic of sample against Exp(rate).
+func ksExponential(sample []float64, rate float64) float64 {
+	xs := slices.Clone(sample)
+	slices.Sort(xs)
+	n := float64(len(xs))
+	d := 0.0
+	for i, x := range xs {
+		f := 1 - math.Exp(-rate*x)
+		d = max(d, f-float64(i)/n, float64(i+1)/n-f)
+	}
+	return d
+}
+
+// coefficientOfVariation is the sample standard deviation over the mean.
+func coefficientOfVariation(xs []float64) float64 {
+	mean, v := 0.0, 0.0
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		v += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(v/float64(len(xs)-1)) / mean
+}
+
+// arrivalRun runs testdata/arrival/<script> with env plus URL and RUN=run.
+func arrivalRun(t *testing.T, srv *arrivalServer, script, run string, env map[string]string, flags ...string) K6Run {
+	t.Helper()
+	all := map[string]string{"URL": srv.URL, "RUN": run}
+	for k, v := range env {
+		all[k] = v
+	}
+	return RunK6(t, "testdata/arrival/"+script, all, flags...)
+}
+
+func TestPoissonArrivalsReachTheServerAsAPoissonProcess(t *testing.T) {
+	srv := newArrivalServer(t)
+	const rate, seconds = 250.0, 9.0
+	run := arrivalRun(t, srv, "poisson.js", "poisson", map[string]string{
+		"RATE": "250", "DURATION": "9s", "VUS": "300", "BURSTINESS": "1", "SEED": "2027",
+	})
+	require.Equal(t, 0, run.ExitCode)
+
+	arrivals := srv.arrivals("poisson")
+	dropped := run.Sum("dropped_iterations")
+	planned := float64(len(arrivals)) + dropped
+	require.InDelta(t, rate*seconds, planned, 4*math.Sqrt(rate*seconds), "arrivals planned (served %d + dropped %v)", len(arrivals), dropped)
+	require.GreaterOrEqual(t, len(arrivals), 2000)
+	require.Equal(t, float64(len(arrivals)), run.Sum("iterations"))
+
+	gaps := serverGaps(arrivals)
+	d := ksExponential(gaps, rate)
+	cv := coefficientOfVariation(gaps)
+	t.Logf("%d arrivals, %v dropped, KS D = %.4f (critical %.4f at 0.1%%), CV = %.3f", len(arrivals), dropped, d,
+		1.95/math.Sqrt(float64(len(gaps))), cv)
+	require.Less(t, d, 1.95/math.Sqrt(float64(len(gaps))), "gaps at the server are not exponential")
+	require.InDelta(t, 1, cv, 0.1)
+}
+
+func TestBurstyArrivalsHaveTheCoefficientOfVariationOfTheirBurstiness(t *testing.T) {
+	srv := newArrivalServer(t)
+	const rate, seconds, k = 250.0, 9.0, 0.25
+	run := arrivalRun(t, srv, "poisson.js", "bursty", map[string]string{
+		"RATE": "250", "DURATION": "9s", "VUS": "400", "BURSTINESS": "0.25", "SEED": "31",
+	})
+	require.Equal(t, 0, run.ExitCode)
+
+	arrivals := srv.arrivals("bursty")
+	planned := float64(len(arrivals)) + run.Sum("dropped_iterations")
+	require.InDelta(t, rate*seconds, planned, 4*math.Sqrt(rate*seconds/k), "renewal count variance is mean·CV²")
+	require.GreaterOrEqual(t, len(arrivals), 2000)
+	cv := coefficientOfVariation(serverGaps(arrivals))
+	t.Logf("%d arrivals, CV = %.3f (want 2 ± 10%%)", len(arrivals), cv)
+	require.InDelta(t, 2, cv, 0.2)
+	// Evenly spaced or Poisson arrivals would fail this: their CV is 0 or 1.
+}
+
+func TestSegmentRunsWithOneSeedStartTheSingleRunsArrivals(t *testing.T) {
+	srv := newArrivalServer(t)
+	env := map[string]string{"RATE": "500", "DURATION": "2s", "VUS": "100", "BURSTINESS": "0.5", "SEED": "777"}
+	single := arrivalRun(t, srv, "poisson.js", "single", env)
+	first := arrivalRun(t, srv, "poisson.js", "first", env,
+		"--execution-segment", "0:1/2", "--execution-segment-sequence", "0,1/2,1")
+	second := arrivalRun(t, srv, "poisson.js", "second", env,
+		"--execution-segment", "1/2:1", "--execution-segment-sequence", "0,1/2,1")
+	for _, r := range []K6Run{single, first, second} {
+		require.Equal(t, 0, r.ExitCode)
+		require.Zero(t, r.Sum("dropped_iterations"), "every arrival must start for the comparison")
+	}
+
+	all := srv.indexes(t, "single")
+	a, b := srv.indexes(t, "first"), srv.indexes(t, "second")
+	require.NotEmpty(t, a)
+	require.NotEmpty(t, b)
+	for _, i := range a {
+		_, found := slices.BinarySearch(b, i)
+		require.False(t, found, "arrival %d started on both instances", i)
+	}
+	union := slices.Sorted(slices.Values(append(slices.Clone(a), b...)))
+	require.Equal(t, all, union, "the two instances together start exactly the single run's arrivals")
+	for i, idx := range all {
+		require.Equal(t, int64(i), idx, "the single run starts arrivals 0..n-1")
+	}
+	require.InDelta(t, len(a), len(b), 4*math.Sqrt(float64(len(all))), "the stripes share the arrivals about evenly")
+}
+
+func TestArrivalsWithoutASeedLogTheSeedThatRepeatsThem(t *testing.T) {
+	srv := newArrivalServer(t)
+	env := map[string]string{"RATE": "300", "DURATION": "1s", "VUS": "50"}
+	first := arrivalRun(t, srv, "poisson.js", "unseeded", env)
+	require.Equal(t, 0, first.ExitCode)
+	seeds := regexp.MustCompile(`arrival seed (\d+)`).FindAllStringSubmatch(first.Stderr, -1)
+	require.Len(t, seeds, 1, "the chosen seed is logged exactly once")
+
+	env["SEED"] = seeds[0][1]
+	again := arrivalRun(t, srv, "poisson.js", "reseeded", env)
+	require.Equal(t, 0, again.ExitCode)
+	require.NotContains(t, again.Stderr, "arrival seed", "a given seed is not announced")
+	require.Zero(t, first.Sum("dropped_iterations")+again.Sum("dropped_iterations"))
+	require.Equal(t, srv.indexes(t, "unseeded"), srv.indexes(t, "reseeded"))
+
+	// Same seed, same schedule: the relative arrival times at the server agree to within the
+	// machine's scheduling noise for most arrivals.
+	x, y := srv.arrivals("unseeded"), srv.arrivals("reseeded")
+	close := 0
+	for i := range x {
+		if math.Abs(float64(x[i].At.Sub(x[0].At)-y[i].At.Sub(y[0].At))) < float64(20*time.Millisecond) {
+			close++
+		}
+	}
+	require.Greater(t, close, len(x)*9/10, "%d of %d arrivals at the same offsets", close, len(x))
+}
+
+func TestArrivalsWithoutAFreeVUAreDroppedAndCounted(t *testing.T) {
+	srv := newArrivalServer(t)
+	run := arrivalRun(t, srv, "poisson.js", "starved", map[string]string{
+		"RATE": "200", "DURATION": "2s", "VUS": "1", "MAX_VUS": "2", "SLEEP": "0.1", "SEED": "5",
+	})
+	require.Equal(t, 0, run.ExitCode)
+	served := len(srv.arrivals("starved"))
+	dropped := run.Sum("dropped_iterations")
+	t.Logf("served %d, dropped %v", served, dropped)
+	require.Greater(t, dropped, 200.0, "two VUs busy 100 ms each cannot take 200 arrivals/s")
+	require.LessOrEqual(t, float64(served), 2*2/0.1+2, "at most two VUs' worth of iterations ran")
+	require.InDelta(t, 400, float64(served)+dropped, 4*math.Sqrt(400), "every planned arrival is served or counted")
+	require.Equal(t, float64(served), run.Sum("iterations"))
+	require.Equal(t, 1, strings.Count(run.Stderr, "arrivals are dropped"), "the warning comes once")
+	maxVUs := 0.0
+	for _, s := range run.Where("vus_max") {
+		maxVUs = max(maxVUs, s.Value)
+	}
+	require.InDelta(t, 2, maxVUs, 0, "maxVUs initialises one VU beyond preAllocatedVUs")
+}
+
+func TestRampingPoissonArrivalsFollowTheStages(t *testing.T) {
+	srv := newArrivalServer(t)
+	run := arrivalRun(t, srv, "ramping.js", "ramp", nil)
+	require.Equal(t, 0, run.ExitCode)
+	arrivals := srv.arrivals("ramp")
+	total := float64(len(arrivals)) + run.Sum("dropped_iterations")
+	require.InDelta(t, 2000, total, 4*math.Sqrt(2000))
+	// 0 → 1000/s over 4 s: a quarter of the arrivals in the first half. Split at the midpoint of
+	// the run as the server saw it (first arrival to last is about the full 4 s).
+	mid := arrivals[0].At.Add(arrivals[len(arrivals)-1].At.Sub(arrivals[0].At) / 2)
+	firstHalf := 0
+	for _, a := range arrivals {
+		if a.At.Before(mid) {
+			firstHalf++
+		}
+	}
+	want := float64(len(arrivals)) / 4
+	t.Logf("%d arrivals, %d in the first half (want about %.0f)", len(arrivals), firstHalf, want)
+	require.InDelta(t, want, float64(firstHalf), 4*math.Sqrt(want)+0.05*want)
+}
+
+func TestBadArrivalOptionsAreConfigErrorsAndSendNothing(t *testing.T) {
+	srv := newArrivalServer(t)
+	for i, tc := range []struct{ scenario, mention string }{
+		{`{"executor":"poisson-arrival-rate","rate":0,"duration":"1s","preAllocatedVUs":1}`, "rate must be"},
+		{`{"executor":"poisson-arrival-rate","rate":-3,"duration":"1s","preAllocatedVUs":1}`, "rate must be"},
+		{`{"executor":"poisson-arrival-rate","rate":10,"duration":"1s","preAllocatedVUs":1,"burstiness":0}`, "burstiness must be"},
+		{`{"executor":"poisson-arrival-rate","rate":10,"preAllocatedVUs":1}`, "duration is required"},
+		{`{"executor":"poisson-arrival-rate","rate":10,"duration":"1s","preAllocatedVUs":1,"burstyness":2}`, `unknown field \"burstyness\"`},
+		{`{"executor":"ramping-poisson-arrival-rate","preAllocatedVUs":1,"stages":[{"duration":"1s","target":5},{"duration":"-1s","target":5}]}`, "stages[1].duration can't be negative"},
+		{`{"executor":"ramping-poisson-arrival-rate","preAllocatedVUs":1,"stages":[]}`, "stages: at least one stage"},
+	} {
+		run := arrivalRun(t, srv, "bad-option.js", fmt.Sprint("bad", i), map[string]string{"SCENARIO": tc.scenario})
+		require.Equal(t, invalidConfigExitCode, run.ExitCode, tc.scenario)
+		require.Contains(t, run.Stderr, tc.mention, tc.scenario)
+		require.Empty(t, srv.arrivals(fmt.Sprint("bad", i)), "nothing is sent: %s", tc.scenario)
+	}
+}
