@@ -1,15 +1,20 @@
-// Command fwcompare compares two runs of the bundled Featherweight scenario (their summary.json,
+// Command fwcompare compares runs of the bundled Featherweight scenario (their summary.json,
 // written by examples/featherweight-load.js) and fails a pipeline when NEW regressed beyond the
 // tolerances:
 //
 //	fwcompare [flags] BASE NEW
+//	fwcompare [flags] -base a.json,b.json,c.json -new d.json,e.json,f.json
+//
+// With two or more runs a side it shows each figure's mean and 95% confidence interval per side,
+// and a figure beyond its tolerance regresses only when Welch's t-test finds the difference
+// significant (alpha 0.05 by default). With one run a side it judges by the tolerances alone.
 //
 // Exit codes:
 //
 //	0  no regression
 //	1  regression: at least one figure is worse than the tolerance allows (each is named)
 //	2  usage error, or a file that cannot be read or is not a k6 summary of the bundled scenario
-//	3  the two summaries are of different scenarios or profiles (load shapes)
+//	3  the summaries are of different scenarios, profiles (load shapes) or arrival models
 //
 // Every tolerance flag also reads its default from the environment (FW_COMPARE_LATENCY, ...).
 package main
@@ -45,13 +50,20 @@ func run(args []string, lookupEnv func(string) (string, bool), stdout, stderr io
 		failf(stderr, "%v", err)
 		return exitUsage
 	}
+	alpha, err := envAlpha(lookupEnv)
+	if err != nil {
+		failf(stderr, "%v", err)
+		return exitUsage
+	}
 	fs := flag.NewFlagSet("fwcompare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		_, _ = fmt.Fprint(stderr, `usage: fwcompare [flags] BASE NEW
-  Compares two summary.json files of the bundled scenario (same scenario and profile) and judges
-  each of NEW's key figures against BASE. Exit: 0 no regression, 1 regression, 2 usage or bad
-  file, 3 different scenarios or profiles.
+       fwcompare [flags] -base a.json,b.json,c.json -new d.json,e.json,f.json
+  Compares summary.json files of the bundled scenario (same scenario, profile and arrival model)
+  and judges each of NEW's key figures against BASE. With 2 or more runs a side (3 recommended) a
+  figure beyond its tolerance regresses only when the difference is significant (Welch's t-test).
+  Exit: 0 no regression, 1 regression, 2 usage or bad file, 3 different scenarios or profiles.
 flags (defaults also from the environment variable in brackets):
 `)
 		fs.PrintDefaults()
@@ -71,14 +83,26 @@ flags (defaults also from the environment variable in brackets):
 		"absolute increase allowed in the failed share of turns, e.g. 0.5% [FW_COMPARE_ERROR_RATE]")
 	fs.Float64Var(&tol.HzAvg, "hz-avg", tol.HzAvg, "drop allowed in the loop's average Hz [FW_COMPARE_HZ_AVG]")
 	fs.Float64Var(&tol.HzMin, "hz-min", tol.HzMin, "drop allowed in the loop's lowest Hz reading [FW_COMPARE_HZ_MIN]")
+	var basePaths, newPaths pathList
+	fs.Var(&basePaths, "base", "BASE runs' summary files, comma-separated or the flag repeated (instead of the BASE argument)")
+	fs.Var(&newPaths, "new", "NEW runs' summary files, comma-separated or the flag repeated (instead of the NEW argument)")
+	fs.Float64Var(&alpha, "alpha", alpha,
+		"significance level of Welch's t-test, used with 2 or more runs a side [FW_COMPARE_ALPHA]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 2 {
+	switch {
+	case len(basePaths) == 0 && len(newPaths) == 0 && fs.NArg() == 2:
+		basePaths, newPaths = pathList{fs.Arg(0)}, pathList{fs.Arg(1)}
+	case len(basePaths) == 0 && len(newPaths) == 0:
 		failf(stderr, "expected BASE and NEW summary files, got %d argument(s)", fs.NArg())
+		fs.Usage()
+		return exitUsage
+	case len(basePaths) == 0 || len(newPaths) == 0 || fs.NArg() > 0:
+		failf(stderr, "give both -base and -new (and no BASE NEW arguments), or BASE and NEW alone")
 		fs.Usage()
 		return exitUsage
 	}
@@ -86,17 +110,21 @@ flags (defaults also from the environment variable in brackets):
 		failf(stderr, "tolerances must not be negative")
 		return exitUsage
 	}
-	base, err := compare.Load(fs.Arg(0))
-	if err != nil {
-		failf(stderr, "BASE %v", err)
+	if !(alpha > 0 && alpha < 1) {
+		failf(stderr, "-alpha %v: expected a significance level between 0 and 1, e.g. 0.05", alpha)
 		return exitUsage
 	}
-	next, err := compare.Load(fs.Arg(1))
+	base, err := loadAll("BASE", basePaths)
 	if err != nil {
-		failf(stderr, "NEW %v", err)
+		failf(stderr, "%v", err)
 		return exitUsage
 	}
-	rep, err := compare.Compare(base, next, tol)
+	next, err := loadAll("NEW", newPaths)
+	if err != nil {
+		failf(stderr, "%v", err)
+		return exitUsage
+	}
+	rep, err := compare.CompareSets(base, next, tol, alpha)
 	if err != nil {
 		failf(stderr, "%v", err)
 		if errors.Is(err, compare.ErrMismatch) {
