@@ -53,7 +53,7 @@ func (r *SetReport) WriteTable(w io.Writer) error {
 	_, _ = fmt.Fprintln(tw, "figure\tBASE mean ± CI\tNEW mean ± CI\tdelta of means\tallowed\tWelch p\tverdict")
 	for _, row := range r.Rows {
 		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row.Label, row.interval(row.Base, row.HasBase),
-			row.interval(row.New, row.HasNew), row.means().delta(), row.Allowed, row.pText(), row.Verdict)
+			row.interval(row.New, row.HasNew), row.delta(), row.Allowed, row.pText(), row.Verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -109,6 +109,14 @@ func (row SetRow) means() Row {
 		Verdict: row.Verdict, Allowed: row.Allowed}
 }
 
+// delta is the delta of the means; counts (turns, failed thresholds) keep their fractions.
+func (row SetRow) delta() string {
+	if (row.Kind == Info || row.Kind == FailedThresholds) && row.HasBase && row.HasNew {
+		return fmt.Sprintf("%+g", math.Round((row.New.Mean-row.Base.Mean)*100)/100)
+	}
+	return row.means().delta()
+}
+
 // interval formats a side's mean and the half width of its confidence interval, e.g. "41.5ms ± 1.2ms".
 func (row SetRow) interval(e Estimate, ok bool) string {
 	if !ok {
@@ -145,7 +153,11 @@ func formatP(p float64) string {
 
 // closing names the row in the closing lines: "TTFT p95 (fw_chat_ttft p(95): +22.1ms (+54%), p=0.0003)".
 func (row SetRow) closing() string {
-	s := fmt.Sprintf("%s (%s: %s", row.Label, row.ID(), row.means().summaryDelta())
+	d := row.delta()
+	if row.Verdict == Missing {
+		d = row.means().summaryDelta()
+	}
+	s := fmt.Sprintf("%s (%s: %s", row.Label, row.ID(), d)
 	if row.Tested && !math.IsNaN(row.Welch.P) {
 		s += ", p=" + formatP(row.Welch.P)
 	}
