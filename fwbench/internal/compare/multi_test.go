@@ -299,3 +299,34 @@ func TestArrivalModelIsPartOfTheIdentity(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// Three runs against one: the intervals of the side that has them, verdicts by the tolerances alone.
+func TestCompareSetsOfThreeAgainstOne(t *testing.T) {
+	t.Parallel()
+	base := runs(t, "base", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.00, 1.02, 0.98))
+	next := runs(t, "new", 1, scaled(t, "fw_chat_ttft", "p(95)", 1.6))
+	rep, err := CompareSets(base, next, DefaultTolerances(), DefaultAlpha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Significance() {
+		t.Error("one NEW run: no significance test")
+	}
+	var b strings.Builder
+	if err := rep.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"NEW  1 run: new1.json",
+		"judged by the tolerances alone: significance (Welch's t-test, alpha 0.05) needs 2 or more runs a side (3 recommended)",
+		"REGRESSION in 1 figure(s): TTFT p95 (fw_chat_ttft p(95): +",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if line := rowLine(out, "TTFT p95"); strings.Count(line, "±") != 1 {
+		t.Errorf("only BASE has an interval: %q", line)
+	}
+}
