@@ -133,7 +133,7 @@ func TestCompareSetsOfRuns(t *testing.T) {
 	// three runs a side.
 	healthy := StartFwsim(t, "-ttft", "200ms")
 	slower := StartFwsim(t, "-ttft", "320ms")
-	var base, same, slow []string
+	base, same, slow := make([]string, 0, 3), make([]string, 0, 3), make([]string, 0, 3)
 	for range 3 { // interleaved, so that the shared machine's drift spreads over the three sets
 		base = append(base, smokeSummary(t, healthy, nil))
 		same = append(same, smokeSummary(t, healthy, nil))
@@ -153,7 +153,8 @@ func TestCompareSetsOfRuns(t *testing.T) {
 
 	r = judge("-base", list(base...), "-new", list(slow...))
 	require.Equal(t, 1, r.code, "a backend whose first token comes 60% later regressed")
-	verdict := r.stdout[strings.Index(r.stdout, "REGRESSION in"):]
+	_, verdict, found := strings.Cut(r.stdout, "REGRESSION in")
+	require.True(t, found, "a closing line names the regression")
 	require.Contains(t, verdict, "TTFT p50 (fw_chat_ttft med: +")
 	require.NotContains(t, verdict, "fw_loop_hz", "the loop did not regress")
 	require.NotContains(t, verdict, "error_rate", "no turn failed")

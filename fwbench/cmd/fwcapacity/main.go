@@ -79,7 +79,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		"FW_CAPACITY_MIN": &c.opts.Min, "FW_CAPACITY_MAX": &c.opts.Max, "FW_CAPACITY_STEP": &c.opts.Step,
 		"FW_CAPACITY_CONFIRM": &c.opts.Confirm,
 	}
-	dflt := map[string]int{"FW_CAPACITY_MIN": 100, "FW_CAPACITY_MAX": 1000, "FW_CAPACITY_STEP": 100, "FW_CAPACITY_CONFIRM": 0}
+	dflt := map[string]int{
+		"FW_CAPACITY_MIN": 100, "FW_CAPACITY_MAX": 1000, "FW_CAPACITY_STEP": 100, "FW_CAPACITY_CONFIRM": 0,
+	}
 	for name, p := range ints {
 		if *p, err = envInt(name, dflt[name]); err != nil {
 			return c, err
@@ -210,8 +212,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c.opts.StepEstimate = c.stepEstimate()
 	c.opts.Progress = stderr
-	printf(stderr, "capacity: %s search %d..%d users (step %d) against %s; each step: ramp %s, hold %s; budget %s; re-runs of the deciding steps %d\n",
-		c.opts.Strategy, c.opts.Min, c.opts.Max, c.opts.Step, strings.TrimSpace(target), c.ramp, c.hold, c.budget, c.opts.Confirm)
+	printf(stderr, "capacity: %s search %d..%d users (step %d) against %s; each step: ramp %s, hold %s; "+
+		"budget %s; re-runs of the deciding steps %d\n", c.opts.Strategy, c.opts.Min, c.opts.Max, c.opts.Step,
+		strings.TrimSpace(target), c.ramp, c.hold, c.budget, c.opts.Confirm)
 
 	rep, searchErr := capacity.Search(ctx, c.opts, runner)
 	if rep == nil {

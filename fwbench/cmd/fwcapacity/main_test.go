@@ -110,10 +110,10 @@ func TestRunConfirmWithFakeK6(t *testing.T) {
 	t.Setenv("FW_CHAT_URL", "ws://127.0.0.1:1/api/chat")
 	t.Setenv("FAKE_KNEE", "20")
 	t.Setenv("FW_CAPACITY_CONFIRM", "3")
-	args := []string{
+	args := make([]string, 0, 18)
+	args = append(args,
 		"-k6", k6, "-script", script, "-out", filepath.Join(dir, "capacity.json"),
-		"-min", "10", "-max", "40", "-step", "10", "-hold", "1s", "-ramp", "1s",
-	}
+		"-min", "10", "-max", "40", "-step", "10", "-hold", "1s", "-ramp", "1s")
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run(context.Background(), args, &stdout, &stderr), stderr.String())
 	require.Contains(t, stdout.String(), "; confirmed: 20 users passed 3 of 3 re-runs (pass, pass, pass); "+

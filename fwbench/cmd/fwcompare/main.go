@@ -47,12 +47,12 @@ func main() {
 func run(args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
 	tol, err := envTolerances(lookupEnv)
 	if err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
 		return exitUsage
 	}
 	alpha, err := envAlpha(lookupEnv)
 	if err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("fwcompare", flag.ContinueOnError)
@@ -84,56 +84,38 @@ flags (defaults also from the environment variable in brackets):
 	fs.Float64Var(&tol.HzAvg, "hz-avg", tol.HzAvg, "drop allowed in the loop's average Hz [FW_COMPARE_HZ_AVG]")
 	fs.Float64Var(&tol.HzMin, "hz-min", tol.HzMin, "drop allowed in the loop's lowest Hz reading [FW_COMPARE_HZ_MIN]")
 	var basePaths, newPaths pathList
-	fs.Var(&basePaths, "base", "BASE runs' summary files, comma-separated or the flag repeated (instead of the BASE argument)")
-	fs.Var(&newPaths, "new", "NEW runs' summary files, comma-separated or the flag repeated (instead of the NEW argument)")
-	fs.Float64Var(&alpha, "alpha", alpha,
-		"significance level of Welch's t-test, used with 2 or more runs a side [FW_COMPARE_ALPHA]")
+	sideFlags(fs, &basePaths, &newPaths, &alpha)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	switch {
-	case len(basePaths) == 0 && len(newPaths) == 0 && fs.NArg() == 2:
-		basePaths, newPaths = pathList{fs.Arg(0)}, pathList{fs.Arg(1)}
-	case len(basePaths) == 0 && len(newPaths) == 0:
-		failf(stderr, "expected BASE and NEW summary files, got %d argument(s)", fs.NArg())
-		fs.Usage()
-		return exitUsage
-	case len(basePaths) == 0 || len(newPaths) == 0 || fs.NArg() > 0:
-		failf(stderr, "give both -base and -new (and no BASE NEW arguments), or BASE and NEW alone")
+	basePaths, newPaths, err = sides(basePaths, newPaths, fs.Args())
+	if err != nil {
+		fail(stderr, err)
 		fs.Usage()
 		return exitUsage
 	}
-	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 || tol.TailLatencyFloor < 0 || tol.TailMinSamples < 0 {
-		failf(stderr, "tolerances must not be negative")
+	if err := validate(tol, alpha); err != nil {
+		fail(stderr, err)
 		return exitUsage
 	}
-	if !(alpha > 0 && alpha < 1) {
-		failf(stderr, "-alpha %v: expected a significance level between 0 and 1, e.g. 0.05", alpha)
-		return exitUsage
-	}
-	base, err := loadAll("BASE", basePaths)
+	base, next, err := loadSides(basePaths, newPaths)
 	if err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
 		return exitUsage
 	}
-	next, err := loadAll("NEW", newPaths)
+	rep, err := compare.Sets(base, next, tol, alpha)
 	if err != nil {
-		failf(stderr, "%v", err)
-		return exitUsage
-	}
-	rep, err := compare.CompareSets(base, next, tol, alpha)
-	if err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
 		if errors.Is(err, compare.ErrMismatch) {
 			return exitMismatch
 		}
 		return exitUsage
 	}
 	if err := rep.WriteTable(stdout); err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
 		return exitUsage
 	}
 	if len(rep.Regressions()) > 0 {
@@ -142,9 +124,9 @@ flags (defaults also from the environment variable in brackets):
 	return exitOK
 }
 
-// failf reports a failure on stderr; a failed write to stderr has nowhere left to be reported.
-func failf(stderr io.Writer, format string, args ...any) {
-	_, _ = fmt.Fprintf(stderr, "fwcompare: "+format+"\n", args...)
+// fail reports a failure on stderr; a failed write to stderr has nowhere left to be reported.
+func fail(stderr io.Writer, err error) {
+	_, _ = fmt.Fprintf(stderr, "fwcompare: %v\n", err)
 }
 
 // envTolerances starts from the defaults and applies the FW_COMPARE_* variables that are set.

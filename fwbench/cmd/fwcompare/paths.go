@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,6 +31,51 @@ func (p *pathList) Set(v string) error {
 		return fmt.Errorf("%q: expected summary files", v)
 	}
 	return nil
+}
+
+// sides returns the BASE and NEW files: the -base and -new lists, or the two arguments.
+func sides(basePaths, newPaths pathList, args []string) (pathList, pathList, error) {
+	switch {
+	case len(basePaths) == 0 && len(newPaths) == 0 && len(args) == 2:
+		return pathList{args[0]}, pathList{args[1]}, nil
+	case len(basePaths) == 0 && len(newPaths) == 0:
+		return nil, nil, fmt.Errorf("expected BASE and NEW summary files, got %d argument(s)", len(args))
+	case len(basePaths) == 0 || len(newPaths) == 0 || len(args) > 0:
+		return nil, nil, errors.New("give both -base and -new (and no BASE NEW arguments), or BASE and NEW alone")
+	}
+	return basePaths, newPaths, nil
+}
+
+// validate refuses negative tolerances and a significance level outside (0, 1).
+func validate(tol compare.Tolerances, alpha float64) error {
+	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 || tol.TailLatencyFloor < 0 || tol.TailMinSamples < 0 {
+		return errors.New("tolerances must not be negative")
+	}
+	if !(alpha > 0 && alpha < 1) {
+		return fmt.Errorf("-alpha %v: expected a significance level between 0 and 1, e.g. 0.05", alpha)
+	}
+	return nil
+}
+
+// sideFlags registers -base, -new and -alpha.
+func sideFlags(fs *flag.FlagSet, basePaths, newPaths *pathList, alpha *float64) {
+	fs.Var(basePaths, "base",
+		"BASE runs' summary files, comma-separated or the flag repeated (instead of the BASE argument)")
+	fs.Var(newPaths, "new",
+		"NEW runs' summary files, comma-separated or the flag repeated (instead of the NEW argument)")
+	fs.Float64Var(alpha, "alpha", *alpha,
+		"significance level of Welch's t-test, used with 2 or more runs a side [FW_COMPARE_ALPHA]")
+}
+
+// loadSides reads the summaries of both sides.
+func loadSides(basePaths, newPaths []string) (base, next []*compare.Summary, err error) {
+	if base, err = loadAll("BASE", basePaths); err != nil {
+		return nil, nil, err
+	}
+	if next, err = loadAll("NEW", newPaths); err != nil {
+		return nil, nil, err
+	}
+	return base, next, nil
 }
 
 // loadAll reads every summary of one side; side ("BASE" or "NEW") prefixes the error.

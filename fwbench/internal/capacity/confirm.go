@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// VerdictUnstable: re-running the steps that decided the verdict (Options.Confirm) did not give
-// the same verdicts in the majority of the re-runs: the knee is within the run-to-run noise.
+// VerdictUnstable means that re-running the steps that decided the verdict (Options.Confirm) did
+// not give the same verdicts in the majority of the re-runs: the knee is within the run-to-run noise.
 const VerdictUnstable Verdict = "unstable"
 
 // Confirmation is the re-runs of the steps that decided a search's verdict (FW_CAPACITY_CONFIRM).
@@ -95,7 +95,8 @@ func (s *searcher) confirm(ctx context.Context) error {
 	for i := range s.o.Confirm {
 		for j := range conf.Checks {
 			c := &conf.Checks[j]
-			s.progressf("capacity: confirming %d users (%s in the search), re-run %d of %d\n", c.Users, c.Expected, i+1, s.o.Confirm)
+			s.progressf("capacity: confirming %d users (%s in the search), re-run %d of %d\n",
+				c.Users, c.Expected, i+1, s.o.Confirm)
 			st, err := s.run(ctx, c.Users)
 			if err != nil {
 				s.rep.Verdict = VerdictIncomplete

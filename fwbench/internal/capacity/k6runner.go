@@ -37,14 +37,7 @@ var ErrK6 = errors.New("k6 run failed")
 
 // RunStep implements Runner.
 func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
-	if k.runs == nil {
-		k.runs = map[int]int{}
-	}
-	k.runs[users]++
-	dir := filepath.Join(k.OutDir, "step-"+strconv.Itoa(users))
-	if n := k.runs[users]; n > 1 {
-		dir += "-run" + strconv.Itoa(n)
-	}
+	dir := k.stepDir(users)
 	// #nosec G301 -- the user's output directory (-out): the step's summary and log are for them to read
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Step{}, err
@@ -122,6 +115,19 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 			ErrK6, st.K6Exit, len(judged.Failed))
 	}
 	return judged, nil
+}
+
+// stepDir is OutDir/step-<users>, and step-<users>-run<n> for the n-th run at the same users.
+func (k *K6Runner) stepDir(users int) string {
+	if k.runs == nil {
+		k.runs = map[int]int{}
+	}
+	k.runs[users]++
+	dir := filepath.Join(k.OutDir, "step-"+strconv.Itoa(users))
+	if n := k.runs[users]; n > 1 {
+		dir += "-run" + strconv.Itoa(n)
+	}
+	return dir
 }
 
 func exitCode(e *exec.ExitError) int {

@@ -61,23 +61,23 @@ type SideMismatchError struct {
 }
 
 func (e *SideMismatchError) Error() string {
-	return fmt.Sprintf("refusing to compare: the %s runs are of different scenarios or profiles: %s is %s in %s but %s in %s",
-		e.Side, e.Field, e.FirstValue, e.First, e.OtherValue, e.Other)
+	return fmt.Sprintf("refusing to compare: the %s runs are of different scenarios or profiles: "+
+		"%s is %s in %s but %s in %s", e.Side, e.Field, e.FirstValue, e.First, e.OtherValue, e.Other)
 }
 
 // Unwrap makes errors.Is(err, ErrMismatch) true.
 func (e *SideMismatchError) Unwrap() error { return ErrMismatch }
 
-// ErrNoRuns is returned by CompareSets when a side has no run.
+// ErrNoRuns is returned by Sets when a side has no run.
 var ErrNoRuns = errors.New("each side needs at least one run")
 
-// CompareSets judges the NEW runs against the BASE runs. Every run of both sides must be of one
+// Sets judges the NEW runs against the BASE runs. Every run of both sides must be of one
 // scenario and load shape (a MismatchError or SideMismatchError otherwise, both errors.Is
 // ErrMismatch). Each figure's means are judged by the tolerances as Compare judges two runs; with
 // two or more runs a side, a figure beyond its tolerance counts only when Welch's t-test finds the
 // difference significant at alpha (a two-sided p-value below it), else it is NotSignificant. With
 // one run a side the verdicts are exactly Compare's.
-func CompareSets(base, next []*Summary, tol Tolerances, alpha float64) (*SetReport, error) {
+func Sets(base, next []*Summary, tol Tolerances, alpha float64) (*SetReport, error) {
 	if len(base) == 0 || len(next) == 0 {
 		return nil, ErrNoRuns
 	}
@@ -95,7 +95,7 @@ func CompareSets(base, next []*Summary, tol Tolerances, alpha float64) (*SetRepo
 		row := SetRow{Figure: f}
 		row.BaseValues, row.HasBase = sideValues(f, base)
 		row.NewValues, row.HasNew = sideValues(f, next)
-		row.Base, row.New = estimate(row.BaseValues, Confidence), estimate(row.NewValues, Confidence)
+		row.Base, row.New = estimate(row.BaseValues), estimate(row.NewValues)
 		means := Row{Figure: f, Base: row.Base.Mean, New: row.New.Mean, HasBase: row.HasBase, HasNew: row.HasNew}
 		row.Verdict, row.Allowed = judge(means, tol)
 		if f.Kind == TailLatency && row.Verdict != NA && row.Verdict != Missing {
@@ -119,8 +119,7 @@ func CompareSets(base, next []*Summary, tol Tolerances, alpha float64) (*SetRepo
 func sameIdentity(side string, runs []*Summary) error {
 	for _, s := range runs[1:] {
 		err := Comparable(runs[0].Identity, s.Identity)
-		var me *MismatchError
-		if errors.As(err, &me) {
+		if me, ok := errors.AsType[*MismatchError](err); ok {
 			return &SideMismatchError{
 				Side: side, First: runs[0].Path, Other: s.Path, Field: me.Field, FirstValue: me.Base, OtherValue: me.New,
 			}

@@ -3,6 +3,7 @@ package compare
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -21,10 +22,10 @@ func runs(t *testing.T, prefix string, n int, edit func(i int, raw map[string]an
 	return out
 }
 
-// scaled sets metric/stat in run i to the fixture's value times factors[i].
-func scaled(t *testing.T, metric, stat string, factors ...float64) func(int, map[string]any) {
+// scaled sets the TTFT's stat in run i to the fixture's value times factors[i].
+func scaled(t *testing.T, stat string, factors ...float64) func(int, map[string]any) {
 	return func(i int, raw map[string]any) {
-		setValue(t, raw, metric, stat, value(t, raw, metric, stat)*factors[i])
+		setValue(t, raw, metricTTFT, stat, value(t, raw, metricTTFT, stat)*factors[i])
 	}
 }
 
@@ -40,8 +41,9 @@ func verdictOf(t *testing.T, rep *SetReport, id string) SetRow {
 }
 
 func regressionIDs(rep *SetReport) string {
-	var ids []string
-	for _, r := range rep.Regressions() {
+	regs := rep.Regressions()
+	ids := make([]string, 0, len(regs))
+	for _, r := range regs {
 		ids = append(ids, r.ID())
 	}
 	return strings.Join(ids, ",")
@@ -51,30 +53,42 @@ func regressionIDs(rep *SetReport) string {
 func TestCompareSetsDecisions(t *testing.T) {
 	t.Parallel()
 	const p95 = "fw_chat_ttft p(95)"
-	base := runs(t, "base", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.00, 1.02, 0.98))
+	base := runs(t, "base", 3, scaled(t, "p(95)", 1.00, 1.02, 0.98))
 	cases := []struct {
 		name    string
 		next    []*Summary
 		verdict Verdict
 		tested  bool
 	}{
-		{"every NEW run +60%: significant regression",
-			runs(t, "new", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.60, 1.62, 1.58)), Regression, true},
-		{"one NEW run tripled, two healthy: beyond the tolerance on the mean but not significant",
-			runs(t, "new", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.00, 1.01, 3.00)), NotSignificant, true},
-		{"+5% in every run: significant but within the tolerance",
-			runs(t, "new", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.05, 1.051, 1.049)), OK, true},
-		{"every NEW run much faster: significant improvement",
-			runs(t, "new", 3, scaled(t, "fw_chat_ttft", "p(95)", 0.30, 0.31, 0.29)), Better, true},
-		{"one NEW run much faster: not significant",
-			runs(t, "new", 3, scaled(t, "fw_chat_ttft", "p(95)", 1, 1, 0.1)), NotSignificant, true},
-		{"one NEW run: judged by the tolerance alone",
-			runs(t, "new", 1, scaled(t, "fw_chat_ttft", "p(95)", 3.00)), Regression, false},
+		{
+			"every NEW run +60%: significant regression",
+			runs(t, "new", 3, scaled(t, "p(95)", 1.60, 1.62, 1.58)), Regression, true,
+		},
+		{
+			"one NEW run tripled, two healthy: beyond the tolerance on the mean but not significant",
+			runs(t, "new", 3, scaled(t, "p(95)", 1.00, 1.01, 3.00)), NotSignificant, true,
+		},
+		{
+			"+5% in every run: significant but within the tolerance",
+			runs(t, "new", 3, scaled(t, "p(95)", 1.05, 1.051, 1.049)), OK, true,
+		},
+		{
+			"every NEW run much faster: significant improvement",
+			runs(t, "new", 3, scaled(t, "p(95)", 0.30, 0.31, 0.29)), Better, true,
+		},
+		{
+			"one NEW run much faster: not significant",
+			runs(t, "new", 3, scaled(t, "p(95)", 1, 1, 0.1)), NotSignificant, true,
+		},
+		{
+			"one NEW run: judged by the tolerance alone",
+			runs(t, "new", 1, scaled(t, "p(95)", 3.00)), Regression, false,
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			rep, err := CompareSets(base, c.next, DefaultTolerances(), DefaultAlpha)
+			rep, err := Sets(base, c.next, DefaultTolerances(), DefaultAlpha)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,16 +110,16 @@ func TestCompareSetsDecisions(t *testing.T) {
 // The same noisy run that fails a one-run comparison does not flip a comparison of three runs.
 func TestOneNoisyRunFlipsOnlyAOneRunComparison(t *testing.T) {
 	t.Parallel()
-	base := runs(t, "base", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.00, 1.02, 0.98))
-	next := runs(t, "new", 3, scaled(t, "fw_chat_ttft", "p(95)", 0.99, 1.01, 3.00))
-	one, err := CompareSets(base[:1], next[2:], DefaultTolerances(), DefaultAlpha)
+	base := runs(t, "base", 3, scaled(t, "p(95)", 1.00, 1.02, 0.98))
+	next := runs(t, "new", 3, scaled(t, "p(95)", 0.99, 1.01, 3.00))
+	one, err := Sets(base[:1], next[2:], DefaultTolerances(), DefaultAlpha)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := regressionIDs(one); got != "fw_chat_ttft p(95)" {
 		t.Fatalf("one run a side: regressions %q", got)
 	}
-	three, err := CompareSets(base, next, DefaultTolerances(), DefaultAlpha)
+	three, err := Sets(base, next, DefaultTolerances(), DefaultAlpha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +128,7 @@ func TestOneNoisyRunFlipsOnlyAOneRunComparison(t *testing.T) {
 	}
 }
 
-// With one run a side, CompareSets is Compare: the same verdicts, the same table, and a note.
+// With one run a side, Sets is Compare: the same verdicts, the same table, and a note.
 func TestCompareSetsOfOneRunIsCompare(t *testing.T) {
 	t.Parallel()
 	raw := loadRaw(t)
@@ -125,7 +139,7 @@ func TestCompareSetsOfOneRunIsCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := CompareSets([]*Summary{base}, []*Summary{next}, DefaultTolerances(), DefaultAlpha)
+	set, err := Sets([]*Summary{base}, []*Summary{next}, DefaultTolerances(), DefaultAlpha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +164,12 @@ func TestCompareSetsOfOneRunIsCompare(t *testing.T) {
 
 func TestSetTableShowsIntervalsAndTheTest(t *testing.T) {
 	t.Parallel()
-	base := runs(t, "base", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.00, 1.02, 0.98))
+	base := runs(t, "base", 3, scaled(t, "p(95)", 1.00, 1.02, 0.98))
 	next := runs(t, "new", 3, func(i int, raw map[string]any) {
-		scaled(t, "fw_chat_ttft", "p(95)", 1.60, 1.62, 1.58)(i, raw)
-		scaled(t, "fw_chat_ttft", "p(90)", 1, 1, 3)(i, raw)
+		scaled(t, "p(95)", 1.60, 1.62, 1.58)(i, raw)
+		scaled(t, "p(90)", 1, 1, 3)(i, raw)
 	})
-	rep, err := CompareSets(base, next, DefaultTolerances(), DefaultAlpha)
+	rep, err := Sets(base, next, DefaultTolerances(), DefaultAlpha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +214,7 @@ func TestCompareSetsMissingAndThresholds(t *testing.T) {
 			delete(raw["metrics"].(map[string]any), "fw_chat_ttft")
 		}
 	})
-	rep, err := CompareSets(base, noTTFT, DefaultTolerances(), DefaultAlpha)
+	rep, err := Sets(base, noTTFT, DefaultTolerances(), DefaultAlpha)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,11 +229,11 @@ func TestCompareSetsMissingAndThresholds(t *testing.T) {
 			}
 		})
 	}
-	rep, _ = CompareSets(base, failing(false), DefaultTolerances(), DefaultAlpha)
+	rep, _ = Sets(base, failing(false), DefaultTolerances(), DefaultAlpha)
 	if v := verdictOf(t, rep, "thresholds").Verdict; v != NotSignificant {
 		t.Errorf("a threshold failed in one of three NEW runs: %s, want %s", v, NotSignificant)
 	}
-	rep, _ = CompareSets(base, failing(true), DefaultTolerances(), DefaultAlpha)
+	rep, _ = Sets(base, failing(true), DefaultTolerances(), DefaultAlpha)
 	if v := verdictOf(t, rep, "thresholds").Verdict; v != Regression {
 		t.Errorf("a threshold failed in every NEW run: %s, want %s", v, Regression)
 	}
@@ -233,7 +247,7 @@ func TestCompareSetsRefusesMixedIdentities(t *testing.T) {
 			raw["featherweight"].(map[string]any)["hold"] = "5m"
 		}
 	})
-	_, err := CompareSets(base, mixed, DefaultTolerances(), DefaultAlpha)
+	_, err := Sets(base, mixed, DefaultTolerances(), DefaultAlpha)
 	var se *SideMismatchError
 	if !errors.As(err, &se) || !errors.Is(err, ErrMismatch) {
 		t.Fatalf("err = %v, want a SideMismatchError", err)
@@ -242,12 +256,12 @@ func TestCompareSetsRefusesMixedIdentities(t *testing.T) {
 		t.Errorf("err = %q, want it to contain %q", err, want)
 	}
 	other := runs(t, "new", 3, func(_ int, raw map[string]any) { raw["featherweight"].(map[string]any)["profile"] = "full" })
-	_, err = CompareSets(base, other, DefaultTolerances(), DefaultAlpha)
+	_, err = Sets(base, other, DefaultTolerances(), DefaultAlpha)
 	var me *MismatchError
 	if !errors.As(err, &me) || me.Field != "profile" {
 		t.Errorf("err = %v, want a MismatchError on profile", err)
 	}
-	if _, err := CompareSets(nil, base, DefaultTolerances(), DefaultAlpha); !errors.Is(err, ErrNoRuns) {
+	if _, err := Sets(nil, base, DefaultTolerances(), DefaultAlpha); !errors.Is(err, ErrNoRuns) {
 		t.Errorf("no BASE run: %v", err)
 	}
 }
@@ -257,9 +271,7 @@ func TestArrivalModelIsPartOfTheIdentity(t *testing.T) {
 	t.Parallel()
 	withIdentity := func(fields map[string]any) *Summary {
 		raw := loadRaw(t)
-		for k, v := range fields {
-			raw["featherweight"].(map[string]any)[k] = v
-		}
+		maps.Copy(raw["featherweight"].(map[string]any), fields)
 		return summaryOf(t, raw, "x.json")
 	}
 	old := withIdentity(nil)
@@ -294,7 +306,7 @@ func TestArrivalModelIsPartOfTheIdentity(t *testing.T) {
 			t.Errorf("%s: %v, want a mismatch on %s", c.name, err, c.field)
 		}
 	}
-	_, err := CompareSets([]*Summary{old}, []*Summary{withIdentity(poisson)}, DefaultTolerances(), DefaultAlpha)
+	_, err := Sets([]*Summary{old}, []*Summary{withIdentity(poisson)}, DefaultTolerances(), DefaultAlpha)
 	if err == nil || !strings.Contains(err.Error(), `arrival is "closed" in BASE but "poisson" in NEW`) {
 		t.Errorf("err = %v", err)
 	}
@@ -303,9 +315,9 @@ func TestArrivalModelIsPartOfTheIdentity(t *testing.T) {
 // Three runs against one: the intervals of the side that has them, verdicts by the tolerances alone.
 func TestCompareSetsOfThreeAgainstOne(t *testing.T) {
 	t.Parallel()
-	base := runs(t, "base", 3, scaled(t, "fw_chat_ttft", "p(95)", 1.00, 1.02, 0.98))
-	next := runs(t, "new", 1, scaled(t, "fw_chat_ttft", "p(95)", 1.6))
-	rep, err := CompareSets(base, next, DefaultTolerances(), DefaultAlpha)
+	base := runs(t, "base", 3, scaled(t, "p(95)", 1.00, 1.02, 0.98))
+	next := runs(t, "new", 1, scaled(t, "p(95)", 1.6))
+	rep, err := Sets(base, next, DefaultTolerances(), DefaultAlpha)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,8 @@ func (r *SetReport) WriteTable(w io.Writer) error {
 	_, _ = fmt.Fprintf(&b, "scenario %s, profile %s: %d VUs, stages %s/%s/%s, think %gs, protocol %s%s\n",
 		id.Scenario, id.Profile, id.VUs, id.Ramp, id.Hold, id.RampDown, id.Think, id.Protocol, arrivalText(id))
 	_, _ = fmt.Fprintf(&b, "BASE %s\nNEW  %s\n", sideText(r.Base), sideText(r.New))
-	_, _ = fmt.Fprintf(&b, "mean ± %.0f%% confidence interval over the runs (Student t, n-1 degrees of freedom); ", Confidence*100)
+	_, _ = fmt.Fprintf(&b, "mean ± %.0f%% confidence interval over the runs (Student t, n-1 degrees of freedom); ",
+		Confidence*100)
 	if r.Significance() {
 		_, _ = fmt.Fprintf(&b, "a figure regresses only when NEW's mean is worse than the tolerance allows and the "+
 			"difference is significant (Welch's t-test, two-sided, alpha %s)\n\n", trim(r.Alpha))
@@ -74,7 +75,8 @@ func (r *SetReport) WriteTable(w io.Writer) error {
 		b.WriteString("no regression\n")
 	}
 	if len(noise) > 0 {
-		_, _ = fmt.Fprintf(&b, "beyond the tolerance but not significant at alpha %s: %s\n", trim(r.Alpha), strings.Join(noise, "; "))
+		_, _ = fmt.Fprintf(&b, "beyond the tolerance but not significant at alpha %s: %s\n",
+			trim(r.Alpha), strings.Join(noise, "; "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -100,13 +102,16 @@ func sideText(runs []*Summary) string {
 	if len(runs) == 1 {
 		noun = "run"
 	}
-	return fmt.Sprintf("%d %s: %s (%.0f s on average)", len(runs), noun, strings.Join(paths, ", "), ms/float64(len(runs))/1000)
+	return fmt.Sprintf("%d %s: %s (%.0f s on average)",
+		len(runs), noun, strings.Join(paths, ", "), ms/float64(len(runs))/1000)
 }
 
 // means is the row as a two-run Row of the means, for the delta's formatting.
 func (row SetRow) means() Row {
-	return Row{Figure: row.Figure, Base: row.Base.Mean, New: row.New.Mean, HasBase: row.HasBase, HasNew: row.HasNew,
-		Verdict: row.Verdict, Allowed: row.Allowed}
+	return Row{
+		Figure: row.Figure, Base: row.Base.Mean, New: row.New.Mean, HasBase: row.HasBase, HasNew: row.HasNew,
+		Verdict: row.Verdict, Allowed: row.Allowed,
+	}
 }
 
 // delta is the delta of the means; counts (turns, failed thresholds) keep their fractions.

@@ -25,8 +25,8 @@ type Estimate struct {
 	HalfWidth float64
 }
 
-// Estimate returns the mean of xs and its confidence interval at level (e.g. 0.95).
-func estimate(xs []float64, level float64) Estimate {
+// estimate returns the mean of xs and its Confidence interval.
+func estimate(xs []float64) Estimate {
 	e := Estimate{N: len(xs), Mean: math.NaN(), SD: math.NaN(), HalfWidth: math.NaN()}
 	switch len(xs) {
 	case 0:
@@ -38,7 +38,7 @@ func estimate(xs []float64, level float64) Estimate {
 	var v float64
 	e.Mean, v = stat.MeanVariance(xs, nil)
 	e.SD = math.Sqrt(v)
-	e.HalfWidth = tQuantile(1-(1-level)/2, float64(len(xs)-1)) * e.SD / math.Sqrt(float64(len(xs)))
+	e.HalfWidth = tQuantile(1-(1-Confidence)/2, float64(len(xs)-1)) * e.SD / math.Sqrt(float64(len(xs)))
 	return e
 }
 

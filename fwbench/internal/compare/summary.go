@@ -156,7 +156,7 @@ func (e *MismatchError) Unwrap() error { return ErrMismatch }
 
 // Comparable returns a MismatchError when base and next ran different scenarios or load shapes.
 func Comparable(base, next Identity) error {
-	fields := []identityField{
+	fields := append([]identityField{
 		{"scenario", base.Scenario, next.Scenario},
 		{"profile", base.Profile, next.Profile},
 		{"protocol", base.Protocol, next.Protocol},
@@ -166,8 +166,7 @@ func Comparable(base, next Identity) error {
 		{"rampDown", base.RampDown, next.RampDown},
 		{"think", base.Think, next.Think},
 		{"turns", base.Turns, next.Turns},
-	}
-	fields = append(fields, arrivalFields(base, next)...)
+	}, arrivalFields(base, next)...)
 	for _, f := range fields {
 		if f.b != f.n {
 			return &MismatchError{
