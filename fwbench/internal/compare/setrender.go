@@ -164,7 +164,11 @@ func (row SetRow) closing() string {
 	}
 	s := fmt.Sprintf("%s (%s: %s", row.Label, row.ID(), d)
 	if row.Tested && !math.IsNaN(row.Welch.P) {
-		s += ", p=" + formatP(row.Welch.P)
+		if p := formatP(row.Welch.P); strings.HasPrefix(p, "<") {
+			s += ", p" + p
+		} else {
+			s += ", p=" + p
+		}
 	}
 	return s + ")"
 }
