@@ -8,7 +8,9 @@
 # Knobs (environment or make command line, read by bin/fwcapacity): FW_CAPACITY_MIN (100),
 # FW_CAPACITY_MAX (1000), FW_CAPACITY_STEP (100), FW_CAPACITY_STRATEGY (step|bisect),
 # FW_CAPACITY_HOLD (30s), FW_CAPACITY_RAMP (5s), FW_CAPACITY_RAMP_DOWN (1s), FW_CAPACITY_TIMEOUT (30m),
-# FW_CAPACITY_OUT (out/capacity.json), FW_CAPACITY_CHART (out/capacity.png), FW_FWSIM_FLAGS, and every
+# FW_CAPACITY_OUT (out/capacity.json), FW_CAPACITY_CHART (out/capacity.png), FW_CAPACITY_CONFIRM (0: re-runs
+# of the last passing and the first failing step; the knee stands only when it holds in their majority,
+# else bin/fwcapacity exits 4, unstable), FW_FWSIM_FLAGS, and every
 # FW_* knob of examples/featherweight-load.js (FW_THINK, FW_TTFT_P95, FW_HZ_MIN, FW_CHAT_URL, ...).
 
 FWBENCH_SOURCES := $(shell find fwbench -name '*.go' -not -name '*_test.go') fwbench/go.mod fwbench/go.sum

@@ -36,6 +36,12 @@ type Identity struct {
 	RampDown string  `json:"rampDown"`
 	Think    float64 `json:"think"`
 	Turns    int     `json:"turns"`
+	// The arrival model (identity.go): a missing arrival is the closed model of older summaries.
+	Arrival    Knob `json:"arrival"`
+	Rate       Knob `json:"rate"`
+	Burstiness Knob `json:"burstiness"`
+	ThinkDist  Knob `json:"thinkDist"`
+	Dataset    Knob `json:"dataset"`
 }
 
 // Metric is one metric of a k6 summary.
@@ -150,10 +156,7 @@ func (e *MismatchError) Unwrap() error { return ErrMismatch }
 
 // Comparable returns a MismatchError when base and next ran different scenarios or load shapes.
 func Comparable(base, next Identity) error {
-	fields := []struct {
-		name string
-		b, n any
-	}{
+	fields := append([]identityField{
 		{"scenario", base.Scenario, next.Scenario},
 		{"profile", base.Profile, next.Profile},
 		{"protocol", base.Protocol, next.Protocol},
@@ -163,7 +166,7 @@ func Comparable(base, next Identity) error {
 		{"rampDown", base.RampDown, next.RampDown},
 		{"think", base.Think, next.Think},
 		{"turns", base.Turns, next.Turns},
-	}
+	}, arrivalFields(base, next)...)
 	for _, f := range fields {
 		if f.b != f.n {
 			return &MismatchError{
