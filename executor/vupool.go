@@ -126,8 +126,7 @@ func (p *vuPool) run(vu lib.ActiveVU) {
 		return
 	}
 	if err != nil {
-		var exception errext.Exception
-		if errors.As(err, &exception) {
+		if exception, ok := errors.AsType[errext.Exception](err); ok {
 			p.logger.WithField("source", "stacktrace").Error(exception.StackTrace())
 		} else {
 			p.logger.Error(err.Error())
@@ -146,5 +145,9 @@ func (p *vuPool) drained() <-chan struct{} {
 	return done
 }
 
-// wait blocks until every activated VU has been deactivated and returned to k6.
-func (p *vuPool) wait() { p.vus.Wait() }
+// wait blocks until every activated VU has been deactivated and returned to k6 and every VU loop
+// has ended (so nothing calls abort any more).
+func (p *vuPool) wait() {
+	p.vus.Wait()
+	p.loops.Wait()
+}

@@ -74,7 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, err
 	}
 	c := config{k6: *k6, duration: *duration, vus: *vus, seed: *seed}
-	for _, r := range strings.Split(*rates, ",") {
+	for r := range strings.SplitSeq(*rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
 		if err != nil || n <= 0 {
 			return config{}, fmt.Errorf("-rates: %q is not a positive integer", r)
@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rec := newRecorder()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,9 @@ func measure(c config, rec *recorder, dropped map[string]float64) ([]row, error)
 			name, prefix string
 			schedule     func(i int64) (time.Duration, bool)
 		}{
-			{"constant-arrival-rate", "constant", func(i int64) (time.Duration, bool) { return time.Duration(i) * period, true }},
+			{"constant-arrival-rate", "constant", func(i int64) (time.Duration, bool) {
+				return time.Duration(i) * period, true
+			}},
 			{"poisson-arrival-rate", "poisson", func(i int64) (time.Duration, bool) {
 				if i < 0 || i >= int64(len(poisson)) {
 					return 0, false
