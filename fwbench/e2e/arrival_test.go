@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/executor/arrival"
 )
 
 // invalidConfigExitCode is k6's exit code for invalid options (errext/exitcodes.InvalidConfig).
@@ -122,46 +124,86 @@ func arrivalRun(t *testing.T, srv *arrivalServer, script, run string, env map[st
 	return RunK6(t, "testdata/arrival/"+script, all, flags...)
 }
 
-func TestPoissonArrivalsReachTheServerAsAPoissonProcess(t *testing.T) {
+// The server's clock is a poor witness of sub-millisecond gaps on a loaded 2-core machine: process
+// and goroutine scheduling clump arrivals that come due close together and stall others (requests
+// of 100 ms and more were seen while other builds ran). So the statistics are checked on the
+// arrivals the server saw, identified by their index in the seeded sequence (which the test
+// regenerates with executor/arrival, the generator the executor runs), and the server's clock is
+// asked only to confirm that each arrival came at its scheduled time, to within trackWithin, for
+// most arrivals. Arrivals started evenly spaced or in the wrong order drift from a Poisson schedule
+// by about sqrt(n)/rate (≈ 140 ms after 1,250 arrivals at 250/s) and fail that check.
+const (
+	trackWithin = 50 * time.Millisecond
+	trackShare  = 0.75
+)
+
+// checkArrivalsFollowTheSchedule runs poisson.js at rate for seconds with burstiness k and seed,
+// and checks the arrivals the server saw against the seeded sequence.
+func checkArrivalsFollowTheSchedule(t *testing.T, k float64, seed uint64) {
+	t.Helper()
+	const rate, seconds = 250.0, 10.0
 	srv := newArrivalServer(t)
-	const rate, seconds = 250.0, 9.0
-	run := arrivalRun(t, srv, "poisson.js", "poisson", map[string]string{
-		"RATE": "250", "DURATION": "9s", "VUS": "300", "BURSTINESS": "1", "SEED": "2027",
+	run := arrivalRun(t, srv, "poisson.js", "run", map[string]string{
+		"RATE": "250", "DURATION": "10s", "VUS": "300", "BURSTINESS": fmt.Sprint(k), "SEED": fmt.Sprint(seed),
 	})
 	require.Equal(t, 0, run.ExitCode)
+	profile, err := arrival.ConstantRate(rate, seconds*time.Second)
+	require.NoError(t, err)
+	schedule, err := arrival.All(arrival.Options{Profile: profile, Burstiness: k, Seed: seed})
+	require.NoError(t, err)
 
-	arrivals := srv.arrivals("poisson")
+	seen := srv.arrivals("run")
 	dropped := run.Sum("dropped_iterations")
-	planned := float64(len(arrivals)) + dropped
-	require.InDelta(t, rate*seconds, planned, 4*math.Sqrt(rate*seconds), "arrivals planned (served %d + dropped %v)", len(arrivals), dropped)
-	require.GreaterOrEqual(t, len(arrivals), 2000)
-	require.Equal(t, float64(len(arrivals)), run.Sum("iterations"))
+	require.Equal(t, len(schedule), len(seen)+int(dropped), "every scheduled arrival started or counted as dropped")
+	require.InDelta(t, rate*seconds, float64(len(schedule)), 4*math.Sqrt(rate*seconds/k), "count within 4 sigma (variance mean/k)")
+	require.GreaterOrEqual(t, len(seen), 2000)
 
-	gaps := serverGaps(arrivals)
-	d := ksExponential(gaps, rate)
+	// The arrivals the server saw, in scheduled order, and how far each came from its schedule.
+	idx := srv.indexes(t, "run")
+	at := map[int64]time.Time{}
+	for _, a := range seen {
+		at[a.Index] = a.At
+	}
+	scheduled := make([]float64, 0, len(idx))
+	deviations := make([]time.Duration, 0, len(idx))
+	for _, i := range idx {
+		require.Less(t, i, int64(len(schedule)), "index %d is not in the sequence", i)
+		scheduled = append(scheduled, schedule[i].At.Seconds())
+		deviations = append(deviations, at[i].Sub(seen[0].At)-schedule[i].At)
+	}
+	gaps := make([]float64, 0, len(scheduled))
+	for i := 1; i < len(scheduled); i++ {
+		gaps = append(gaps, scheduled[i]-scheduled[i-1])
+	}
 	cv := coefficientOfVariation(gaps)
-	t.Logf("%d arrivals, %v dropped, KS D = %.4f (critical %.4f at 0.1%%), CV = %.3f", len(arrivals), dropped, d,
-		1.95/math.Sqrt(float64(len(gaps))), cv)
-	require.Less(t, d, 1.95/math.Sqrt(float64(len(gaps))), "gaps at the server are not exponential")
-	require.InDelta(t, 1, cv, 0.1)
+	require.InDelta(t, 1/math.Sqrt(k), cv, 0.1/math.Sqrt(k), "CV of the served arrivals' gaps")
+	if k == 1 {
+		d := ksExponential(gaps, rate)
+		critical := 1.95 / math.Sqrt(float64(len(gaps))) // one-sample KS at alpha = 0.001
+		require.Less(t, d, critical, "the served arrivals' gaps are not exponential")
+		t.Logf("KS D = %.4f (critical %.4f)", d, critical)
+	}
+
+	median := slices.Sorted(slices.Values(deviations))[len(deviations)/2]
+	tracked := 0
+	for _, dev := range deviations {
+		if (dev - median).Abs() <= trackWithin {
+			tracked++
+		}
+	}
+	serverCV := coefficientOfVariation(serverGaps(seen))
+	t.Logf("%d arrivals (%v dropped), CV %.3f; at the server: CV %.3f, %d of %d within %s of their schedule",
+		len(seen), dropped, cv, serverCV, tracked, len(deviations), trackWithin)
+	require.GreaterOrEqual(t, float64(tracked), trackShare*float64(len(deviations)),
+		"the server saw the arrivals at their scheduled times")
+}
+
+func TestPoissonArrivalsReachTheServerAsAPoissonProcess(t *testing.T) {
+	checkArrivalsFollowTheSchedule(t, 1, 2027)
 }
 
 func TestBurstyArrivalsHaveTheCoefficientOfVariationOfTheirBurstiness(t *testing.T) {
-	srv := newArrivalServer(t)
-	const rate, seconds, k = 250.0, 9.0, 0.25
-	run := arrivalRun(t, srv, "poisson.js", "bursty", map[string]string{
-		"RATE": "250", "DURATION": "9s", "VUS": "400", "BURSTINESS": "0.25", "SEED": "31",
-	})
-	require.Equal(t, 0, run.ExitCode)
-
-	arrivals := srv.arrivals("bursty")
-	planned := float64(len(arrivals)) + run.Sum("dropped_iterations")
-	require.InDelta(t, rate*seconds, planned, 4*math.Sqrt(rate*seconds/k), "renewal count variance is mean·CV²")
-	require.GreaterOrEqual(t, len(arrivals), 2000)
-	cv := coefficientOfVariation(serverGaps(arrivals))
-	t.Logf("%d arrivals, CV = %.3f (want 2 ± 10%%)", len(arrivals), cv)
-	require.InDelta(t, 2, cv, 0.2)
-	// Evenly spaced or Poisson arrivals would fail this: their CV is 0 or 1.
+	checkArrivalsFollowTheSchedule(t, 0.25, 31)
 }
 
 func TestSegmentRunsWithOneSeedStartTheSingleRunsArrivals(t *testing.T) {
