@@ -28,12 +28,15 @@ type fakeVU struct {
 type startedSet struct {
 	mu      sync.Mutex
 	indexes []uint64
+	times   []time.Time // when each iteration began, in the order of indexes
 }
 
 func (s *startedSet) add(i uint64) {
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.indexes = append(s.indexes, i)
+	s.times = append(s.times, now)
 }
 
 func (v *fakeVU) GetID() uint64 { return v.id }
