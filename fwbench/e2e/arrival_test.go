@@ -3,11 +3,14 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -137,6 +140,19 @@ const (
 	trackShare  = 0.75
 )
 
+// trackedShare counts the deviations (server time − scheduled time) within trackWithin of their
+// median.
+func trackedShare(deviations []time.Duration) int {
+	median := slices.Sorted(slices.Values(deviations))[len(deviations)/2]
+	tracked := 0
+	for _, dev := range deviations {
+		if (dev - median).Abs() <= trackWithin {
+			tracked++
+		}
+	}
+	return tracked
+}
+
 // checkArrivalsFollowTheSchedule runs poisson.js at rate for seconds with burstiness k and seed,
 // and checks the arrivals the server saw against the seeded sequence.
 func checkArrivalsFollowTheSchedule(t *testing.T, k float64, seed uint64) {
@@ -184,13 +200,7 @@ func checkArrivalsFollowTheSchedule(t *testing.T, k float64, seed uint64) {
 		t.Logf("KS D = %.4f (critical %.4f)", d, critical)
 	}
 
-	median := slices.Sorted(slices.Values(deviations))[len(deviations)/2]
-	tracked := 0
-	for _, dev := range deviations {
-		if (dev - median).Abs() <= trackWithin {
-			tracked++
-		}
-	}
+	tracked := trackedShare(deviations)
 	serverCV := coefficientOfVariation(serverGaps(seen))
 	t.Logf("%d arrivals (%v dropped), CV %.3f; at the server: CV %.3f, %d of %d within %s of their schedule",
 		len(seen), dropped, cv, serverCV, tracked, len(deviations), trackWithin)
@@ -208,7 +218,7 @@ func TestBurstyArrivalsHaveTheCoefficientOfVariationOfTheirBurstiness(t *testing
 
 func TestSegmentRunsWithOneSeedStartTheSingleRunsArrivals(t *testing.T) {
 	srv := newArrivalServer(t)
-	env := map[string]string{"RATE": "500", "DURATION": "2s", "VUS": "100", "BURSTINESS": "0.5", "SEED": "777"}
+	env := map[string]string{"RATE": "300", "DURATION": "2s", "VUS": "300", "BURSTINESS": "0.5", "SEED": "777"}
 	single := arrivalRun(t, srv, "poisson.js", "single", env)
 	first := arrivalRun(t, srv, "poisson.js", "first", env,
 		"--execution-segment", "0:1/2", "--execution-segment-sequence", "0,1/2,1")
@@ -216,8 +226,12 @@ func TestSegmentRunsWithOneSeedStartTheSingleRunsArrivals(t *testing.T) {
 		"--execution-segment", "1/2:1", "--execution-segment-sequence", "0,1/2,1")
 	for _, r := range []K6Run{single, first, second} {
 		require.Equal(t, 0, r.ExitCode)
-		require.Zero(t, r.Sum("dropped_iterations"), "every arrival must start for the comparison")
 	}
+	profile, err := arrival.ConstantRate(300, 2*time.Second)
+	require.NoError(t, err)
+	schedule, err := arrival.All(arrival.Options{Profile: profile, Burstiness: 0.5, Seed: 777})
+	require.NoError(t, err)
+	n := len(schedule)
 
 	all := srv.indexes(t, "single")
 	a, b := srv.indexes(t, "first"), srv.indexes(t, "second")
@@ -228,11 +242,18 @@ func TestSegmentRunsWithOneSeedStartTheSingleRunsArrivals(t *testing.T) {
 		require.False(t, found, "arrival %d started on both instances", i)
 	}
 	union := slices.Sorted(slices.Values(append(slices.Clone(a), b...)))
-	require.Equal(t, all, union, "the two instances together start exactly the single run's arrivals")
-	for i, idx := range all {
-		require.Equal(t, int64(i), idx, "the single run starts arrivals 0..n-1")
+	for _, idx := range [][]int64{all, union} {
+		require.Less(t, idx[len(idx)-1], int64(n), "only the sequence's arrivals start")
 	}
-	require.InDelta(t, len(a), len(b), 4*math.Sqrt(float64(len(all))), "the stripes share the arrivals about evenly")
+	// Every arrival of the sequence is started or counted as dropped, once over the instances.
+	require.Equal(t, n, len(all)+int(single.Sum("dropped_iterations")))
+	require.Equal(t, n, len(union)+int(first.Sum("dropped_iterations")+second.Sum("dropped_iterations")))
+	require.InDelta(t, len(a), len(b), 4*math.Sqrt(float64(n)), "the stripes share the arrivals about evenly")
+	if single.Sum("dropped_iterations")+first.Sum("dropped_iterations")+second.Sum("dropped_iterations") == 0 {
+		require.Equal(t, all, union, "the two instances together start exactly the single run's arrivals")
+	} else {
+		t.Logf("arrivals were dropped (a stalled machine): compared the accounting, not the sets")
+	}
 }
 
 func TestArrivalsWithoutASeedLogTheSeedThatRepeatsThem(t *testing.T) {
@@ -295,21 +316,32 @@ func TestRampingPoissonArrivalsFollowTheStages(t *testing.T) {
 	srv := newArrivalServer(t)
 	run := arrivalRun(t, srv, "ramping.js", "ramp", nil)
 	require.Equal(t, 0, run.ExitCode)
-	arrivals := srv.arrivals("ramp")
-	total := float64(len(arrivals)) + run.Sum("dropped_iterations")
-	require.InDelta(t, 2000, total, 4*math.Sqrt(2000))
-	// 0 → 1000/s over 4 s: a quarter of the arrivals in the first half. Split at the midpoint of
-	// the run as the server saw it (first arrival to last is about the full 4 s).
-	mid := arrivals[0].At.Add(arrivals[len(arrivals)-1].At.Sub(arrivals[0].At) / 2)
+	// ramping.js: 0 → 1000/s over 4 s, seed 17; a quarter of the arrivals come in the first half.
+	profile, err := arrival.RampingRate(0, []arrival.Stage{{Duration: 4 * time.Second, Target: 1000}})
+	require.NoError(t, err)
+	schedule, err := arrival.All(arrival.Options{Profile: profile, Burstiness: 1, Seed: 17})
+	require.NoError(t, err)
+	require.InDelta(t, 2000, len(schedule), 4*math.Sqrt(2000))
+
+	seen := srv.arrivals("ramp")
+	require.Equal(t, len(schedule), len(seen)+int(run.Sum("dropped_iterations")))
 	firstHalf := 0
-	for _, a := range arrivals {
-		if a.At.Before(mid) {
+	deviations := make([]time.Duration, 0, len(seen))
+	for _, a := range seen {
+		require.Less(t, a.Index, int64(len(schedule)))
+		at := schedule[a.Index].At
+		if at < 2*time.Second {
 			firstHalf++
 		}
+		deviations = append(deviations, a.At.Sub(seen[0].At)-at)
 	}
-	want := float64(len(arrivals)) / 4
-	t.Logf("%d arrivals, %d in the first half (want about %.0f)", len(arrivals), firstHalf, want)
-	require.InDelta(t, want, float64(firstHalf), 4*math.Sqrt(want)+0.05*want)
+	want := float64(len(seen)) / 4
+	tracked := trackedShare(deviations)
+	t.Logf("%d arrivals, %d scheduled in the first half (want about %.0f); %d within %s of their schedule at the server",
+		len(seen), firstHalf, want, tracked, trackWithin)
+	require.InDelta(t, want, float64(firstHalf), 4*math.Sqrt(want))
+	require.GreaterOrEqual(t, float64(tracked), trackShare*float64(len(deviations)),
+		"the server saw the arrivals at their scheduled times")
 }
 
 func TestBadArrivalOptionsAreConfigErrorsAndSendNothing(t *testing.T) {
@@ -327,5 +359,31 @@ func TestBadArrivalOptionsAreConfigErrorsAndSendNothing(t *testing.T) {
 		require.Equal(t, invalidConfigExitCode, run.ExitCode, tc.scenario)
 		require.Contains(t, run.Stderr, tc.mention, tc.scenario)
 		require.Empty(t, srv.arrivals(fmt.Sprint("bad", i)), "nothing is sent: %s", tc.scenario)
+	}
+}
+
+func TestInspectGivesTheArrivalExamplesVUNeeds(t *testing.T) {
+	// k6 inspect has no --execution-segment flag; the per-segment scaling of the requirements is
+	// covered by the executor package's unit tests.
+	for _, tc := range []struct {
+		example string
+		maxVUs  int
+		total   string
+	}{
+		{"arrival-poisson.js", 200, "1m30s"},         // maxVUs 200; 1 m + gracefulStop 30 s
+		{"arrival-ramping-poisson.js", 300, "2m30s"}, // 2 m of stages + the default gracefulStop 30 s
+	} {
+		args := []string{"inspect", "--execution-requirements", "../../examples/" + tc.example}
+		cmd := exec.CommandContext(t.Context(), binary(t, "FW_K6"), args...) // #nosec G204 -- the k6 binary under test
+		cmd.Env = append(os.Environ(), "K6_NO_USAGE_REPORT=true")
+		out, err := cmd.Output()
+		require.NoError(t, err, "%v", args)
+		var got struct {
+			MaxVUs        int    `json:"maxVUs"`
+			TotalDuration string `json:"totalDuration"`
+		}
+		require.NoError(t, json.Unmarshal(out, &got))
+		require.Equal(t, tc.maxVUs, got.MaxVUs, "%v", args)
+		require.Equal(t, tc.total, got.TotalDuration, "%v", args)
 	}
 }
