@@ -76,7 +76,9 @@ func TestDecidedFailureReadsToTerminalFrame(t *testing.T) {
 }
 
 // stepFramings is, per framing, a token frame for text, the reply's terminal frame and an
-// in-stream error frame for the turn id (defect 1 of issue 10).
+// in-stream error frame for the turn id, for the framings whose servers may follow an error with
+// the reply's terminal frame. A unified chat error comes alone (see
+// TestFinalErrorKeepsSessionUsable).
 var stepFramings = []struct {
 	proto          Protocol
 	token          func(id, text string) string
@@ -86,11 +88,6 @@ var stepFramings = []struct {
 		Protocol{Name: ProtoFeatherweight},
 		func(id, text string) string { return string(tokenFrame(id, text)) },
 		string(completeFrame), `{"type":"error","content":"boom","messageId":"{id}"}`,
-	},
-	{
-		Protocol{Name: ProtoFeatherweightUnified},
-		func(_, text string) string { return `{"type":"chunk","content":"` + text + `"}` },
-		`{"type":"end"}`, `{"type":"error","message":"boom"}`,
 	},
 	{
 		Protocol{Name: ProtoOpenAI},

@@ -120,10 +120,13 @@ type chatRow struct {
 	// server never started fail with it (or with closed on a session the client gave up on).
 	// "" means every turn succeeds.
 	kind      string
-	msg       string        // a substring of every message of a kind failure
-	closeCode int           // the closeCode of every closed failure
-	bound     time.Duration // the k6 run's wall-clock bound; 0 = 20s
-	defect    string        // the issue 10 defect the row proves, "" when none is known
+	msg       string // a substring of every message of a kind failure
+	closeCode int    // the closeCode of every closed failure
+	// keepsSession: the fault does not cost the session: the server starts every planned turn and
+	// none fails as closed.
+	keepsSession bool
+	bound        time.Duration // the k6 run's wall-clock bound; 0 = 20s
+	defect       string        // the issue 10 defect the row proves, "" when none is known
 }
 
 // at returns a plan that applies fault to turn n of each connection and succeeds on the others.
@@ -220,10 +223,10 @@ func chatRows() []chatRow {
 			defect: "new: sendAsync resolves before it clears the session's busy flag",
 		},
 	}
-	// In-stream errors in every framing, followed on the same session by more turns: the failed
-	// turn reads on to its terminal frame (or the session is given up), and the next turns are
-	// built from their own frames only (defect 1).
-	for _, proto := range []string{"featherweight", "unified", "openai", "realtime", "text", "custom"} {
+	// In-stream errors followed by the reply's terminal frame, followed on the same session by
+	// more turns: the failed turn reads on to its terminal frame, and the next turns are built
+	// from their own frames only (defect 1). Not unified: its server never sends end after an error.
+	for _, proto := range []string{"featherweight", "openai", "realtime", "text", "custom"} {
 		rows = append(rows, chatRow{
 			name: "error frame then terminal, " + proto + " session", proto: proto, mode: "session", turns: 4,
 			params: ms(`{"idle":"2s"}`), // whichever way a fix resolves the turn, it is bounded
@@ -231,14 +234,16 @@ func chatRows() []chatRow {
 			msg: "upstream model failed", defect: "1 (session out of step after an in-stream error)",
 		})
 	}
-	// An error frame with nothing after it (Featherweight schema errors, a rejected realtime client
-	// event), followed by more turns on the session.
+	// An error frame with nothing after it, followed by more turns on the session. Where the
+	// framing's servers send such errors alone (unified chat errors, Featherweight schema errors, a
+	// rejected realtime client event) the error ends the turn and the session goes on; elsewhere
+	// the client reads on for a terminal frame and gives the session up.
 	for _, proto := range []string{"featherweight", "unified", "openai", "realtime", "text", "custom"} {
 		rows = append(rows, chatRow{
 			name: "error frame alone, " + proto + " session", proto: proto, mode: "session", turns: 4,
 			params: ms(`{"idle":"2s"}`), // a client that reads on for a terminal frame waits at most this
 			plan:   at(1, step{tokens: 2, fault: fErrOnly, want: "server_error"}), kind: "server_error",
-			msg: "upstream model failed",
+			msg: "upstream model failed", keepsSession: proto == "featherweight" || proto == "unified" || proto == "realtime",
 		})
 	}
 	// Frames each codec must ignore between tokens (another turn's id, keepalives, role-only chunks).
@@ -410,6 +415,10 @@ func reconcile(t *testing.T, row chatRow, recs []chatRecord, truth []serverTurn,
 	assert.Equal(t, ok, run.Count("fw_chat_duration"), "one duration per successful turn")
 	assert.EqualValues(t, allTokens, run.Sum("fw_chat_tokens"), "fw_chat_tokens == result tokens")
 
+	if row.keepsSession {
+		assert.Len(t, truth, planned, "the server started every planned turn: the session went on")
+		assert.Zero(t, kinds["closed"], "no turn failed as closed")
+	}
 	if row.kind == "" {
 		assert.Zero(t, failed, "every turn succeeds: %v", kinds)
 		assert.Positive(t, ok)
