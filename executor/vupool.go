@@ -49,22 +49,23 @@ const handoffWait = 2 * time.Millisecond
 // tryStart hands idx to a waiting VU; false means every VU is busy. The arrival is never queued:
 // tryStart only waits, at most handoffWait, when a VU is known to be free but not yet waiting.
 func (p *vuPool) tryStart(idx iterationIndex, timer *time.Timer) bool {
+	p.running.Add(1) // counted before the handoff, so the VU's decrement can never come first
 	select {
 	case p.start <- idx:
-		p.running.Add(1)
 		return true
 	default:
 	}
-	if p.running.Load() >= p.activated.Load() {
+	if p.running.Load() > p.activated.Load() {
+		p.running.Add(-1)
 		return false
 	}
 	timer.Reset(handoffWait)
 	defer timer.Stop()
 	select {
 	case p.start <- idx:
-		p.running.Add(1)
 		return true
 	case <-timer.C:
+		p.running.Add(-1)
 		return false
 	}
 }
