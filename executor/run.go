@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 
@@ -154,6 +155,9 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	return abortErr
 }
 
+// yieldWithin is how late an arrival may be for the loop still to yield to the VU it started.
+const yieldWithin = time.Millisecond
+
 // startArrivals walks the global sequence and starts this instance's arrivals on schedule until the
 // sequence ends (it holds no arrival at or after the duration) or the run is aborted. An arrival
 // without a free VU is dropped and counted; one that comes due late (a loaded machine) still starts
@@ -173,7 +177,8 @@ func (e *openModelExecutor) startArrivals(
 		if !ok {
 			return
 		}
-		if wait := time.Until(bar.start.Add(a.At)); wait > 0 {
+		wait := time.Until(bar.start.Add(a.At))
+		if wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
@@ -185,6 +190,14 @@ func (e *openModelExecutor) startArrivals(
 		}
 		if pool.tryStart(idx, handoff) {
 			bar.started.Add(1)
+			// Let the VU just handed the arrival run now: Go readies it on this P, and the next
+			// handoff of a cluster of arrivals would otherwise push it back in the run queue,
+			// starting the cluster's earlier arrivals late (measured in docs/BENCHMARKS.md). Not
+			// when the loop is behind its schedule (an overloaded machine): then it catches up
+			// first, and arrivals without a free VU are dropped rather than started ever later.
+			if -wait < yieldWithin {
+				runtime.Gosched()
+			}
 			continue
 		}
 		bar.dropped.Add(1)
