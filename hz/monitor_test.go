@@ -396,7 +396,7 @@ func TestConfigValidate(t *testing.T) {
 		cfg    Config
 		errHas string
 	}{
-		{Config{}, "URL is required"},                               // 1
+		{Config{}, "one of the two is required"},                    // 1
 		{Config{URL: "ftp://x/metrics"}, "scheme"},                  // 2
 		{Config{URL: "http:///metrics"}, "no host"},                 // 3
 		{Config{URL: "http://x", Mode: "rate"}, "Mode"},             // 4
@@ -406,6 +406,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{URL: "http://x", HealthzURL: "x"}, "HealthzURL"},    // 8
 		{Config{HealthzURL: "http://x/healthz"}, ""},                // 9
 		{DefaultConfig("http://127.0.0.1:9/metrics"), ""},           // 10
+		{Config{PrometheusURL: "http://p:9090", Query: "up"}, ""},   // 11
 	} {
 		err := tc.cfg.Validate()
 		if tc.errHas == "" {

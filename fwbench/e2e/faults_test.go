@@ -662,7 +662,7 @@ func runHzRow(t *testing.T, row hzRow) {
 	assert.Equal(t, scrapes, run.Count("fw_hz_scrape_duration"), "one duration per scrape")
 	assert.EqualValues(t, failures, run.Sum("fw_hz_scrape_failed"), "failed scrapes")
 	for reason, n := range reasons {
-		assert.EqualValues(t, n, run.Sum("fw_hz_scrape_failed", "reason", reason), "fw_hz_scrape_failed{reason:%s}", reason)
+		assert.EqualValues(t, n, run.Sum("fw_hz_scrape_failed", "error_kind", reason), "fw_hz_scrape_failed{error_kind:%s}", reason)
 	}
 	hzs := run.Where("fw_loop_hz")
 	assert.Len(t, hzs, values, "one fw_loop_hz sample per reading with a value")

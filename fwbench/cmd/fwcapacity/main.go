@@ -74,6 +74,12 @@ func envInt(name string, dflt int) (int, error) {
 func parse(args []string, stderr io.Writer) (config, error) {
 	var c config
 	var err error
+	// The search steps the closed model's users (FW_VUS): under the open model (FW_ARRIVAL=poisson)
+	// the users are not the load, the arrival rate is. Refuse rather than search the wrong knob.
+	if a := env("FW_ARRIVAL", "closed"); a != "closed" {
+		return c, fmt.Errorf("FW_ARRIVAL=%s: the capacity search steps the closed model's users (FW_VUS); "+
+			"unset FW_ARRIVAL, or find an open-model rate with runs at several FW_RATE (docs/workloads.md)", a)
+	}
 	ints := map[string]*int{
 		"FW_CAPACITY_MIN": &c.opts.Min, "FW_CAPACITY_MAX": &c.opts.Max, "FW_CAPACITY_STEP": &c.opts.Step,
 	}

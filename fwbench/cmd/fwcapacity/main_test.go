@@ -44,6 +44,7 @@ func TestParseRefusesBadOptions(t *testing.T) {
 		{nil, []string{"-hold", "soon"}, `-hold "soon"`},
 		{map[string]string{"FW_CAPACITY_TIMEOUT": "1 hour"}, nil, "FW_CAPACITY_TIMEOUT"},
 		{nil, []string{"extra"}, "unexpected arguments"},
+		{map[string]string{"FW_ARRIVAL": "poisson"}, nil, "FW_ARRIVAL=poisson: the capacity search steps the closed model's users"},
 	} {
 		for k, v := range tc.env {
 			t.Setenv(k, v)
