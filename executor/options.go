@@ -96,7 +96,11 @@ func (o OpenModelOptions) requirements(et *lib.ExecutionTuple, end time.Duration
 	planned := et.ScaleInt64(o.PreAllocatedVUs.Int64)
 	unplanned := et.ScaleInt64(o.maxVUs()) - planned
 	return []lib.ExecutionStep{
-		{TimeOffset: 0, PlannedVUs: uint64(max(planned, 0)), MaxUnplannedVUs: uint64(max(unplanned, 0))}, //nolint:gosec // clamped at 0
+		{
+			TimeOffset:      0,
+			PlannedVUs:      uint64(max(planned, 0)),
+			MaxUnplannedVUs: uint64(max(unplanned, 0)),
+		},
 		{TimeOffset: end},
 	}
 }

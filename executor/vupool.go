@@ -49,22 +49,23 @@ const handoffWait = 2 * time.Millisecond
 // tryStart hands idx to a waiting VU; false means every VU is busy. The arrival is never queued:
 // tryStart only waits, at most handoffWait, when a VU is known to be free but not yet waiting.
 func (p *vuPool) tryStart(idx iterationIndex, timer *time.Timer) bool {
+	p.running.Add(1) // counted before the handoff, so the VU's decrement can never come first
 	select {
 	case p.start <- idx:
-		p.running.Add(1)
 		return true
 	default:
 	}
-	if p.running.Load() >= p.activated.Load() {
+	if p.running.Load() > p.activated.Load() {
+		p.running.Add(-1)
 		return false
 	}
 	timer.Reset(handoffWait)
 	defer timer.Stop()
 	select {
 	case p.start <- idx:
-		p.running.Add(1)
 		return true
 	case <-timer.C:
+		p.running.Add(-1)
 		return false
 	}
 }
@@ -126,8 +127,7 @@ func (p *vuPool) run(vu lib.ActiveVU) {
 		return
 	}
 	if err != nil {
-		var exception errext.Exception
-		if errors.As(err, &exception) {
+		if exception, ok := errors.AsType[errext.Exception](err); ok {
 			p.logger.WithField("source", "stacktrace").Error(exception.StackTrace())
 		} else {
 			p.logger.Error(err.Error())
@@ -146,5 +146,9 @@ func (p *vuPool) drained() <-chan struct{} {
 	return done
 }
 
-// wait blocks until every activated VU has been deactivated and returned to k6.
-func (p *vuPool) wait() { p.vus.Wait() }
+// wait blocks until every activated VU has been deactivated and returned to k6 and every VU loop
+// has ended (so nothing calls abort any more).
+func (p *vuPool) wait() {
+	p.vus.Wait()
+	p.loops.Wait()
+}

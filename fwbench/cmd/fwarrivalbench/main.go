@@ -60,6 +60,7 @@ type config struct {
 	duration time.Duration
 	vus      int
 	seed     uint64
+	dump     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -70,11 +71,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	duration := fs.Duration("duration", 5*time.Second, "how long each scenario starts arrivals")
 	vus := fs.Int("vus", 200, "preAllocatedVUs = maxVUs of every scenario")
 	seed := fs.Uint64("seed", 1, "seed of the poisson-arrival-rate scenarios")
+	dump := fs.String("dump", "", "also write DIR/<scenario>.csv: index, scheduled offset, lag (ns)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
-	c := config{k6: *k6, duration: *duration, vus: *vus, seed: *seed}
-	for _, r := range strings.Split(*rates, ",") {
+	c := config{k6: *k6, duration: *duration, vus: *vus, seed: *seed, dump: *dump}
+	for r := range strings.SplitSeq(*rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
 		if err != nil || n <= 0 {
 			return config{}, fmt.Errorf("-rates: %q is not a positive integer", r)
@@ -93,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rec := newRecorder()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
@@ -200,7 +202,9 @@ func measure(c config, rec *recorder, dropped map[string]float64) ([]row, error)
 			name, prefix string
 			schedule     func(i int64) (time.Duration, bool)
 		}{
-			{"constant-arrival-rate", "constant", func(i int64) (time.Duration, bool) { return time.Duration(i) * period, true }},
+			{"constant-arrival-rate", "constant", func(i int64) (time.Duration, bool) {
+				return time.Duration(i) * period, true
+			}},
 			{"poisson-arrival-rate", "poisson", func(i int64) (time.Duration, bool) {
 				if i < 0 || i >= int64(len(poisson)) {
 					return 0, false
@@ -213,16 +217,35 @@ func measure(c config, rec *recorder, dropped map[string]float64) ([]row, error)
 			starts := rec.starts[scenario]
 			rec.mu.Unlock()
 			r := row{executor: ex.name, rate: rate, started: len(starts), dropped: dropped[scenario]}
-			r.p50, r.p99, r.max = lags(starts, ex.schedule)
+			points := lags(starts, ex.schedule)
+			if len(points) > 0 {
+				q := func(p float64) time.Duration {
+					sorted := slices.SortedFunc(slices.Values(points), func(a, b lagPoint) int { return int(a.lag - b.lag) })
+					return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))].lag
+				}
+				r.p50, r.p99, r.max = q(0.5), q(0.99), q(1)
+			}
+			if c.dump != "" {
+				if err := dumpLags(filepath.Join(c.dump, scenario+".csv"), points); err != nil {
+					return nil, err
+				}
+			}
 			rows = append(rows, r)
 		}
 	}
 	return rows, nil
 }
 
-// lags returns the p50, p99 and max of (arrival − scheduled) measured from its minimum.
-func lags(starts map[int64]time.Time, schedule func(int64) (time.Duration, bool)) (p50, p99, maxLag time.Duration) {
-	var raw []time.Duration
+// lagPoint is one started iteration: its index, scheduled offset and lag.
+type lagPoint struct {
+	index          int64
+	scheduled, lag time.Duration
+}
+
+// lags returns each started iteration's lag, (arrival − scheduled) measured from its minimum, in
+// index order.
+func lags(starts map[int64]time.Time, schedule func(int64) (time.Duration, bool)) []lagPoint {
+	points := make([]lagPoint, 0, len(starts))
 	var origin time.Time
 	for i, at := range starts {
 		s, ok := schedule(i)
@@ -232,15 +255,26 @@ func lags(starts map[int64]time.Time, schedule func(int64) (time.Duration, bool)
 		if origin.IsZero() {
 			origin = at
 		}
-		raw = append(raw, at.Sub(origin)-s)
+		points = append(points, lagPoint{index: i, scheduled: s, lag: at.Sub(origin) - s})
 	}
-	if len(raw) == 0 {
-		return 0, 0, 0
+	if len(points) == 0 {
+		return nil
 	}
-	slices.Sort(raw)
-	base := raw[0]
-	q := func(p float64) time.Duration { return raw[min(len(raw)-1, int(p*float64(len(raw))))] - base }
-	return q(0.5), q(0.99), raw[len(raw)-1] - base
+	base := slices.MinFunc(points, func(a, b lagPoint) int { return int(a.lag - b.lag) }).lag
+	for i := range points {
+		points[i].lag -= base
+	}
+	slices.SortFunc(points, func(a, b lagPoint) int { return int(a.index - b.index) })
+	return points
+}
+
+func dumpLags(path string, points []lagPoint) error {
+	var b strings.Builder
+	b.WriteString("index,scheduled_ns,lag_ns\n")
+	for _, p := range points {
+		fmt.Fprintf(&b, "%d,%d,%d\n", p.index, p.scheduled, p.lag)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 func loadAverage() string {
