@@ -3,6 +3,7 @@ package chatws
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -92,4 +93,41 @@ func BenchmarkTurn(b *testing.B) {
 			b.Fatal("bad turn", res.Err)
 		}
 	}
+}
+
+// BenchmarkIdleConnHeap reports the heap one idle Conn holds after a turn (heap-B/conn): n
+// connections each after one 3-token turn, the loopback server's side of each socket in the
+// same process and counted too.
+func BenchmarkIdleConnHeap(b *testing.B) {
+	const n = 500
+	url := wsServer(b, stream([]string{"a", "b", "c"}, 0))
+	conns := make([]*Conn, 0, n)
+	for b.Loop() {
+		before := heapAlloc()
+		for range n {
+			c, _, err := Dial(context.Background(), url, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res := c.Turn(context.Background(), "hi", TurnOptions{}); !res.OK || res.ITL.Count != 2 {
+				b.Fatal("bad turn", res.Err)
+			}
+			conns = append(conns, c)
+		}
+		after := heapAlloc()
+		b.ReportMetric(float64(after-before)/n, "heap-B/conn")
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		conns = conns[:0]
+	}
+}
+
+// heapAlloc is the live heap after a full collection.
+func heapAlloc() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
