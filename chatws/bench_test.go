@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -100,9 +102,15 @@ func BenchmarkTurn(b *testing.B) {
 // same process and counted too.
 func BenchmarkIdleConnHeap(b *testing.B) {
 	const n = 500
-	url := wsServer(b, stream([]string{"a", "b", "c"}, 0))
-	conns := make([]*Conn, 0, n)
+	var open atomic.Int64 // server handlers running
+	serve := stream([]string{"a", "b", "c"}, 0)
+	url := wsServer(b, func(ws *websocket.Conn) {
+		open.Add(1)
+		defer open.Add(-1)
+		serve(ws)
+	})
 	for b.Loop() {
+		conns := make([]*Conn, 0, n)
 		before := heapAlloc()
 		for range n {
 			c, _, err := Dial(context.Background(), url, Options{})
@@ -119,8 +127,20 @@ func BenchmarkIdleConnHeap(b *testing.B) {
 		for _, c := range conns {
 			_ = c.Close()
 		}
-		conns = conns[:0]
+		waitZero(b, &open) // the next round starts from a heap without this one's server side
 	}
+}
+
+// waitZero waits (up to 10 s) until n is 0.
+func waitZero(b *testing.B, n *atomic.Int64) {
+	b.Helper()
+	for range 1000 {
+		if n.Load() == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.Fatalf("%d server handlers still running", n.Load())
 }
 
 // heapAlloc is the live heap after a full collection.

@@ -2,6 +2,7 @@ package chatws
 
 import (
 	"math"
+	"sync"
 	"time"
 )
 
@@ -34,23 +35,31 @@ const (
 	sketchBuckets  = 1049
 )
 
-// itlSketch accumulates one turn's gaps in constant memory (reused across a Conn's turns).
+// sketchPool lends the sketches' buckets (4 KiB each) to turns: a turn takes one at its first
+// gap and gives it back, cleared, when its summary is made, so an idle connection holds none.
+var sketchPool = sync.Pool{New: func() any { return new([sketchBuckets]uint32) }}
+
+// itlSketch accumulates one turn's gaps in constant memory. Its buckets are borrowed from
+// sketchPool at the first gap and returned by release.
 type itlSketch struct {
-	counts        []uint32 // allocated at the first gap
+	counts        *[sketchBuckets]uint32 // nil until the first gap and after release
 	n             int
 	sum, min, max time.Duration
 }
 
-func (s *itlSketch) reset() {
-	if s.n > 0 {
-		clear(s.counts)
+// release returns the buckets to sketchPool (cleared) and empties the sketch; the sketch must
+// not be read after it until the next add.
+func (s *itlSketch) release() {
+	if s.counts != nil {
+		clear(s.counts[:])
+		sketchPool.Put(s.counts)
 	}
-	s.n, s.sum, s.min, s.max = 0, 0, 0, 0
+	*s = itlSketch{}
 }
 
 func (s *itlSketch) add(d time.Duration) {
 	if s.counts == nil {
-		s.counts = make([]uint32, sketchBuckets)
+		s.counts = sketchPool.Get().(*[sketchBuckets]uint32) //nolint:forcetypeassert // the pool holds only these
 	}
 	if s.n == 0 || d < s.min {
 		s.min = d

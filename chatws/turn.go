@@ -93,7 +93,7 @@ func (c *Conn) newTurn(ctx context.Context, o TurnOptions) turn {
 	}
 	t.itlSink = o.ITLSink
 	c.itls = c.itls[:0]
-	c.itlSketch.reset()
+	c.itlSketch.release() // a no-op unless the last turn was cut short by a panic
 	return t
 }
 
@@ -268,10 +268,12 @@ func (t *turn) gap(d time.Duration) {
 	}
 }
 
-// closeITL puts the gaps not handed to the sink and the summary of all of them in the result.
+// closeITL puts the gaps not handed to the sink and the summary of all of them in the result,
+// and returns the sketch's buckets to the pool.
 func (t *turn) closeITL() {
 	t.res.ITLs = t.c.itls
 	t.res.ITL = t.c.itlSketch.summary()
+	t.c.itlSketch.release()
 }
 
 // end records the duration and the text of a turn ended by a frame at now.

@@ -5,9 +5,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
 	"go.k6.io/k6/lib"
 )
 
@@ -26,7 +29,10 @@ func heapAlloc() uint64 {
 // ("unconnected": the session object, its state and its error, no socket).
 func BenchmarkSessionHeap(b *testing.B) {
 	const n = 500
+	var open atomic.Int64 // server handlers running
 	srv := wsTestServer(b, func(ws *websocket.Conn, _ *http.Request) {
+		open.Add(1)
+		defer open.Add(-1)
 		for {
 			if _, _, err := ws.ReadMessage(); err != nil {
 				return
@@ -84,7 +90,95 @@ func BenchmarkSessionHeap(b *testing.B) {
 				}
 				b.ReportMetric(float64(after-before)/n, "heap-B/session")
 				run(`sessions.forEach((s) => s.close()); sessions = []`)
+				for i := 0; open.Load() > 0; i++ { // the next round starts without this one's server side
+					if i == 1000 {
+						b.Fatalf("%d server handlers still running", open.Load())
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 			}
 		})
 	}
+}
+
+// Every session of a VU gets its methods from one prototype, made once: two sessions (connected
+// or not) share the same send, sendAsync and close function objects, and carry only their own
+// properties. The methods keep their names and arities, and run on the session they are called on.
+func TestSessionsShareOneMethodPrototype(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	res := ct.run(t, `
+		const a = fw.connect(URL + "/ok"), b = fw.connect(URL + "/one"), bad = fw.connect("ws://blocked.test/x");
+		const same = (m) => a[m] === b[m] && b[m] === bad[m] && typeof a[m] === "function";
+		const inherited = [];
+		for (const k in a) inherited.push(k);
+		const out = {
+			shared: same("send") && same("sendAsync") && same("close"),
+			proto: Object.getPrototypeOf(a) === Object.getPrototypeOf(bad),
+			own: Object.keys(a).join(","),
+			ownMethod: Object.prototype.hasOwnProperty.call(a, "send"),
+			forIn: inherited.join(","),
+			json: JSON.stringify(bad.connected ? null : a),
+			names: [a.send.name, a.send.length, a.sendAsync.name, a.sendAsync.length, a.close.name, a.close.length].join(","),
+			texts: [a.send("hi").ok, b.send("hi").tokens, bad.send("hi").error.kind].join(","),
+			badError: bad.error.kind, protocol: b.protocol,
+		};
+		a.close(); b.close(); bad.close();
+		out.afterClose = a.send("hi").error.kind + "," + b.send("hi").error.kind;
+		out
+	`)
+	require.Equal(t, map[string]any{
+		"shared": true, "proto": true, "own": "connected,error,protocol", "ownMethod": false,
+		"forIn": "connected,error,protocol,send,sendAsync,close",
+		"json":  `{"connected":true,"error":null,"protocol":"featherweight"}`,
+		"names": "send,2,sendAsync,2,close,0", "texts": "true,1,closed",
+		"badError": "connect", "protocol": "featherweight", "afterClose": "closed,closed",
+	}, res)
+}
+
+// A session object is an ordinary object to a script: it can add, change and delete properties
+// (a property named like a method shadows it, as on any object).
+func TestSessionObjectTakesScriptProperties(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	res := ct.run(t, `
+		const s = fw.connect(URL + "/one");
+		s.label = "first"; s.label += "!"; s.connected = "yes";
+		const before = Object.keys(s).join(",");
+		delete s.label;
+		const other = fw.connect(URL + "/one");
+		other.send = () => "shadowed";
+		const out = {before, after: Object.keys(s).join(","), label: String(s.label), connected: s.connected,
+			hasSend: "send" in s, shadowed: other.send(), real: s.send("hi").ok};
+		s.close(); other.close();
+		out
+	`)
+	require.Equal(t, map[string]any{
+		"before": "connected,error,protocol,label", "after": "connected,error,protocol", "label": "undefined",
+		"connected": "yes", "hasSend": true, "shadowed": "shadowed", "real": true,
+	}, res)
+}
+
+// A method called without its session (taken off it, or applied to another object) throws a
+// TypeError that says how to call it, and counts nothing.
+func TestSessionMethodWithoutSessionThrows(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	require.NoError(t, ct.rt.VU.RuntimeField.Set("URL", ct.url))
+	_, err := ct.rt.VU.RuntimeField.RunString(`globalThis.s = fw.connect(URL + "/one")`)
+	require.NoError(t, err)
+	for code, method := range map[string]string{
+		`const send = s.send; send("hi")`:   "send",
+		`s.sendAsync.call({}, "hi")`:        "sendAsync",
+		`Object.getPrototypeOf(s).close()`:  "close",
+		`s.send.apply(fw, ["hi"])`:          "send",
+		`s.sendAsync.call(undefined, "hi")`: "sendAsync",
+	} {
+		_, err := ct.rt.RunOnEventLoop(code)
+		require.ErrorContains(t, err, "TypeError: session."+method+"() must be called on a session from fw.connect()", code)
+	}
+	res := ct.run(t, `const r = s.send("hi"); s.close(); r`)
+	require.Equal(t, true, res["ok"], "the session still works")
+	got := ct.drain()
+	require.Len(t, got[MetricChatTurns], 1, "only the real send is a turn")
 }
