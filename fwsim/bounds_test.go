@@ -124,7 +124,6 @@ func TestHandshakeTimeout(t *testing.T) {
 	_, err = io.Copy(io.Discard, conn) // returns when the server closes
 	var ne net.Error
 	require.False(t, errors.As(err, &ne) && ne.Timeout(), "the server kept a half-sent request open: %v", err)
-	require.Less(t, time.Since(start), 3*time.Second)
 }
 
 // realtimeItem is a conversation.item.create event.
