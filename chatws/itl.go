@@ -39,12 +39,14 @@ const (
 
 // sketchPool lends the sketches' buckets (4 KiB each) to turns with ITLBatch gaps or more: such a
 // turn takes one at its ITLBatch-th gap and gives it back, cleared, when its summary is made. Turns
-// with fewer gaps (most replies) and idle connections hold none.
-var sketchPool = sync.Pool{New: func() any { return new([sketchBuckets]uint32) }}
-
-// rankPool lends the scratch space in which the percentiles of a turn with fewer than ITLBatch
-// gaps are ranked exactly.
-var rankPool = sync.Pool{New: func() any { return new([ITLBatch]time.Duration) }}
+// with fewer gaps (most replies) and idle connections hold none. rankPool lends the scratch space
+// in which the percentiles of a turn with fewer than ITLBatch gaps are ranked exactly.
+//
+//nolint:gochecknoglobals // process-wide by design: every connection borrows from them
+var (
+	sketchPool = sync.Pool{New: func() any { return new([sketchBuckets]uint32) }}
+	rankPool   = sync.Pool{New: func() any { return new([ITLBatch]time.Duration) }}
+)
 
 // itlSketch summarises one turn's gaps: count, sum, min and max of every gap, and, once the turn
 // reaches ITLBatch gaps, buckets for its percentiles (before that, the turn's buffered gaps are

@@ -28,7 +28,7 @@ func (mi *ModuleInstance) connect(url, params sobek.Value) *sobek.Object {
 	rt := mi.vu.Runtime()
 	s := &session{mi: mi, base: c}
 	conn, failed := c.dial(c.dialOptions(mi.vu.State()))
-	connected, connErr := true, sobek.Value(sobek.Null())
+	connected, connErr := true, sobek.Null()
 	if failed != nil {
 		c.emitTurn(failed)
 		connected, connErr = false, rt.ToValue(errorObject(failed.Err))

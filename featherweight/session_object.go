@@ -112,5 +112,6 @@ func (mi *ModuleInstance) thisSession(this sobek.Value, method string) *session 
 			return s
 		}
 	}
-	panic(mi.vu.Runtime().NewTypeError("session." + method + "() must be called on a session from fw.connect(), as session." + method + "(...)"))
+	panic(mi.vu.Runtime().NewTypeError(
+		"session." + method + "() must be called on a session from fw.connect(), as session." + method + "(...)"))
 }
