@@ -150,7 +150,8 @@ export interface ChatError {
 /**
  * Inter-token latency summary of one turn, in ms (`null` values when `count` is 0), over all its
  * gaps whatever the `itl` mode. `count`, `min`, `avg` and `max` are exact; `p50`, `p90` and `p99`
- * are nearest-rank values from a constant-size sketch, within 1% of the exact gap.
+ * are nearest-rank gaps: exact for turns of fewer than 256 gaps, and from a constant-size sketch
+ * (within 1% of the exact gap) for longer ones.
  */
 export interface ITLSummary {
   count: number;
@@ -190,7 +191,11 @@ export interface ChatResult {
   text: string;
 }
 
-/** A WebSocket for several turns, one at a time. */
+/**
+ * A WebSocket for several turns, one at a time. The methods live on a prototype shared by every
+ * session of the VU: call them on the session (`session.send(p)`); a method taken off its session
+ * and called alone throws a `TypeError`.
+ */
 export interface ChatSession {
   /** Whether the connect succeeded. A failed connect was counted as a failed turn. */
   readonly connected: boolean;

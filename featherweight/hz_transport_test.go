@@ -206,7 +206,9 @@ func TestHzMonitorTLS(t *testing.T) {
 		tlsConfig := &tls.Config{InsecureSkipVerify: insecure} // the test of insecureSkipTLSVerify
 		e.state.TLSConfig = tlsConfig
 		e.state.Transport.(*http.Transport).TLSClientConfig = tlsConfig
-		_, err := e.rt.VU.Runtime().RunString(`const mon = new fw.HzMonitor({ url: BASE + '/metrics' })`)
+		// A timeout far beyond a loaded machine's TLS handshake: the reason must come from the
+		// certificate, never from the clock.
+		_, err := e.rt.VU.Runtime().RunString(`const mon = new fw.HzMonitor({ url: BASE + '/metrics', timeout: '60s' })`)
 		require.NoError(t, err)
 		r := e.run(t, `mon.scrape()`).(map[string]any)
 		if insecure {

@@ -5,6 +5,7 @@ package featherweight
 import (
 	"sync"
 
+	"github.com/grafana/sobek"
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/js/modules"
 )
@@ -22,8 +23,9 @@ type RootModule struct {
 type ModuleInstance struct {
 	vu           modules.VU
 	metrics      *fwMetrics
-	writeBuffers *sync.Pool // the RootModule's, shared by all VUs
-	datasets     *datasets  // the RootModule's, shared by all VUs
+	writeBuffers *sync.Pool    // the RootModule's, shared by all VUs
+	datasets     *datasets     // the RootModule's, shared by all VUs
+	sessionProto *sobek.Object // the methods of every session object of this VU (made at the first connect)
 }
 
 var (
