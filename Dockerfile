@@ -7,6 +7,7 @@
 #   docker run --rm -v "$PWD:/scripts" fw-k6:latest run /scripts/other.js
 #   docker run --rm -v "$PWD/out:/out" --entrypoint fwcompare fw-k6:latest /out/a/summary.json /out/b/summary.json
 #   docker run --rm --network host --entrypoint fwcapacity -e FW_CHAT_URL=... fw-k6:latest   # docs/capacity.md
+#   docker run --rm --entrypoint fwverdict -e FW_PROMETHEUS_URL=... -e FW_TESTID=... fw-k6:latest   # docs/deploy.md
 #
 # Both base images are build args so that machines without a registry can pass local stand-ins
 # (scripts/docker-test.sh does). The builder needs a working `git` (xk6 refuses to start without
@@ -28,6 +29,7 @@ RUN set -eux; cd /src; export CGO_ENABLED=0 GOTOOLCHAIN=local; \
     /out/k6/usr/bin/k6 version | grep -q 'k6/x/featherweight'; \
     go -C fwbench build -trimpath -o /out/k6/usr/bin/fwcompare ./cmd/fwcompare; \
     go -C fwbench build -trimpath -o /out/k6/usr/bin/fwcapacity ./cmd/fwcapacity; \
+    go -C fwbench build -trimpath -o /out/k6/usr/bin/fwverdict ./cmd/fwverdict; \
     cp -r /src/examples /out/k6/opt/featherweight/examples; \
     rm -rf /out/k6/opt/featherweight/examples/compose /out/k6/opt/featherweight/examples/k8s
 
@@ -36,7 +38,7 @@ FROM ${K6_IMAGE}
 COPY --from=builder /out/k6/ /
 # The FW_* knobs of the bundled scenario (FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL,
 # FW_VUS, FW_RAMP, FW_HOLD, FW_RAMP_DOWN, FW_THINK, FW_TURNS, FW_TTFT_P95, FW_HZ_MIN, FW_HZ_CHECK_RATE,
-# FW_HZ_SCRAPERS, FW_PROFILE, FW_OUT_DIR) are read from the container's environment: pass them with -e / env:. The
+# FW_HZ_SCRAPERS, FW_PROFILE, FW_OUT_DIR, FW_TESTID) are read from the container's environment: pass them with -e / env:. The
 # script's own defaults apply when they are unset.
 ENV FW_EXAMPLES=/opt/featherweight/examples
 # The web dashboard (K6_WEB_DASHBOARD=true; K6_WEB_DASHBOARD_EXPORT=... for the HTML report) shows

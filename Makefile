@@ -112,10 +112,11 @@ bench-%:
 capacity: build fwsim bin/fwcapacity ## Capacity search: users until a threshold breaks (out/capacity.json, .png; docs/capacity.md)
 	bin/fwcapacity
 
-compare: bin/fwcompare ## Compare two runs' summary.json: make compare BASE=... NEW=... [COMPARE_FLAGS=...] (docs/compare.md)
-	@if [ -z "$(BASE)" ] || [ -z "$(NEW)" ]; then \
-	  echo "usage: make compare BASE=out/a/summary.json NEW=out/b/summary.json [COMPARE_FLAGS=...]" >&2; exit 2; fi
-	bin/fwcompare $(COMPARE_FLAGS) "$(BASE)" "$(NEW)"
+# With 2 or more runs a side a figure regresses only when Welch's t-test finds the difference significant.
+compare: bin/fwcompare ## Compare runs' summary.json: make compare BASE="a.json ..." NEW="b.json ..." (docs/compare.md)
+	@if [ -z "$(strip $(BASE))" ] || [ -z "$(strip $(NEW))" ]; then \
+	  echo "usage: make compare BASE=\"out/a1/summary.json ...\" NEW=\"out/b1/summary.json ...\" [COMPARE_FLAGS=...]" >&2; exit 2; fi
+	bin/fwcompare $(COMPARE_FLAGS) $(foreach f,$(BASE),-base "$(f)") $(foreach f,$(NEW),-new "$(f)")
 
 soak: build fwsim bin/fwbench ## Soak: the bundled scenario, 20-minute hold (FW_SOAK_HOLD), k6 RSS/goroutines/fds every 10 s
 	bin/fwbench soak
@@ -125,7 +126,7 @@ K6_OPERATOR_CRD ?= $(CURDIR)/../shared/k6-operator/k6.io_testruns.yaml
 SEGMENTS        ?= 3
 DEPLOY_TEST      = $(E2E_ENV) go -C fwbench test -tags e2e,deploy -count=1 -timeout 20m -v
 
-test-deploy: k8s-validate segments-test prom-test docker-test ## Deployment tests (each also a target): manifests, segments, Prometheus, image
+test-deploy: k8s-validate segments-test prom-test verdict-test docker-test ## Deployment tests (each also a target): manifests, segments, Prometheus, verdict, image
 
 k8s-validate: bin/fwk8svalidate
 	@mkdir -p out/k8s && scripts/k8s-configmap.sh >out/k8s/configmap.yaml

@@ -11,6 +11,7 @@ require (
 	github.com/stretchr/testify v1.11.1
 	go.k6.io/k6 v1.8.1
 	go.uber.org/goleak v1.3.0
+	golang.org/x/net v0.56.0
 	gopkg.in/guregu/null.v3 v3.3.0
 )
 
@@ -48,7 +49,6 @@ require (
 	go.opentelemetry.io/otel/trace v1.44.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.10.0 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
-	golang.org/x/net v0.56.0 // indirect
 	golang.org/x/sys v0.46.0 // indirect
 	golang.org/x/text v0.39.0 // indirect
 	golang.org/x/time v0.14.0 // indirect

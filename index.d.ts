@@ -3,7 +3,7 @@
  *
  * ```js
  * import fw from 'k6/x/featherweight';
- * // or: import { chat, chatAsync, connect, HzMonitor } from 'k6/x/featherweight';
+ * // or: import { chat, chatAsync, connect, dataset, HzMonitor } from 'k6/x/featherweight';
  * ```
  *
  * @module featherweight
@@ -150,7 +150,8 @@ export interface ChatError {
 /**
  * Inter-token latency summary of one turn, in ms (`null` values when `count` is 0), over all its
  * gaps whatever the `itl` mode. `count`, `min`, `avg` and `max` are exact; `p50`, `p90` and `p99`
- * are nearest-rank values from a constant-size sketch, within 1% of the exact gap.
+ * are nearest-rank gaps: exact for turns of fewer than 256 gaps, and from a constant-size sketch
+ * (within 1% of the exact gap) for longer ones.
  */
 export interface ITLSummary {
   count: number;
@@ -190,7 +191,11 @@ export interface ChatResult {
   text: string;
 }
 
-/** A WebSocket for several turns, one at a time. */
+/**
+ * A WebSocket for several turns, one at a time. The methods live on a prototype shared by every
+ * session of the VU: call them on the session (`session.send(p)`); a method taken off its session
+ * and called alone throws a `TypeError`.
+ */
 export interface ChatSession {
   /** Whether the connect succeeded. A failed connect was counted as a failed turn. */
   readonly connected: boolean;
@@ -241,12 +246,69 @@ export function connect(url: string, params?: ChatParams): ChatSession;
 // ---------------------------------------------------------------------------------------------
 // Hz monitor (docs/hz.md)
 // ---------------------------------------------------------------------------------------------
+// Datasets
+
+/** Options of {@link dataset}. Unknown keys and wrong types throw. */
+export interface DatasetOptions {
+  /**
+   * Seed of the order in which sessions take conversations (a non-negative integer). Default: a
+   * random seed, chosen once per k6 process and logged, so a run can be repeated.
+   */
+  seed?: number;
+}
+
+/**
+ * A dataset of conversations: each the human turns of one JSONL line, in order, text unchanged.
+ * Read once per k6 process and shared read-only by every VU.
+ */
+export interface Dataset {
+  /** The file's base name, e.g. `chat-sharegpt.jsonl`. */
+  readonly name: string;
+  /** Conversations: lines with at least one non-empty human turn. */
+  readonly size: number;
+  /** Human turns in all conversations. */
+  readonly prompts: number;
+  /** Lines skipped because they had no non-empty human turn. */
+  readonly skipped: number;
+  /** The seed of this object's order (the given one, or the one chosen for the process). */
+  readonly seed: number;
+  /** Distinct conversations handed out by `conversation()` so far, in this k6 process (all VUs). */
+  readonly used: number;
+  /**
+   * The human turns of the conversation that session number `session` takes in the seeded order
+   * (a permutation of the dataset; after `size` sessions it repeats). A fresh array on every call.
+   * Pass `exec.scenario.iterationInTest` to give every session of a run its own conversation.
+   */
+  conversation(session: number): string[];
+}
+
+/**
+ * Loads a JSONL dataset of conversations, one per line: ShareGPT-style
+ * `{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}`
+ * (turns from `human` or `user` are the prompts) or plain `{"turns": ["...", "..."]}`.
+ * Call it in the init context; the file (a path relative to the working directory) is read once per
+ * k6 process whatever the number of VUs, and kept in compact read-only memory (below the file's size).
+ * Throws at init, naming the file and line, for a malformed line; throws for an empty file and for
+ * one without any human turn. See docs/workloads.md.
+ *
+ * ```js
+ * const convs = fw.dataset('examples/data/chat-sharegpt.jsonl', { seed: 42 });
+ * export default function () {
+ *   const s = fw.connect(url);
+ *   for (const prompt of convs.conversation(exec.scenario.iterationInTest)) s.send(prompt);
+ *   s.close();
+ * }
+ * ```
+ */
+export function dataset(path: string, options?: DatasetOptions): Dataset;
+
+// ---------------------------------------------------------------------------------------------
 
 /** How the metric family is turned into a frequency. */
 export type HzMode = 'auto' | 'gauge' | 'counter' | 'histogram';
 
-/** Why a scrape failed; the value of the `reason` tag on `fw_hz_scrape_failed`. */
-export type HzFailureReason =
+/** Why a scrape failed (`error.kind`); the value of the `error_kind` tag on `fw_hz_scrape_failed`. */
+export type HzErrorKind =
   | 'http_status'
   | 'timeout'
   | 'connect'
@@ -261,10 +323,22 @@ export type HzFailureReason =
   | 'canceled'
   | 'invalid_url';
 
+/** @deprecated The former name of {@link HzErrorKind}. */
+export type HzFailureReason = HzErrorKind;
+
 /** Options of {@link HzMonitor}. Unknown keys, wrong types and negative durations throw. */
 export interface HzOptions {
-  /** The Prometheus endpoint, e.g. `http://127.0.0.1:8080/metrics`. Required unless `healthz` is set. */
+  /** The Prometheus endpoint, e.g. `http://127.0.0.1:8080/metrics`. Required unless `healthz` or `prometheus` is set. */
   url?: string;
+  /**
+   * Instead of `url`: the base URL of a Prometheus server, e.g. `http://prometheus:9090`, queried
+   * with `query` over `/api/v1/query`. Excludes `url`, `healthz`, `labels`, `metric` and `mode`.
+   */
+  prometheus?: string;
+  /** The PromQL instant query run on `prometheus`, e.g. `'consciousness_loop_hz'`; its result must be a vector. Required with `prometheus`. */
+  query?: string;
+  /** HTTP headers sent with every request, e.g. `{ Authorization: 'Bearer ...' }`. Never printed. */
+  headers?: Record<string, string>;
   /** Metric family name. @defaultValue `'consciousness_loop_hz'` */
   metric?: string;
   /** Every selected series must carry these labels with these values; `''` matches a missing label. @defaultValue none */
@@ -279,7 +353,7 @@ export interface HzOptions {
   timeout?: Duration;
   /** Cap on the response body; a larger body fails with `body_too_large`. @defaultValue `4194304` (4 MiB) */
   maxBodyBytes?: number;
-  /** How several matching series combine; without it they are an `ambiguous` failure. @defaultValue none */
+  /** How several matching series combine; without it they are an `ambiguous` failure (with `prometheus`: one sample and check per series). @defaultValue none */
   aggregate?: 'mean' | 'min' | 'max' | 'sum';
   /** Extra tags on every sample this monitor emits. */
   tags?: Record<string, string | number | boolean>;
@@ -289,21 +363,35 @@ export interface HzOptions {
   userAgent?: string;
 }
 
-/** The failure of a scrape. */
+/** The failure of a scrape: `{kind, message}`, the shape of the chat functions' {@link ChatError}. */
 export interface HzError {
-  reason: HzFailureReason;
+  /** Also the `error_kind` tag of the failed `fw_hz_scrape_failed` sample. */
+  kind: HzErrorKind;
   /** What failed; URL userinfo is masked (`http://****:****@host/...`), never printed. */
   message: string;
   /** The HTTP status of an `http_status` failure. */
   status?: number;
   /** The `/healthz` fallback's own failure, when it was tried and failed too. */
-  healthz?: { reason: HzFailureReason; message: string };
+  healthz?: { kind: HzErrorKind; message: string; /** @deprecated use `kind` */ reason: HzErrorKind };
+  /** @deprecated The same value as `kind`; kept for scripts written before v0.x unified the error shapes. */
+  reason: HzErrorKind;
+}
+
+/** One series of a Prometheus query result (`prometheus` without `aggregate`). */
+export interface HzSeriesValue {
+  /** The series' labels, without `__name__`; also the tags of its samples. */
+  labels: Record<string, string>;
+  hz: number;
+  /** `hz >= min`. */
+  pass: boolean;
 }
 
 /** Why a reading came from the `/healthz` fallback. */
 export interface HzFallback {
-  /** The `/metrics` failure's reason. */
-  reason: HzFailureReason;
+  /** The `/metrics` failure's kind. */
+  kind: HzErrorKind;
+  /** @deprecated The same value as `kind`. */
+  reason: HzErrorKind;
   /** Its HTTP status, `0` when not an `http_status` failure. */
   status: number;
   /** Short and stable, e.g. `'/metrics answered 404'`, `'/metrics timed out'`, `'/metrics: missing_metric'`. */
@@ -316,12 +404,14 @@ export interface HzFallback {
 export interface HzReading {
   /** The scrape succeeded: a value was read, or a counter baseline was taken. */
   ok: boolean;
-  /** The frequency in Hz; `null` on failure and on a counter/histogram scrape without a rate (the first one, a reset). */
+  /** The frequency in Hz; `null` on failure, on a counter/histogram scrape without a rate (the first one, a reset), and for a Prometheus result of several series without `aggregate` (see `values`). */
   hz: number | null;
-  /** `hz !== null && hz >= min` (the value of the `checks{type:hz}` sample). */
+  /** With `prometheus` and no `aggregate`: one entry per series of the result; `null` otherwise. */
+  values: HzSeriesValue[] | null;
+  /** `hz !== null && hz >= min` (the value of the `checks{type:hz}` sample); with `values`, every series passes. */
   pass: boolean;
-  /** Where the value came from; on failure, the endpoint whose failure is `error.reason` (`metrics` when a `url` is set). Also the `source` tag of every sample. */
-  source: 'metrics' | 'healthz';
+  /** Where the value came from; on failure, the endpoint whose failure is `error.kind` (`metrics` when a `url` is set). Also the `source` tag of every sample. */
+  source: 'metrics' | 'healthz' | 'prometheus';
   /** Why a value came from `/healthz` although `url` is set (the `/metrics` failure); `null` otherwise. */
   fallback: HzFallback | null;
   /** The mode the family was read in; `''` for healthz readings and early failures. */
@@ -337,13 +427,16 @@ export interface HzReading {
 }
 
 /**
- * Reads the backend loop's frequency from Prometheus `/metrics` (falling back to `/healthz`).
+ * Reads the backend loop's frequency from Prometheus `/metrics` (falling back to `/healthz`), or a
+ * fleet's from a Prometheus server (`prometheus` and `query`).
  * Create it in the init context and scrape from one dedicated 1-VU scenario, never from every chat VU.
  *
  * Each `scrape()` emits `fw_loop_hz` (when there is a value), `fw_hz_scrape_duration`,
- * `fw_hz_scrape_failed` (tagged `reason` on failure) and a `checks` sample tagged `type:hz` and
- * `check: "hz >= <min>"` (none for a counter scrape without a value), all tagged
- * `source: metrics | healthz`. A reading from the `/healthz` fallback names its check
+ * `fw_hz_scrape_failed` (tagged `error_kind` on failure) and a `checks` sample tagged `type:hz` and
+ * `check: "hz >= <min>"` with its count in `fw_hz_readings` (tagged `result: passed | failed`)
+ * (none for a counter scrape without a value), all tagged
+ * `source: metrics | healthz | prometheus`; a Prometheus result without `aggregate` gives one
+ * `fw_loop_hz` and one check per series, tagged with its labels. A reading from the `/healthz` fallback names its check
  * `"hz >= 95 (from /healthz: /metrics answered 404)"` and logs one warning per cause.
  * Requests follow k6's `maxRedirects`, `userAgent`, `insecureSkipTLSVerify`, dialer and TLS options.
  *
@@ -355,8 +448,10 @@ export interface HzReading {
 export class HzMonitor {
   /** Throws for bad options, naming the option. */
   constructor(options: HzOptions);
-  /** The `/metrics` URL, userinfo masked. */
+  /** The `/metrics` URL, userinfo masked (`''` with `prometheus`). */
   readonly url: string;
+  /** The Prometheus server's URL, userinfo masked (`''` without `prometheus`). */
+  readonly prometheus: string;
   /** The pass threshold. */
   readonly min: number;
   /** Scrape once and emit the samples. Throws in the init context; never throws for a bad backend. */
@@ -368,6 +463,7 @@ declare const featherweight: {
   chat: typeof chat;
   chatAsync: typeof chatAsync;
   connect: typeof connect;
+  dataset: typeof dataset;
   HzMonitor: typeof HzMonitor;
 };
 export default featherweight;

@@ -1,11 +1,14 @@
 // Package featherweight is the k6 extension k6/x/featherweight: a native WebSocket streaming-chat
 // client with LLM-grade metrics and a monitor for the Featherweight backend's 100 Hz loop. The
-// binding lives in the featherweight/ package; this file only registers it.
+// binding lives in the featherweight/ package, the open-model executors (poisson-arrival-rate,
+// ramping-poisson-arrival-rate) in executor/; this file only registers them.
 package featherweight
 
 import (
 	"go.k6.io/k6/js/modules"
 
+	// Imported for its init(), which registers the executor types with k6.
+	_ "github.com/featherweight/xk6-featherweight/executor"
 	"github.com/featherweight/xk6-featherweight/featherweight"
 )
 

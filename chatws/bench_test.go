@@ -3,8 +3,12 @@ package chatws
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -92,4 +96,123 @@ func BenchmarkTurn(b *testing.B) {
 			b.Fatal("bad turn", res.Err)
 		}
 	}
+}
+
+// BenchmarkIdleConnHeap reports the heap one idle Conn holds after a turn (heap-B/conn): n
+// connections each after one 3-token turn, the loopback server's side of each socket in the
+// same process and counted too.
+func BenchmarkIdleConnHeap(b *testing.B) {
+	const n = 500
+	var open atomic.Int64 // server handlers running
+	serve := stream([]string{"a", "b", "c"}, 0)
+	url := wsServer(b, func(ws *websocket.Conn) {
+		open.Add(1)
+		defer open.Add(-1)
+		serve(ws)
+	})
+	for b.Loop() {
+		conns := make([]*Conn, 0, n)
+		before := heapAlloc()
+		for range n {
+			c, _, err := Dial(context.Background(), url, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res := c.Turn(context.Background(), "hi", TurnOptions{}); !res.OK || res.ITL.Count != 2 {
+				b.Fatal("bad turn", res.Err)
+			}
+			conns = append(conns, c)
+		}
+		after := heapAlloc()
+		b.ReportMetric(float64(after-before)/n, "heap-B/conn")
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		waitZero(b, &open) // the next round starts from a heap without this one's server side
+	}
+}
+
+// waitZero waits (up to 10 s) until n is 0.
+func waitZero(b *testing.B, n *atomic.Int64) {
+	b.Helper()
+	for range 1000 {
+		if n.Load() == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.Fatalf("%d server handlers still running", n.Load())
+}
+
+// heapAlloc is the live heap after a full collection.
+func heapAlloc() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkInFlightTurnHeap reports the heap (heap-B/conn) and goroutine stack (stack-B/conn)
+// per connection while n turns stream at once, each 39 tokens into its reply (the loopback
+// server's side in the same process, counted too).
+func BenchmarkInFlightTurnHeap(b *testing.B) {
+	const n, tokens = 500, 39
+	var sent atomic.Int64 // turns whose tokens the server wrote
+	var open atomic.Int64 // server handlers running
+	release := make(chan struct{})
+	url := wsServer(b, func(ws *websocket.Conn) {
+		open.Add(1)
+		defer open.Add(-1)
+		id, ok := readPrompt(ws)
+		if !ok {
+			return
+		}
+		for i := range tokens {
+			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, strconv.Itoa(i)))
+		}
+		sent.Add(1)
+		<-release
+		_ = ws.WriteMessage(websocket.TextMessage, completeFrame)
+		_, _, _ = ws.ReadMessage()
+	})
+	for b.Loop() {
+		sent.Store(0)
+		release = make(chan struct{})
+		conns := make([]*Conn, 0, n)
+		var wg sync.WaitGroup
+		before, stackBefore := heapAlloc(), stackInuse()
+		for range n {
+			c, _, err := Dial(context.Background(), url, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, c)
+			wg.Go(func() {
+				if res := c.Turn(context.Background(), "hi", TurnOptions{ITLSink: func([]time.Duration) {}}); !res.OK {
+					b.Error("bad turn", res.Err)
+				}
+			})
+		}
+		for sent.Load() < n {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // the clients read the last tokens
+		after, stackAfter := heapAlloc(), stackInuse()
+		b.ReportMetric(float64(after-before)/n, "heap-B/conn")
+		b.ReportMetric(float64(stackAfter-stackBefore)/n, "stack-B/conn")
+		close(release)
+		wg.Wait()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		waitZero(b, &open)
+	}
+}
+
+// stackInuse is the memory of goroutine stacks.
+func stackInuse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.StackInuse
 }

@@ -27,11 +27,13 @@ type Event struct {
 	HasUsage bool
 	// Message is the error text for EventError.
 	Message string
-	// Final marks an EventError that is itself the end of the reply (nothing of the turn follows:
-	// a Featherweight schema error without messageId, a rejected Realtime client event, a failed
-	// response.done). Any other EventError fails the turn, which then reads on, for at most
-	// min(idle, 1s) per frame, to the reply's terminal frame so the connection stays in step; when
-	// that frame does not come, the connection is given up (later turns fail with ErrClosed).
+	// Final marks an EventError that is itself the end of the reply, as the protocol defines it:
+	// nothing of the turn follows (a unified chat error, a Featherweight schema error without
+	// messageId, a rejected Realtime client event, a failed response.done). The turn then fails at
+	// once and the connection stays usable. Any other EventError fails the turn, which then reads
+	// on, for at most min(idle, 1s) per frame, to the reply's terminal frame so the connection
+	// stays in step; when that frame does not come, the connection is given up (later turns fail
+	// with ErrClosed).
 	Final bool
 }
 

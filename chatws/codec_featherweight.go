@@ -11,10 +11,13 @@ import (
 //
 //	-> {"type":"user_message","content":P,"messageId":ID,"timestamp":"<RFC 3339>"}
 //	<- {"type":"stream_event","event":{"type":"token","data":T,"messageId":ID}}
-//	<- {"type":"stream_event","event":{"type":"complete","data":""}}
+//	<- {"type":"stream_event","event":{"type":"complete","data":"","messageId":ID}}
 //	<- {"type":"error","content":M,"messageId":ID?}
 //
-// Token/complete/error frames for another messageId are ignored, as are other frame types.
+// The real orchestrator sends no start event. An upstream failure is an error frame with the
+// turn's messageId, then the complete frame (with the messageId too); a schema or JSON error has
+// no messageId and nothing follows it. Token/complete/error frames for another messageId are
+// ignored, as are other frame types; frames without a messageId belong to the current turn.
 type featherweightCodec struct{}
 
 // JSON paths of the frames, as functions so that they are not package state: each call
@@ -114,10 +117,14 @@ var (
 	errNotUTF8 = errors.New("text frame is not valid UTF-8")
 )
 
-// unifiedCodec speaks the unified chat protocol:
+// unifiedCodec speaks the unified chat protocol (/ws/unified-chat):
 //
 //	-> {"message":P}
-//	<- {"type":"chunk","content":T} ... {"type":"end"}; {"type":"error","message":M}
+//	<- {"type":"chunk","content":T} ... {"type":"end"}
+//	<- {"type":"error","message":M}
+//
+// The real server sends an error alone: no end follows it, and the next message on the same
+// socket streams normally. An error frame is therefore the end of the reply (Event.Final).
 type unifiedCodec struct{ tpl template }
 
 func newUnifiedCodec(p Protocol) (Codec, error) {
@@ -151,7 +158,7 @@ func (unifiedCodec) Decode(frame []byte, _ string) (Event, error) {
 		if !ok {
 			msg, _, _ = getString(frame, pContent())
 		}
-		return Event{Kind: EventError, Message: string(msg)}, nil
+		return Event{Kind: EventError, Message: string(msg), Final: true}, nil
 	}
 	return Event{}, nil
 }

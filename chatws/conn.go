@@ -36,7 +36,7 @@ type Conn struct {
 
 	buf       []byte          // reusable read buffer (readBufSize, or larger up to maxKeptReadBuf)
 	itls      []time.Duration // reusable ITL buffer (at most ITLBatch gaps when the turn has a sink)
-	itlSketch itlSketch       // reusable summary of a turn's gaps
+	itlSketch itlSketch       // summary of the current turn's gaps (buckets lent only to long turns)
 }
 
 // Buffer sizes and close deadlines.

@@ -101,27 +101,40 @@ func dial(t *testing.T, url string, o Options) *Conn {
 	return c
 }
 
+// A turn's result holds what the server sent (its tokens and text, one gap per pair of tokens)
+// and timings in their necessary order: TTFT, then the gaps, within the duration. How long the
+// timings are is this machine's business, not the test's.
 func TestTurnSuccess(t *testing.T) {
 	t.Parallel()
-	url := wsServer(t, stream([]string{"Hel", "lo", " world"}, 20*time.Millisecond))
+	url := wsServer(t, stream([]string{"Hel", "lo", " world"}, 5*time.Millisecond))
 	c := dial(t, url, Options{KeepTextBytes: 7})
+	ids := map[string]bool{}
 	for range 2 {
 		res := c.Turn(context.Background(), "hi", TurnOptions{})
 		require.True(t, res.OK, "%v", res.Err)
 		require.Nil(t, res.Err)
-		require.Equal(t, 3, res.Chunks)
+		require.Equal(t, 3, res.Chunks, "the other turn's tokens and the status frame are not counted")
 		require.Equal(t, 3, res.Tokens)
 		require.Equal(t, TokensFrames, res.TokensSource)
-		require.True(t, res.HasTTFT)
-		require.Len(t, res.ITLs, 2)
-		for _, itl := range res.ITLs {
-			require.GreaterOrEqual(t, itl, 15*time.Millisecond)
-		}
-		require.GreaterOrEqual(t, res.Duration, res.TTFT+40*time.Millisecond-time.Millisecond)
-		require.True(t, res.HasTPOT)
-		require.Equal(t, (res.Duration-res.TTFT)/2, res.TPOT)
 		require.Equal(t, "Hello w", res.Text)
 		require.NotEmpty(t, res.MessageID)
+		require.False(t, ids[res.MessageID], "each turn has its own messageId")
+		ids[res.MessageID] = true
+
+		require.True(t, res.HasTTFT)
+		require.GreaterOrEqual(t, res.TTFT, time.Duration(0))
+		require.Len(t, res.ITLs, 2)
+		var gaps time.Duration
+		for _, itl := range res.ITLs {
+			require.GreaterOrEqual(t, itl, time.Duration(0))
+			gaps += itl
+		}
+		require.LessOrEqual(t, res.TTFT+gaps, res.Duration, "first token, then the gaps, then the terminal frame")
+		require.Equal(t, 2, res.ITL.Count)
+		require.Equal(t, min(res.ITLs[0], res.ITLs[1]), res.ITL.Min)
+		require.Equal(t, max(res.ITLs[0], res.ITLs[1]), res.ITL.Max)
+		require.True(t, res.HasTPOT)
+		require.Equal(t, (res.Duration-res.TTFT)/2, res.TPOT)
 	}
 }
 
@@ -188,7 +201,6 @@ func TestTurnErrorKinds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := dial(t, wsServer(t, tc.handle), tc.opts)
-			start := time.Now()
 			res := c.Turn(context.Background(), "hi", TurnOptions{})
 			require.False(t, res.OK)
 			require.NotNil(t, res.Err)
@@ -197,8 +209,7 @@ func TestTurnErrorKinds(t *testing.T) {
 			if tc.tokens >= 0 {
 				require.Equal(t, tc.tokens, res.Tokens)
 			}
-			require.Contains(t, res.Err.Error(), tc.contains)
-			require.Less(t, time.Since(start), 3*time.Second)
+			require.Contains(t, res.Err.Error(), tc.contains) // the kind says which frame or deadline ended it
 		})
 	}
 }
@@ -209,10 +220,8 @@ func TestTurnCanceled(t *testing.T) {
 	c := dial(t, url, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	start := time.Now()
 	res := c.Turn(ctx, "hi", TurnOptions{})
-	require.Less(t, time.Since(start), time.Second)
-	require.Equal(t, ErrCanceled, res.Err.Kind)
+	require.Equal(t, ErrCanceled, res.Err.Kind, "the cancel ended the turn, not its first-token timeout")
 
 	// the connection is unusable afterwards
 	res = c.Turn(context.Background(), "again", TurnOptions{})

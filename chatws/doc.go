@@ -35,9 +35,12 @@
 // Cancelling the context passed to Turn (or Dial) ends a blocked read or prompt write at once
 // (context.AfterFunc closes the socket) and the turn fails with Kind ErrCanceled.
 //
+// Each codec says whether an error frame is the end of the reply (Event.Final). A final error
+// (a unified chat error, which comes alone; a Featherweight schema error; a rejected Realtime
+// client event) ends the turn at once and the next turn on the Conn starts normally.
 // Once a turn's failure is decided by an undecodable frame (ErrProtocol) or by an error frame
-// that is not the end of the reply (see Event.Final: OpenAI's error then [DONE], Realtime's error
-// then response.done "failed", Featherweight's upstream error then complete, ...), the turn reads
+// that is not the end of the reply (OpenAI's error then [DONE], Realtime's error then
+// response.done "failed", Featherweight's upstream error then complete, ...), the turn reads
 // on to the reply's terminal frame, waiting at most min(Idle, 1s) for each frame, so that the rest
 // of the reply does not leak into the next turn on the same Conn. When the terminal frame does
 // not come in time, the Conn is given up: later turns fail with ErrClosed.

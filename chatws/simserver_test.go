@@ -18,7 +18,7 @@ import (
 // way the real backends do (fwsim, its own module, serves the same paths), on the same paths:
 //
 //	/api/chat          Featherweight orchestrator: stream_event token ... complete; error, complete
-//	/api/chat/unified  Featherweight unified: chunk ... end; error, end
+//	/api/chat/unified  Featherweight unified: chunk ... end; an error alone (no end follows it)
 //	/v1/chat/stream    OpenAI chunks: role chunk, content chunks, finish_reason, usage, [DONE]; error, [DONE]
 //	/v1/realtime       OpenAI Realtime: session.created; response.created, deltas, done events
 //	/ws/text           plain text frames, then [END]; "[ERROR] msg", [END]
@@ -275,9 +275,9 @@ var simFramings = map[string]simFraming{
 			return []string{`{"type":"stream_event","event":{"type":"complete","data":"","messageId":` + js(id) + `},"timestamp":` + ts() + `}`}
 		},
 		fail: func(id string) []string {
-			return []string{ // an upstream failure: the error, then the complete frame (no messageId)
+			return []string{ // an upstream failure: the error, then the complete frame, both with the turn's messageId
 				`{"type":"error","content":"` + simErrorMsg + `","messageId":` + js(id) + `}`,
-				`{"type":"stream_event","event":{"type":"complete","data":""}}`,
+				`{"type":"stream_event","event":{"type":"complete","data":"","messageId":` + js(id) + `},"timestamp":` + ts() + `}`,
 			}
 		},
 		malformed: func(id string) (int, []byte) {
@@ -289,7 +289,7 @@ var simFramings = map[string]simFraming{
 		token:   func(_, text string) string { return `{"type":"chunk","content":` + js(text) + `}` },
 		end:     func(string, int, string) []string { return []string{`{"type":"end"}`} },
 		fail: func(string) []string {
-			return []string{`{"type":"error","message":"` + simErrorMsg + `"}`, `{"type":"end"}`}
+			return []string{`{"type":"error","message":"` + simErrorMsg + `"}`} // the real server sends no end after an error
 		},
 		malformed: func(string) (int, []byte) {
 			return truncated(`{"type":"chunk","content":"malformed"}`)

@@ -93,7 +93,7 @@ func (c *Conn) newTurn(ctx context.Context, o TurnOptions) turn {
 	}
 	t.itlSink = o.ITLSink
 	c.itls = c.itls[:0]
-	c.itlSketch.reset()
+	c.itlSketch.release() // a no-op unless the last turn was cut short by a panic
 	return t
 }
 
@@ -260,18 +260,20 @@ func (t *turn) token(text []byte, now time.Time) {
 // gap records one inter-token gap; with a sink, every ITLBatch gaps go to it.
 func (t *turn) gap(d time.Duration) {
 	c := t.c
-	c.itlSketch.add(d)
 	c.itls = append(c.itls, d)
+	c.itlSketch.record(d, c.itls)
 	if t.itlSink != nil && len(c.itls) == ITLBatch {
 		t.itlSink(c.itls)
 		c.itls = c.itls[:0]
 	}
 }
 
-// closeITL puts the gaps not handed to the sink and the summary of all of them in the result.
+// closeITL puts the gaps not handed to the sink and the summary of all of them in the result,
+// and returns the sketch's buckets (if the turn borrowed them) to the pool.
 func (t *turn) closeITL() {
 	t.res.ITLs = t.c.itls
-	t.res.ITL = t.c.itlSketch.summary()
+	t.res.ITL = t.c.itlSketch.summary(t.c.itls)
+	t.c.itlSketch.release()
 }
 
 // end records the duration and the text of a turn ended by a frame at now.

@@ -14,21 +14,38 @@
 // Knobs (environment): FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL, FW_VUS, FW_RAMP,
 // FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
 // FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_HZ_HOLD_ONLY (1 = read Hz during the hold only),
-// FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json).
+// FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json), FW_TESTID (a
+// distributed run's id, below).
+// Fleet Hz: with FW_PROMETHEUS_URL set (e.g. http://prometheus:9090) the hz scenario runs the PromQL
+// query FW_HZ_QUERY (default consciousness_loop_hz) there instead of reading FW_METRICS_URL, and
+// combines the replicas with FW_HZ_AGGREGATE (default min: the slowest replica must reach FW_HZ_MIN;
+// none: one sample and check per replica, tagged with its labels).
+//
+// Workload (docs/workloads.md): FW_ARRIVAL (closed | poisson), FW_RATE (sessions/s), FW_BURSTINESS,
+// FW_MAX_VUS, FW_SEED, FW_THINK_DIST (uniform | exponential), FW_DATASET (a JSONL file of
+// conversations). The default is the closed model: FW_VUS users, each looping sessions. With
+// FW_ARRIVAL=poisson the chat scenario is open: sessions arrive at random (poisson-arrival-rate,
+// FW_RATE a second for the whole span of the profile) whether or not earlier ones ended.
 //
 // Split runs (k6-operator parallelism N, or --execution-segment): set FW_HZ_SCRAPERS=N. The hz scenario
 // then runs N scrapers at one scrape a second each, so every segment gets one and judges the Hz
 // thresholds on its own readings (with 1 scraper only one segment would have readings, and the empty
 // fw_loop_hz Trend would fail every other segment).
+//
+// One verdict for a distributed run (docs/deploy.md): with FW_TESTID set, every sample is tagged
+// `testid` and `fw_runner` (FW_RUNNER, else a random id per k6 process, so runners remote-writing to
+// one Prometheus never share a series), and setup() writes one `fw_run_info` sample carrying the
+// run's identity and these thresholds, from which fwverdict judges the merged run.
 import fw from 'k6/x/featherweight';
-import { check, sleep } from 'k6';
-import { Counter, Rate, Trend } from 'k6/metrics';
+import { check, randomSeed, sleep } from 'k6';
+import exec from 'k6/execution';
+import { Counter, Gauge, Rate, Trend } from 'k6/metrics';
 
 const env = __ENV;
 
 const PROFILES = {
-  full: { vus: 1000, ramp: '1m', hold: '5m', rampDown: '30s', think: 2, turns: 3 },
-  smoke: { vus: 10, ramp: '3s', hold: '10s', rampDown: '2s', think: 0.5, turns: 2 },
+  full: { vus: 1000, ramp: '1m', hold: '5m', rampDown: '30s', think: 2, turns: 3, rate: 200 },
+  smoke: { vus: 10, ramp: '3s', hold: '10s', rampDown: '2s', think: 0.5, turns: 2, rate: 5 },
 };
 const profileName = env.FW_PROFILE || 'full';
 const profile = PROFILES[profileName];
@@ -55,6 +72,10 @@ const cfg = {
   hzCheckRate: num('FW_HZ_CHECK_RATE', 0.9),
   hzScrapers: int('FW_HZ_SCRAPERS', 1),
   hzHoldOnly: env.FW_HZ_HOLD_ONLY === '1',
+  prometheusURL: env.FW_PROMETHEUS_URL || '',
+  hzQuery: env.FW_HZ_QUERY || 'consciousness_loop_hz',
+  hzAggregate: env.FW_HZ_AGGREGATE || 'min',
+  testid: env.FW_TESTID || '',
 };
 
 function num(name, dflt) {
@@ -67,6 +88,47 @@ function num(name, dflt) {
 function int(name, dflt) {
   const v = num(name, dflt);
   if (!Number.isInteger(v) || v < 1) throw new Error(`${name}=${env[name]}: expected a positive integer`);
+  return v;
+}
+
+// workload says who arrives and what they say: the closed model (FW_VUS users looping sessions) or
+// the open one (sessions arriving at random, FW_RATE a second), the think-time distribution, and
+// synthetic prompts or conversations from a dataset (docs/workloads.md).
+const workload = {
+  arrival: oneOf('FW_ARRIVAL', ['closed', 'poisson']),
+  thinkDist: oneOf('FW_THINK_DIST', ['uniform', 'exponential']),
+  rate: null, // sessions per second (open model)
+  burstiness: null, // gamma shape of the gaps between arrivals: 1 = Poisson, < 1 burstier (open model)
+  maxVUs: null, // VUs the open model may use; an arrival with none free is a dropped iteration
+  seed: env.FW_SEED ? int0('FW_SEED') : undefined, // arrivals, dataset order and think times
+  dataset: env.FW_DATASET || null,
+};
+if (workload.arrival === 'poisson') {
+  workload.rate = positive('FW_RATE', profile.rate);
+  workload.burstiness = positive('FW_BURSTINESS', 1);
+  workload.maxVUs = int('FW_MAX_VUS', 2 * cfg.vus);
+} else {
+  for (const name of ['FW_RATE', 'FW_BURSTINESS', 'FW_MAX_VUS']) {
+    if (env[name]) throw new Error(`${name} applies to the open model: set FW_ARRIVAL=poisson (or unset ${name})`);
+  }
+}
+if (workload.seed !== undefined) randomSeed((workload.seed % 2 ** 31) * 65536 + __VU); // think times and turn counts
+
+function oneOf(name, values) {
+  const v = env[name] || values[0];
+  if (!values.includes(v)) throw new Error(`${name}=${v}: expected one of ${values.join(', ')}`);
+  return v;
+}
+
+function positive(name, dflt) {
+  const v = num(name, dflt);
+  if (v <= 0) throw new Error(`${name}=${env[name]}: expected a number greater than 0`);
+  return v;
+}
+
+function int0(name) {
+  const v = num(name, 0);
+  if (!Number.isSafeInteger(v)) throw new Error(`${name}=${env[name]}: expected a non-negative integer`);
   return v;
 }
 
@@ -89,20 +151,42 @@ const ERROR_KINDS = ['connect', 'handshake', 'timeout_first_token', 'timeout_idl
 
 const span = seconds(cfg.ramp) + seconds(cfg.hold) + seconds(cfg.rampDown);
 
+// chatScenario is the chat scenario of the workload's model. Closed: FW_VUS users ramp up, hold and
+// ramp down, each starting its next session when the last one (and its think time) ended. Open:
+// sessions arrive at random, FW_RATE a second over the same span, whether or not earlier ones ended;
+// an arrival that finds no free VU (FW_MAX_VUS) is counted in dropped_iterations.
+function chatScenario() {
+  if (workload.arrival === 'poisson') {
+    return {
+      executor: 'poisson-arrival-rate',
+      exec: 'chat',
+      rate: workload.rate,
+      timeUnit: '1s',
+      duration: `${Math.max(1, Math.round(span))}s`,
+      burstiness: workload.burstiness,
+      ...(workload.seed === undefined ? {} : { seed: workload.seed }),
+      preAllocatedVUs: Math.min(cfg.vus, workload.maxVUs),
+      maxVUs: workload.maxVUs,
+      gracefulStop: '30s',
+    };
+  }
+  return {
+    executor: 'ramping-vus',
+    exec: 'chat',
+    startVUs: 0,
+    stages: [
+      { duration: cfg.ramp, target: cfg.vus },
+      { duration: cfg.hold, target: cfg.vus },
+      { duration: cfg.rampDown, target: 0 },
+    ],
+    gracefulRampDown: '30s',
+    gracefulStop: '30s',
+  };
+}
+
 export const options = {
   scenarios: {
-    chat: {
-      executor: 'ramping-vus',
-      exec: 'chat',
-      startVUs: 0,
-      stages: [
-        { duration: cfg.ramp, target: cfg.vus },
-        { duration: cfg.hold, target: cfg.vus },
-        { duration: cfg.rampDown, target: 0 },
-      ],
-      gracefulRampDown: '30s',
-      gracefulStop: '30s',
-    },
+    chat: chatScenario(),
     hz: {
       executor: 'constant-arrival-rate',
       exec: 'hz',
@@ -124,9 +208,14 @@ export const options = {
     chat_turns_ok: ['count>0'],
     // Always-true thresholds only to make k6 keep a per-kind count for the summary below.
     ...Object.fromEntries(ERROR_KINDS.map((k) => [`fw_chat_errors{error_kind:${k}}`, ['count>=0']])),
+    // ... and the sessions started and dropped (open model: arrivals with no free VU).
+    'iterations{scenario:chat}': ['count>=0'],
+    dropped_iterations: ['count>=0'],
   },
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+  ...(cfg.testid ? { tags: { testid: cfg.testid, fw_runner: env.FW_RUNNER || Math.random().toString(16).slice(2, 10) } } : {}),
 };
+
 
 // error_rate: one sample per chat turn, 1 when the turn failed (whatever the error kind).
 const errorRate = new Rate('error_rate');
@@ -135,15 +224,68 @@ const turnsOK = new Counter('chat_turns_ok');
 // fw_loop_hz_floor: FW_HZ_MIN once per scrape, only so the web dashboard can draw the 95 Hz line
 // beside fw_loop_hz (a Trend like it, so both share one axis). It has no threshold.
 const hzFloor = new Trend('fw_loop_hz_floor');
+// fw_run_info: one sample per runner (FW_TESTID set) whose tags are the identity and the thresholds.
+const runInfo = new Gauge('fw_run_info');
+
+export function setup() {
+  if (cfg.testid) {
+    runInfo.add(1, { identity: JSON.stringify(identity), thresholds: JSON.stringify(options.thresholds) });
+  }
+}
+// chat_sessions: sessions started (arrivals), charted per second by the web dashboard beside
+// dropped_iterations (arrivals the open model had no free VU for).
+const sessionsStarted = new Counter('chat_sessions');
+// error_rate_limit: the 1% that error_rate may reach, drawn beside it by the web dashboard (1 of
+// every 100 samples is true). Without it a run with no failure charts a flat 0 whose percent axis
+// reads 0 to 10,000%. It has no threshold.
+const errorRateLimit = new Rate('error_rate_limit');
 
 // One monitor per VU (init context); only the `hz` scenario's single VU ever scrapes.
-const monitor = new fw.HzMonitor({ url: cfg.metricsURL, healthz: cfg.healthzURL, min: cfg.hzMin });
+const monitor = cfg.prometheusURL
+  ? new fw.HzMonitor({
+    prometheus: cfg.prometheusURL, query: cfg.hzQuery, min: cfg.hzMin,
+    aggregate: cfg.hzAggregate === 'none' ? undefined : cfg.hzAggregate,
+  })
+  : new fw.HzMonitor({ url: cfg.metricsURL, healthz: cfg.healthzURL, min: cfg.hzMin });
 
 const TOPICS = ['the 100 Hz loop', 'websocket backpressure', 'a haiku about latency', 'garbage collection',
   'tail latency', 'token streaming', 'consistent hashing', 'the CAP theorem', 'TCP slow start',
   'load shedding', 'circuit breakers', 'p99 budgets', 'the thundering herd', 'rate limiting'];
 const ASKS = ['Explain', 'Summarise', 'Give three facts about', 'Write a short note on',
   'Compare two views of', 'What is a common mistake with', 'Teach a beginner'];
+
+// The dataset (FW_DATASET): read once per k6 process by the extension, shared by every VU. Session
+// number k of the run takes conversation k of the dataset's seeded order (FW_SEED).
+const conversations = workload.dataset ? fw.dataset(workload.dataset, { seed: workload.seed }) : null;
+
+// `featherweight` names the scenario and its load shape, so that fwcompare refuses to compare
+// summaries of different scenarios or profiles.
+const identity = {
+  scenario: 'featherweight-load', profile: profileName, protocol: cfg.protocol, vus: cfg.vus,
+  ramp: cfg.ramp, hold: cfg.hold, rampDown: cfg.rampDown, think: cfg.think, turns: cfg.turns,
+  ...workloadIdentity(),
+  ...(cfg.testid ? { testid: cfg.testid } : {}),
+};
+
+// prompt_chars: the length of every prompt sent, in characters, when the prompts come from a dataset.
+const promptChars = conversations ? new Trend('prompt_chars') : null;
+
+// sessionPrompts are the prompts of this session, in order: a conversation's human turns (at most
+// FW_TURNS), or 1 to FW_TURNS synthetic ones.
+function sessionPrompts() {
+  if (conversations) {
+    return conversations.conversation(exec.scenario.iterationInTest).slice(0, cfg.turns);
+  }
+  const turns = 1 + Math.floor(Math.random() * cfg.turns);
+  return Array.from({ length: turns }, (_, t) => prompt(t));
+}
+
+// chars counts Unicode code points (a JS string's length counts UTF-16 units).
+function chars(s) {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
 
 // prompt varies by VU, iteration and turn: the real backend caches identical prompts.
 function prompt(turn) {
@@ -156,8 +298,11 @@ function prompt(turn) {
     : `Follow-up ${turn} on ${topic}: ${ask.toLowerCase()} it in more depth. (user ${vu}, session ${it})`;
 }
 
+// think pauses like a user reading a reply: FW_THINK seconds on average, uniform in [0.5, 1.5] times
+// that (the default) or exponential (FW_THINK_DIST=exponential: memoryless, now and then long).
 function think() {
-  sleep(cfg.think * (0.5 + Math.random()));
+  const u = Math.random();
+  sleep(workload.thinkDist === 'exponential' ? -cfg.think * Math.log(1 - u) : cfg.think * (0.5 + u));
 }
 
 function record(res) {
@@ -166,30 +311,34 @@ function record(res) {
   check(res, { 'chat turn ok': (r) => r.ok });
 }
 
-// chat is one user's session: connect, a few turns with think time between them, close.
+// chat is one user's session: connect, a few turns with think time between them, close. Under the
+// closed model the user then thinks before the next session; under the open model a session is one
+// arrival and the next one comes on its own schedule.
 export function chat() {
-  const turns = 1 + Math.floor(Math.random() * cfg.turns);
+  sessionsStarted.add(1);
+  const prompts = sessionPrompts();
   const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol, itl: cfg.itl });
   if (!session.connected) {
     // fw.connect already counted the failed connect as a failed turn (error_kind connect/handshake).
     record({ ok: false });
-    think();
+    if (workload.arrival === 'closed') think();
     return;
   }
   try {
-    for (let t = 0; t < turns; t++) {
-      const res = session.send(prompt(t));
+    for (let t = 0; t < prompts.length; t++) {
+      if (promptChars) promptChars.add(chars(prompts[t]));
+      const res = session.send(prompts[t]);
       record(res);
       if (!res.ok) break; // the session is gone or the server failed: start a new one next iteration
-      if (t < turns - 1) think();
+      if (t < prompts.length - 1) think();
     }
   } finally {
     session.close();
   }
-  think();
+  if (workload.arrival === 'closed') think();
 }
 
-// The last failure reason this VU logged: a failing endpoint is logged when the reason changes,
+// The last failure kind this VU logged: a failing endpoint is logged when the kind changes,
 // not once a second. (The monitor itself warns once when it falls back to /healthz; error
 // messages have any URL userinfo masked.)
 let lastFailure = '';
@@ -198,25 +347,53 @@ let lastFailure = '';
 export function hz() {
   const r = monitor.scrape();
   hzFloor.add(cfg.hzMin);
-  const failure = !r.ok && r.error ? r.error.reason : '';
+  for (let i = 0; i < 100; i++) errorRateLimit.add(i === 0);
+  const failure = !r.ok && r.error ? r.error.kind : '';
   if (failure && failure !== lastFailure) {
-    console.warn(`hz scrape failed (${r.error.reason}): ${r.error.message} (logged again only when the reason changes)`);
+    console.warn(`hz scrape failed (${r.error.kind}): ${r.error.message} (logged again only when the kind changes)`);
   }
   lastFailure = failure;
 }
 
 export function handleSummary(data) {
   const out = { stdout: summaryText(data) };
-  // `featherweight` names the scenario and its load shape, so that fwcompare refuses to compare
-  // summaries of different scenarios or profiles.
-  const identity = {
-    scenario: 'featherweight-load', profile: profileName, protocol: cfg.protocol, vus: cfg.vus,
-    ramp: cfg.ramp, hold: cfg.hold, rampDown: cfg.rampDown, think: cfg.think, turns: cfg.turns,
-  };
   if (env.FW_OUT_DIR) {
     out[`${env.FW_OUT_DIR}/summary.json`] = JSON.stringify({ featherweight: identity, ...data }, null, 2);
   }
   return out;
+}
+
+// workloadIdentity is the model that ran, for the summary's identity: compare tools refuse to
+// compare runs of different arrival models.
+function workloadIdentity() {
+  return {
+    arrival: workload.arrival, rate: workload.rate, burstiness: workload.burstiness,
+    thinkDist: workload.thinkDist, dataset: conversations ? conversations.name : null,
+  };
+}
+
+// workloadLines describe the model that ran, the sessions it started and dropped, and the dataset.
+function workloadLines(data) {
+  const m = data.metrics;
+  const count = (name) => (m[name] ? m[name].values.count : 0);
+  const seed = workload.seed === undefined ? '' : `, seed ${workload.seed}`;
+  const lines = ['workload'];
+  if (workload.arrival === 'poisson') {
+    lines.push(`  arrivals               open model: poisson-arrival-rate ${workload.rate}/s, burstiness ` +
+      `${workload.burstiness} (gap CV ${(1 / Math.sqrt(workload.burstiness)).toFixed(2)}), max ${workload.maxVUs} VUs${seed}`);
+  } else {
+    lines.push(`  arrivals               closed model: ${cfg.vus} VUs, each starting its next session when the last ended${seed}`);
+  }
+  lines.push(`  sessions               ${count('iterations{scenario:chat}')} completed, ${count('dropped_iterations')} dropped (no free VU)`);
+  lines.push(`  think time             ${workload.thinkDist}, mean ${cfg.think} s; at most ${cfg.turns} turns a session`);
+  if (conversations) {
+    const pc = m.prompt_chars ? m.prompt_chars.values : null;
+    lines.push(`  dataset                ${conversations.name}: ${conversations.used} of ${conversations.size} conversations used` +
+      `${pc ? `; prompts p50=${pc.med.toFixed(0)} p95=${pc['p(95)'].toFixed(0)} chars` : ''}`);
+  } else {
+    lines.push('  prompts                synthetic');
+  }
+  return lines;
 }
 
 function fmt(v, unit) {
@@ -250,7 +427,8 @@ function hzSourceLine(data) {
   const sources = [];
   for (const [name, n] of Object.entries(hzChecks(data.root_group, {}))) {
     const i = name.indexOf(' (from ');
-    sources.push({ from: i < 0 ? '/metrics' : name.slice(i + ' (from '.length, -1), n });
+    const direct = cfg.prometheusURL ? `Prometheus (${cfg.hzQuery})` : '/metrics';
+    sources.push({ from: i < 0 ? direct : name.slice(i + ' (from '.length, -1), n });
   }
   if (sources.length === 0) return avg;
   if (sources.length === 1) return `${avg}, from ${sources[0].from}`;
@@ -261,7 +439,9 @@ function summaryText(data) {
   const m = data.metrics;
   const lines = [];
   const seconds = data.state.testRunDurationMs / 1000;
-  lines.push('', `Featherweight load test — profile ${profileName}, ${cfg.vus} VUs, ${seconds.toFixed(0)} s`, '');
+  const model = workload.arrival === 'poisson' ? `open model, ${workload.rate} sessions/s` : `closed model, ${cfg.vus} VUs`;
+  lines.push('', `Featherweight load test — profile ${profileName}, ${model}, ${seconds.toFixed(0)} s`, '');
+  lines.push(...workloadLines(data), '');
   lines.push('chat');
   const turns = m.fw_chat_turns ? m.fw_chat_turns.values.count : 0;
   const failed = m.fw_chat_failed ? m.fw_chat_failed.values.passes : 0;

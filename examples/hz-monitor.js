@@ -5,7 +5,7 @@
 //
 //   fw_loop_hz        avg>95       the loop frequency (a Trend, so avg/min/p(N) work)
 //   checks{type:hz}   rate>0.99    share of readings with hz >= min; a failed scrape is a failed check
-//   fw_hz_scrape_failed rate<0.05  scrapes that failed (tagged reason)
+//   fw_hz_scrape_failed rate<0.05  scrapes that failed (tagged error_kind)
 //
 // No threshold passes vacuously: a run without a single Hz reading has an empty fw_loop_hz Trend,
 // and k6 fails an `avg` threshold on an empty Trend.
@@ -60,7 +60,7 @@ const monitor = new HzMonitor({
 export function hz() {
   const r = monitor.scrape();
   if (!r.ok) {
-    console.warn(`hz scrape failed (${r.error.reason}): ${r.error.message}`);
+    console.warn(`hz scrape failed (${r.error.kind}): ${r.error.message}`);
   } else if (r.hz !== null && !r.pass) {
     console.warn(`loop below ${min} Hz: ${r.hz.toFixed(2)} Hz (source ${r.source})`);
   }

@@ -130,22 +130,31 @@ func (ct *chatTest) drain() map[string][]sampleView {
 	}
 }
 
+// A successful turn's result and samples hold what the server sent (3 tokens, their text, 2
+// gaps) and timings in their necessary order; the SLOs are generous enough that goodput never
+// depends on how fast this machine is.
 func TestChatSuccessSamples(t *testing.T) {
 	t.Parallel()
 	ct := newChatTest(t)
-	res := ct.run(t, `fw.chat(URL + "/ok", "hi", {tags: {flow: "t1"}, keepText: 10, slo: {ttft: "5s", tpot: 5000}})`)
+	res := ct.run(t, `fw.chat(URL + "/ok", "hi", {tags: {flow: "t1"}, keepText: 10, slo: {ttft: "1h", tpot: 3600000}})`)
 	require.Equal(t, true, res["ok"], "%v", res["error"])
 	require.Nil(t, res["error"])
 	require.EqualValues(t, 3, res["tokens"])
 	require.Equal(t, "frames", res["tokensSource"])
 	require.EqualValues(t, 3, res["chunks"])
 	require.Equal(t, "abc", res["text"])
-	require.NotNil(t, res["ttft"])
-	require.NotNil(t, res["tpot"])
-	require.Greater(t, res["duration"].(float64), res["ttft"].(float64))
+	ttft, duration, tpot := res["ttft"].(float64), res["duration"].(float64), res["tpot"].(float64)
+	require.GreaterOrEqual(t, ttft, 0.0)
+	require.InDelta(t, (duration-ttft)/2, tpot, 1e-6)
 	itl := res["itl"].(map[string]any)
 	require.EqualValues(t, 2, itl["count"])
-	require.GreaterOrEqual(t, itl["min"].(float64), 5.0)
+	gapMin, gapAvg, gapMax := itl["min"].(float64), itl["avg"].(float64), itl["max"].(float64)
+	require.GreaterOrEqual(t, gapMin, 0.0)
+	for _, q := range []string{"p50", "p90", "p99"} {
+		require.GreaterOrEqual(t, itl[q].(float64), gapMin, q)
+		require.LessOrEqual(t, itl[q].(float64), gapMax, q)
+	}
+	require.LessOrEqual(t, ttft+2*gapAvg, duration+1e-6, "first token, then the gaps, then the terminal frame")
 
 	got := ct.drain()
 	for name, want := range map[string][]float64{
@@ -156,9 +165,14 @@ func TestChatSuccessSamples(t *testing.T) {
 	}
 	require.Len(t, got[MetricChatConnecting], 1)
 	require.Len(t, got[MetricChatTTFT], 1)
+	require.InDelta(t, ttft, got[MetricChatTTFT][0].value, 1e-9)
 	require.Len(t, got[MetricChatITL], 2)
+	require.InDelta(t, gapMin, min(got[MetricChatITL][0].value, got[MetricChatITL][1].value), 1e-9)
+	require.InDelta(t, gapMax, max(got[MetricChatITL][0].value, got[MetricChatITL][1].value), 1e-9)
 	require.Len(t, got[MetricChatDuration], 1)
+	require.InDelta(t, duration, got[MetricChatDuration][0].value, 1e-9)
 	require.Len(t, got[MetricChatTPOT], 1)
+	require.InDelta(t, tpot, got[MetricChatTPOT][0].value, 1e-9)
 	require.Empty(t, got[MetricChatErrors])
 	tags := got[MetricChatTurns][0].tags
 	require.Equal(t, "t1", tags["flow"])
@@ -215,22 +229,6 @@ func TestChatErrorKinds(t *testing.T) {
 				require.EqualValues(t, websocket.CloseInternalServerErr, res["closeCode"])
 			}
 		})
-	}
-}
-
-func TestChatCanceled(t *testing.T) {
-	t.Parallel()
-	ct := newChatTest(t)
-	time.AfterFunc(150*time.Millisecond, ct.rt.CancelContext)
-	start := time.Now()
-	res := ct.run(t, `fw.chat(URL + "/silent", "hi")`)
-	require.Less(t, time.Since(start), 2*time.Second)
-	require.Equal(t, "canceled", res["error"].(map[string]any)["kind"])
-	// PushIfNotDone drops samples once the VU context is done; nothing else may be emitted.
-	for name, ss := range ct.drain() {
-		if name == MetricChatErrors {
-			require.Equal(t, "canceled", ss[0].tags["error_kind"])
-		}
 	}
 }
 

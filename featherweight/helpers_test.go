@@ -39,7 +39,7 @@ func (d *blockingDialer) DialContext(ctx context.Context, network, addr string) 
 }
 
 // newModuleRuntime is a modulestest runtime with a module instance bound to `fw` (init context).
-func newModuleRuntime(t *testing.T) *modulestest.Runtime {
+func newModuleRuntime(t testing.TB) *modulestest.Runtime {
 	t.Helper()
 	rt := modulestest.NewRuntime(t)
 	m := new(RootModule).NewModuleInstance(rt.VU)
@@ -56,7 +56,7 @@ type vuEnv struct {
 	samples chan metrics.SampleContainer
 }
 
-func newVUEnv(t *testing.T, scenario string, opts lib.Options) vuEnv {
+func newVUEnv(t testing.TB, scenario string, opts lib.Options) vuEnv {
 	t.Helper()
 	rt := newModuleRuntime(t)
 	blocked, err := types.NewHostnameTrie([]string{"blocked.test"})
@@ -85,7 +85,7 @@ func newVUEnv(t *testing.T, scenario string, opts lib.Options) vuEnv {
 
 // wsTestServer serves every WebSocket upgrade with handle (the socket is closed when handle
 // returns); the server is closed when the test ends.
-func wsTestServer(t *testing.T, handle func(ws *websocket.Conn, r *http.Request)) *httptest.Server {
+func wsTestServer(t testing.TB, handle func(ws *websocket.Conn, r *http.Request)) *httptest.Server {
 	t.Helper()
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,4 +98,11 @@ func wsTestServer(t *testing.T, handle func(ws *websocket.Conn, r *http.Request)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+func newTestMetrics(t *testing.T) *fwMetrics {
+	t.Helper()
+	m, err := registerMetrics(metrics.NewRegistry())
+	require.NoError(t, err)
+	return m
 }

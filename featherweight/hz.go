@@ -53,6 +53,8 @@ func (mi *ModuleInstance) newHzMonitor(call sobek.ConstructorCall) *sobek.Object
 	must(obj.Set("scrape", m.scrape))
 	must(obj.DefineAccessorProperty("url", rt.ToValue(func() string { return hz.RedactURL(opts.cfg.URL) }), nil,
 		sobek.FLAG_FALSE, sobek.FLAG_TRUE))
+	must(obj.DefineAccessorProperty("prometheus",
+		rt.ToValue(func() string { return hz.RedactURL(opts.cfg.PrometheusURL) }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	must(obj.DefineAccessorProperty("min", rt.ToValue(func() float64 { return opts.cfg.Min }), nil,
 		sobek.FLAG_FALSE, sobek.FLAG_TRUE))
 	return obj
@@ -140,10 +142,13 @@ func k6UserAgent(o lib.Options) string {
 }
 
 // push emits fw_loop_hz (when there is a value), fw_hz_scrape_duration, fw_hz_scrape_failed and
-// a checks sample tagged type:hz (not for a counter baseline without a value), every one tagged
-// with the reading's source (metrics | healthz). The check of a fallback reading is named
-// "hz >= 95 (from /healthz: /metrics answered 404)", so k6's end-of-test summary (and
-// handleSummary's root_group.checks) shows where the values came from and why.
+// a checks sample tagged type:hz with its fw_hz_readings count tagged result:passed|failed (not for
+// a counter baseline without a value), every one tagged with the reading's source (metrics |
+// healthz | prometheus). The check of a fallback reading is named "hz >= 95 (from /healthz:
+// /metrics answered 404)", so k6's end-of-test summary (and handleSummary's root_group.checks)
+// shows where the values came from and why. A Prometheus reading without an aggregate gives one
+// fw_loop_hz, one checks and one fw_hz_readings sample a series, tagged with the series' labels
+// (seriesTagName).
 func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 	tm := state.Tags.GetCurrentValues()
 	for k, v := range m.opts.tags {
@@ -160,24 +165,45 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 			Value:      v,
 		}
 	}
-	samples := make(metrics.Samples, 0, 4)
+	samples := make(metrics.Samples, 0, 5+3*len(r.PerSeries))
+	checkTags := func(tags *metrics.TagSet) *metrics.TagSet {
+		tags = tags.With("type", "hz")
+		if state.Options.SystemTags.Has(metrics.TagCheck) {
+			tags = tags.With("check", m.checkName(r))
+		}
+		return tags
+	}
 	if r.HasHz {
 		samples = append(samples, sample(fm.LoopHz, tm.Tags, r.Hz))
+	}
+	for _, s := range r.PerSeries {
+		tags := tm.Tags
+		for k, v := range s.Labels {
+			tags = tags.With(seriesTagName(k), v)
+		}
+		samples = append(samples, sample(fm.LoopHz, tags, s.Hz),
+			sample(state.BuiltinMetrics.Checks, checkTags(tags), metricBool(s.Pass)),
+			sample(fm.HzReadings, tags.With("result", readingResult(s.Pass)), 1))
 	}
 	samples = append(samples, sample(fm.HzScrapeTime, tm.Tags, metrics.D(r.Duration)))
 	if r.OK {
 		samples = append(samples, sample(fm.HzScrapeFailed, tm.Tags, 0))
 	} else {
-		samples = append(samples, sample(fm.HzScrapeFailed, tm.Tags.With("reason", string(hz.ReasonOf(r.Err))), 1))
+		samples = append(samples, sample(fm.HzScrapeFailed, tm.Tags.With(tagErrorKind, string(hz.ReasonOf(r.Err))), 1))
 	}
 	if r.HasHz || !r.OK {
-		tags := tm.Tags.With("type", "hz")
-		if state.Options.SystemTags.Has(metrics.TagCheck) {
-			tags = tags.With("check", m.checkName(r))
-		}
-		samples = append(samples, sample(state.BuiltinMetrics.Checks, tags, metricBool(r.Pass)))
+		samples = append(samples, sample(state.BuiltinMetrics.Checks, checkTags(tm.Tags), metricBool(r.Pass)),
+			sample(fm.HzReadings, tm.Tags.With("result", readingResult(r.Pass)), 1))
 	}
 	metrics.PushIfNotDone(m.mi.vu.Context(), state.Samples, samples)
+}
+
+// readingResult is the result tag of a reading's fw_hz_readings sample.
+func readingResult(pass bool) string {
+	if pass {
+		return "passed"
+	}
+	return "failed"
 }
 
 // checkName is the check tag of r's checks sample: "hz >= 95", and for a reading that fell back
@@ -189,13 +215,16 @@ func (m *hzMonitor) checkName(r hz.Reading) string {
 	return m.opts.checkName + " (from " + urlPath(m.opts.cfg.HealthzURL, "/healthz") + ": " + r.Fallback.Note + ")"
 }
 
-// hzReadingToJS is the object scrape() returns: { ok, hz, source, mode, series, reset, pass,
-// error: {reason, message, status?, healthz?} | null, fallback: {reason, status, note, message} |
-// null, duration }. Every message has URL userinfo masked.
+// hzReadingToJS is the object scrape() returns: { ok, hz, values, source, mode, series, reset,
+// pass, error: {kind, message, status?, healthz?} | null, fallback: {kind, status, note, message}
+// | null, duration }. error and fallback have the shape of the chat functions' errors ({kind,
+// message}) and keep reason, the same value as kind, as a deprecated alias. Every message has
+// URL userinfo masked.
 func hzReadingToJS(r hz.Reading) map[string]any {
 	out := map[string]any{
 		"ok":       r.OK,
 		"hz":       nil,
+		"values":   nil,
 		"pass":     r.Pass,
 		"source":   r.Source,
 		"mode":     string(r.Mode),
@@ -206,26 +235,42 @@ func hzReadingToJS(r hz.Reading) map[string]any {
 		"duration": metrics.D(r.Duration),
 	}
 	if f := r.Fallback; f != nil {
-		out["fallback"] = map[string]any{
-			"reason": string(f.Err.Reason), "status": f.Err.Status, "note": f.Note, "message": f.Err.Error(),
-		}
+		fb := hzErrorObject(string(f.Err.Reason), f.Err.Error())
+		fb["status"], fb["note"] = f.Err.Status, f.Note
+		out["fallback"] = fb
 	}
 	if r.HasHz {
 		out["hz"] = r.Hz
 	}
+	if r.PerSeries != nil {
+		values := make([]any, len(r.PerSeries))
+		for i, s := range r.PerSeries {
+			values[i] = map[string]any{"labels": s.Labels, "hz": s.Hz, "pass": s.Pass}
+		}
+		out["values"] = values
+		if len(r.PerSeries) == 1 {
+			out["hz"] = r.PerSeries[0].Hz
+		}
+	}
 	if se, ok := errors.AsType[*hz.ScrapeError](r.Err); ok {
-		e := map[string]any{"reason": string(se.Reason), "message": se.Error()}
+		e := hzErrorObject(string(se.Reason), se.Error())
 		if se.Status != 0 {
 			e["status"] = se.Status
 		}
 		if se.Healthz != nil {
-			e["healthz"] = map[string]any{"reason": string(se.Healthz.Reason), "message": se.Healthz.Error()}
+			e["healthz"] = hzErrorObject(string(se.Healthz.Reason), se.Healthz.Error())
 		}
 		out["error"] = e
 	} else if r.Err != nil {
-		out["error"] = map[string]any{"reason": "unknown", "message": r.Err.Error()}
+		out["error"] = hzErrorObject("unknown", r.Err.Error())
 	}
 	return out
+}
+
+// hzErrorObject is {kind, message} as the chat functions' errors, plus reason (= kind), kept for
+// scripts written against v0.x before the shapes were unified.
+func hzErrorObject(kind, message string) map[string]any {
+	return map[string]any{"kind": kind, "message": message, "reason": kind}
 }
 
 // hzOptions is the parsed options object of new HzMonitor(options).
@@ -244,6 +289,13 @@ type hzOptions struct {
 func hzOptionTable() *optionTable[hzOptions] {
 	return &optionTable[hzOptions]{skipNullish: true, options: []option[hzOptions]{
 		{"url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })},
+		{"prometheus", stringOpt(func(o *hzOptions) *string { return &o.cfg.PrometheusURL })},
+		{"query", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			if o.cfg.Query, err = optString(v, name); err == nil && o.cfg.Query == "" {
+				err = errors.New("query must not be empty")
+			}
+			return err
+		}},
 		{"metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.Metric, err = optString(v, name); err == nil && o.cfg.Metric == "" {
 				err = errors.New("metric must not be empty")
@@ -291,6 +343,10 @@ func hzOptionTable() *optionTable[hzOptions] {
 			o.cfg.Aggregate = hz.Aggregate(s)
 			return err
 		}},
+		{"headers", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+			o.cfg.Headers, err = optStringMap(rt, v, name)
+			return err
+		}},
 		{"tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.tags, err = optStringMap(rt, v, name)
 			return err
@@ -311,21 +367,23 @@ func hzOptionTable() *optionTable[hzOptions] {
 // hzOptionNames maps hz.Config's field names to the JS option names, for hz.ConfigError.
 func hzOptionNames() map[string]string {
 	return map[string]string{
-		"URL": "url", "HealthzURL": "healthz", "Metric": "metric", "Labels": "labels", "Mode": "mode",
+		"URL": "url", "PrometheusURL": "prometheus", "Query": "query", "HealthzURL": "healthz",
+		"Metric": "metric", "Labels": "labels", "Mode": "mode",
 		"Timeout": "timeout", "MaxBodyBytes": "maxBodyBytes", "Aggregate": "aggregate", "Min": "min",
-		"MaxRedirects": "redirects", "UserAgent": "userAgent",
+		"MaxRedirects": "redirects", "UserAgent": "userAgent", "Headers": "headers",
 	}
 }
 
 // parseHzOptions parses the options object; every error names the option.
 func parseHzOptions(rt *sobek.Runtime, v sobek.Value) (hzOptions, error) {
 	o := hzOptions{cfg: hz.DefaultConfig("")}
+	o.cfg.Metric = "" // a metric given with prometheus is an error; "" still means the default
 	obj, err := optObject(rt, v, "options")
 	if err != nil {
 		return o, err
 	}
 	if obj == nil {
-		return o, errors.New("an options object with url is required")
+		return o, errors.New("an options object with url (or prometheus and query) is required")
 	}
 	if err := hzOptionTable().parse(rt, obj, &o, nil); err != nil {
 		return o, err
@@ -333,19 +391,24 @@ func parseHzOptions(rt *sobek.Runtime, v sobek.Value) (hzOptions, error) {
 	if err := o.cfg.Validate(); err != nil {
 		return o, hzOptionError(err)
 	}
+	if o.cfg.Metric == "" {
+		o.cfg.Metric = hz.DefaultMetric
+	}
 	o.checkName = "hz >= " + strconv.FormatFloat(o.cfg.Min, 'f', -1, 64)
 	return o, nil
 }
 
-// hzOptionError names the JS option of an *hz.ConfigError ("url is required").
+// hzOptionError names the JS options of an *hz.ConfigError ("prometheus can't be used with url").
 func hzOptionError(err error) error {
 	ce, ok := errors.AsType[*hz.ConfigError](err)
 	if !ok {
 		return err
 	}
-	name, ok := hzOptionNames()[ce.Field]
-	if !ok {
-		name = ce.Field
-	}
-	return fmt.Errorf("%s %s", name, ce.Msg)
+	names := hzOptionNames()
+	return errors.New(ce.Render(func(field string) string {
+		if name, ok := names[field]; ok {
+			return name
+		}
+		return field
+	}))
 }

@@ -96,7 +96,7 @@ func TestHzMonitorGoodGauge(t *testing.T) {
 	assert.Greater(t, r["duration"], 0.0)
 
 	got := byMetric(t, samples)
-	require.Len(t, got, 4)
+	require.Len(t, got, 5)
 	hzS := got[MetricLoopHz]
 	assert.InDelta(t, 99.87, hzS.Value, 1e-9)
 	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "source": "metrics"}, hzS.Tags.Map())
@@ -107,6 +107,8 @@ func TestHzMonitorGoodGauge(t *testing.T) {
 	chk := got[metrics.ChecksName]
 	assert.Equal(t, 1.0, chk.Value)
 	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "type": "hz", "check": "hz >= 95", "source": "metrics"}, chk.Tags.Map())
+	assert.Equal(t, 1.0, got[MetricHzReadings].Value, "one reading counted beside its check")
+	assert.Equal(t, map[string]string{"scenario": "hz", "env": "test", "result": "passed", "source": "metrics"}, got[MetricHzReadings].Tags.Map())
 	assert.Nil(t, r["fallback"])
 }
 
@@ -122,6 +124,7 @@ func TestHzMonitorBelowMin(t *testing.T) {
 	assert.Zero(t, got[MetricHzScrapeFailed].Value)
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, map[string]string{"scenario": "hz", "type": "hz", "check": "hz >= 95", "source": "metrics"}, got[metrics.ChecksName].Tags.Map())
+	assert.Equal(t, "failed", got[MetricHzReadings].Tags.Map()["result"], "a reading below min counts as failed")
 
 	// A custom min changes the verdict and the check name.
 	ht.init(t, `const mon60 = new fw.HzMonitor({ url: BASE + '/low', min: 60 })`)
@@ -141,17 +144,19 @@ func TestHzMonitorFailedScrape(t *testing.T) {
 	assert.Nil(t, r["hz"])
 	e, ok := r["error"].(map[string]any)
 	require.True(t, ok, "error object: %v", r["error"])
-	assert.Equal(t, "http_status", e["reason"])
+	assert.Equal(t, "http_status", e["kind"])
+	assert.Equal(t, e["kind"], e["reason"], "reason: the deprecated alias of kind")
 	assert.Contains(t, e["message"], "500")
 
 	got := byMetric(t, samples)
-	require.Len(t, got, 3, "no fw_loop_hz without a value")
+	require.Len(t, got, 4, "no fw_loop_hz without a value")
 	assert.NotContains(t, got, MetricLoopHz)
 	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
-	assert.Equal(t, map[string]string{"scenario": "hz", "reason": "http_status", "source": "metrics"}, got[MetricHzScrapeFailed].Tags.Map())
+	assert.Equal(t, map[string]string{"scenario": "hz", "error_kind": "http_status", "source": "metrics"}, got[MetricHzScrapeFailed].Tags.Map())
 	assert.EqualValues(t, 500, e["status"])
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, "hz", got[metrics.ChecksName].Tags.Map()["type"])
+	assert.Equal(t, "failed", got[MetricHzReadings].Tags.Map()["result"], "a failed scrape counts as a failed reading")
 }
 
 func TestHzMonitorHealthzFallbackAndBothDown(t *testing.T) {
@@ -171,16 +176,16 @@ func TestHzMonitorHealthzFallbackAndBothDown(t *testing.T) {
 	assert.Zero(t, got[metrics.ChecksName].Value)
 	assert.Equal(t, "hz >= 95 (from /healthz503: /down answered 500)", got[metrics.ChecksName].Tags.Map()["check"])
 	assert.Equal(t, map[string]any{
-		"reason": "http_status", "status": 500, "note": "/down answered 500",
+		"kind": "http_status", "reason": "http_status", "status": 500, "note": "/down answered 500",
 		"message": "http_status: GET " + ht.base + "/down: HTTP 500 Internal Server Error",
 	}, r["fallback"])
 
 	r, samples = ht.scrape(t, "both")
 	assert.Equal(t, false, r["ok"])
 	e := r["error"].(map[string]any)
-	assert.Equal(t, "http_status", e["reason"])
+	assert.Equal(t, "http_status", e["kind"])
 	assert.Contains(t, e["message"], "healthz fallback")
-	assert.Equal(t, "http_status", e["healthz"].(map[string]any)["reason"])
+	assert.Equal(t, "http_status", e["healthz"].(map[string]any)["kind"])
 	got = byMetric(t, samples)
 	assert.Equal(t, 1.0, got[MetricHzScrapeFailed].Value)
 }
@@ -195,6 +200,7 @@ func TestHzMonitorCounterFirstScrapeHasNoCheck(t *testing.T) {
 	got := byMetric(t, samples)
 	assert.NotContains(t, got, MetricLoopHz)
 	assert.NotContains(t, got, metrics.ChecksName)
+	assert.NotContains(t, got, MetricHzReadings, "no check, no reading counted")
 	assert.Zero(t, got[MetricHzScrapeFailed].Value)
 }
 
@@ -204,9 +210,9 @@ func TestHzMonitorUsesK6Dialer(t *testing.T) {
 	ht.init(t, `const mon = new fw.HzMonitor({ url: 'http://blocked.test/metrics' })`)
 	r, samples := ht.scrape(t, "mon")
 	e := r["error"].(map[string]any)
-	assert.Equal(t, "connect", e["reason"])
+	assert.Equal(t, "connect", e["kind"])
 	assert.Contains(t, e["message"], "blocked")
-	assert.Equal(t, "connect", byMetric(t, samples)[MetricHzScrapeFailed].Tags.Map()["reason"])
+	assert.Equal(t, "connect", byMetric(t, samples)[MetricHzScrapeFailed].Tags.Map()["error_kind"])
 	assert.EqualValues(t, 1, ht.state.Dialer.(*blockingDialer).dials.Load(), "dialed through state.Dialer")
 }
 
@@ -237,7 +243,7 @@ func TestHzMonitorNoSamplesAfterVUContextEnds(t *testing.T) {
 	v, err := ht.rt.VU.Runtime().RunString(`mon.scrape()`)
 	require.NoError(t, err)
 	r := v.Export().(map[string]any)
-	assert.Equal(t, "canceled", r["error"].(map[string]any)["reason"])
+	assert.Equal(t, "canceled", r["error"].(map[string]any)["kind"])
 	assert.Empty(t, metrics.GetBufferedSamples(ht.samples))
 }
 
@@ -246,8 +252,8 @@ func TestHzMonitorBadOptionsThrow(t *testing.T) {
 	for i, tc := range []struct {
 		opts, errHas string
 	}{
-		{``, "options object with url is required"},                                // 1
-		{`{}`, "url is required"},                                                  // 2
+		{``, "options object with url (or prometheus and query) is required"},      // 1
+		{`{}`, "url or prometheus: one of the two is required"},                    // 2
 		{`{ url: BASE, foo: 1 }`, "unknown option foo"},                            // 3
 		{`{ url: 42 }`, "url must be a string"},                                    // 4
 		{`{ url: 'ftp://x/metrics' }`, "url scheme must be http or https"},         // 5

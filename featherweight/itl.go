@@ -68,8 +68,8 @@ func (c *chatCall) itlSamples(s []metrics.Sample, res *chatws.Result) []metrics.
 }
 
 // itlObject is the result's itl: count, min, avg, p50, p90, p99, max (ms; null when count is
-// 0). Count, min, avg and max are exact; the percentiles come from chatws's bounded sketch
-// (nearest rank, within 1%).
+// 0). Count, min, avg and max are exact; the percentiles are nearest-rank gaps, exact below
+// chatws.ITLBatch gaps and from chatws's bounded sketch (within 1%) beyond.
 func itlObject(s chatws.ITLSummary) map[string]any {
 	out := map[string]any{"count": s.Count, "min": nil, "avg": nil, "p50": nil, "p90": nil, "p99": nil, "max": nil}
 	if s.Count == 0 {

@@ -22,6 +22,7 @@ const (
 	MetricLoopHz         = "fw_loop_hz"
 	MetricHzScrapeTime   = "fw_hz_scrape_duration"
 	MetricHzScrapeFailed = "fw_hz_scrape_failed"
+	MetricHzReadings     = "fw_hz_readings"
 )
 
 // fwMetrics is the one fixed set of custom metrics the extension emits.
@@ -42,7 +43,10 @@ type fwMetrics struct {
 
 	LoopHz         *metrics.Metric // Trend (not time): loop frequency in Hz
 	HzScrapeTime   *metrics.Metric // Trend, time
-	HzScrapeFailed *metrics.Metric // Rate, tagged reason when failed
+	HzScrapeFailed *metrics.Metric // Rate, tagged error_kind when failed
+	// HzReadings: Counter, one per judged reading (each checks{type:hz} sample), tagged result
+	// passed|failed: the counts from which a check rate merges across runners.
+	HzReadings *metrics.Metric
 }
 
 // registerMetrics registers (or fetches, the registry is idempotent) every fw_ metric.
@@ -70,6 +74,7 @@ func registerMetrics(r *metrics.Registry) (*fwMetrics, error) {
 		LoopHz:         reg(MetricLoopHz, metrics.Trend),
 		HzScrapeTime:   reg(MetricHzScrapeTime, metrics.Trend, metrics.Time),
 		HzScrapeFailed: reg(MetricHzScrapeFailed, metrics.Rate),
+		HzReadings:     reg(MetricHzReadings, metrics.Counter),
 	}
 	if firstErr != nil {
 		return nil, firstErr

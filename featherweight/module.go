@@ -5,6 +5,7 @@ package featherweight
 import (
 	"sync"
 
+	"github.com/grafana/sobek"
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/js/modules"
 )
@@ -14,13 +15,17 @@ type RootModule struct {
 	// writeBuffers lends WebSocket write buffers to every connection of every VU only while it
 	// writes (chatws.Options.WriteBufferPool): ~4 KiB less per idle stream.
 	writeBuffers sync.Pool
+	// datasets are the files fw.dataset loaded, each once per process, shared by all VUs.
+	datasets datasets
 }
 
 // ModuleInstance is the per-VU instance of k6/x/featherweight.
 type ModuleInstance struct {
 	vu           modules.VU
 	metrics      *fwMetrics
-	writeBuffers *sync.Pool // the RootModule's, shared by all VUs
+	writeBuffers *sync.Pool    // the RootModule's, shared by all VUs
+	datasets     *datasets     // the RootModule's, shared by all VUs
+	sessionProto *sobek.Object // the methods of every session object of this VU (made at the first connect)
 }
 
 var (
@@ -35,7 +40,7 @@ func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if err != nil {
 		common.Throw(vu.Runtime(), err)
 	}
-	return &ModuleInstance{vu: vu, metrics: m, writeBuffers: &r.writeBuffers}
+	return &ModuleInstance{vu: vu, metrics: m, writeBuffers: &r.writeBuffers, datasets: &r.datasets}
 }
 
 // Exports exposes the same functions as the default export object and as named exports, so both
@@ -46,6 +51,7 @@ func (mi *ModuleInstance) Exports() modules.Exports {
 		"chatAsync": mi.chatAsync,
 		"connect":   mi.connect,
 		"HzMonitor": mi.newHzMonitor,
+		"dataset":   mi.dataset,
 	}
 	return modules.Exports{Default: named, Named: named}
 }

@@ -22,8 +22,8 @@ func TestUnknownOptionListsTableKeys(t *testing.T) {
 		`fw.chat(URL, "x", {slo: {itl: 1}})`:           "unknown option slo.itl (known: ttft, tpot)",
 		`fw.chat(URL, "x", {protocol: {colour: "red"}})`: "unknown option protocol.colour (known: name, request, model, doneOn, " +
 			"endSentinel, errorPrefix, promptField, typeField, tokenTypes, doneTypes, errorTypes, textField, errorField, usageField)",
-		`new fw.HzMonitor({url: "http://x/m", every: 1})`: "HzMonitor: unknown option every (known: url, metric, labels, mode, " +
-			"healthz, min, timeout, maxBodyBytes, aggregate, tags, redirects, userAgent)",
+		`new fw.HzMonitor({url: "http://x/m", every: 1})`: "HzMonitor: unknown option every (known: url, prometheus, query, " +
+			"metric, labels, mode, healthz, min, timeout, maxBodyBytes, aggregate, headers, tags, redirects, userAgent)",
 	} {
 		_, err := ct.rt.RunOnEventLoop(code)
 		require.ErrorContains(t, err, want, code)

@@ -12,13 +12,14 @@ import (
 	"github.com/featherweight/xk6-featherweight/chatws"
 )
 
-// session is the object fw.connect returns.
+// session is the state behind the object fw.connect returns (see sessionObject).
 type session struct {
-	mi   *ModuleInstance
-	base *chatCall
-	conn *chatws.Conn // nil when the connect failed
-	busy atomic.Bool
-	stop func() bool
+	sessionProps // the JS object's own properties
+	mi           *ModuleInstance
+	base         *chatCall
+	conn         *chatws.Conn // nil when the connect failed
+	busy         atomic.Bool
+	stop         func() bool
 }
 
 // connect implements fw.connect(url, params?): a session for several turns, one at a time.
@@ -27,23 +28,19 @@ func (mi *ModuleInstance) connect(url, params sobek.Value) *sobek.Object {
 	rt := mi.vu.Runtime()
 	s := &session{mi: mi, base: c}
 	conn, failed := c.dial(c.dialOptions(mi.vu.State()))
-	obj := rt.NewObject()
+	connected, connErr := true, sobek.Null()
 	if failed != nil {
 		c.emitTurn(failed)
-		_ = obj.Set("connected", false)
-		_ = obj.Set("error", errorObject(failed.Err))
+		connected, connErr = false, rt.ToValue(errorObject(failed.Err))
 	} else {
 		s.conn = conn
 		s.stop = context.AfterFunc(c.ctx, func() { _ = conn.Close() })
-		_ = obj.Set("connected", true)
-		_ = obj.Set("error", nil)
 	}
 	protocol, _ := c.tags.Tags.Get("protocol")
-	_ = obj.Set("protocol", protocol)
-	_ = obj.Set("send", s.send)
-	_ = obj.Set("sendAsync", s.sendAsync)
-	_ = obj.Set("close", s.close)
-	return obj
+	s.sessionProps = sessionProps{
+		{"connected", rt.ToValue(connected)}, {"error", connErr}, {"protocol", rt.ToValue(protocol)},
+	}
+	return mi.sessionObject(s)
 }
 
 // turnCall prepares one turn on the JS thread: it checks the prompt and the send-level params

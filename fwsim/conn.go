@@ -81,11 +81,14 @@ type request struct {
 	kind   reqKind
 	prompt string
 	id     string // messageId (orchestrator) or response id
-	model  string
-	usage  bool      // OpenAI: send the usage-only chunk
-	msg    string    // reqInvalid: the error message
-	frame  []byte    // reqFrame
-	recv   time.Time // when the client's frame was read (TurnTiming.Received)
+	// anonymous: the orchestrator client sent no messageId, so the frames carry none (id is
+	// fwsim's own, for the turn log).
+	anonymous bool
+	model     string
+	usage     bool      // OpenAI: send the usage-only chunk
+	msg       string    // reqInvalid: the error message
+	frame     []byte    // reqFrame
+	recv      time.Time // when the client's frame was read (TurnTiming.Received)
 }
 
 // decodeJSONFrame unmarshals a JSON text frame into v. A binary frame or one that is not JSON

@@ -59,9 +59,14 @@ func appendJSONString[T string | []byte](b []byte, s T) []byte {
 	return append(b, '"')
 }
 
+// isoMillis is JavaScript's Date.prototype.toISOString layout (UTC, always three fraction digits),
+// the timestamps the real orchestrator sends.
+const isoMillis = "2006-01-02T15:04:05.000Z"
+
+// appendTimestamp appends t as a quoted JavaScript ISO string, e.g. "2026-12-02T02:48:17.226Z".
 func appendTimestamp(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = t.UTC().AppendFormat(b, isoMillis)
 	return append(b, '"')
 }
 

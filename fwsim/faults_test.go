@@ -76,7 +76,8 @@ func TestFaultsAtRateOne(t *testing.T) {
 				require.Equal(t, kDone, r.end)
 				require.Equal(t, 5, r.tokens)
 				require.GreaterOrEqual(t, r.tokenAts[1].Sub(r.tokenAts[0]), stall-20*time.Millisecond, "pause after the first token")
-				require.Less(t, r.tokenAts[4].Sub(r.tokenAts[1]), stall)
+				// One pause only: the truth counts one stall (later gaps are not bounded from above,
+				// which a loaded machine could break).
 				require.Eventually(t, func() bool {
 					tr := ts.Truth()
 					return tr.Turns.Completed == 1 && tr.Turns.FailedByCause["stall"] == 1

@@ -67,16 +67,15 @@ func TestOrchestratorRejects(t *testing.T) {
 		name   string
 		frame  string
 		binary bool
-		id     any // expected messageId on the error frame (nil: absent)
 		substr string
 	}{
-		{name: "type chat", frame: `{"type":"chat","content":"hi","messageId":"a","timestamp":"2026-01-02T03:04:05Z"}`, id: "a", substr: "user_message"},
-		{name: "numeric timestamp", frame: `{"type":"user_message","content":"hi","messageId":"b","timestamp":1767323045}`, id: "b", substr: "timestamp"},
-		{name: "bad timestamp string", frame: `{"type":"user_message","content":"hi","messageId":"c","timestamp":"yesterday"}`, id: "c", substr: "RFC 3339"},
+		{name: "type chat", frame: `{"type":"chat","content":"hi","messageId":"a","timestamp":"2026-01-02T03:04:05Z"}`, substr: "user_message"},
+		{name: "numeric timestamp", frame: `{"type":"user_message","content":"hi","messageId":"b","timestamp":1767323045}`, substr: "timestamp"},
+		{name: "bad timestamp string", frame: `{"type":"user_message","content":"hi","messageId":"c","timestamp":"yesterday"}`, substr: "RFC 3339"},
 		{name: "bad JSON", frame: `{"type":"user_message",`, substr: "invalid JSON"},
 		{name: "not an object", frame: `[1,2]`, substr: "invalid JSON"},
-		{name: "missing content", frame: `{"type":"user_message","messageId":"d","timestamp":"2026-01-02T03:04:05Z"}`, id: "d", substr: "content"},
-		{name: "numeric content", frame: `{"type":"user_message","content":7,"messageId":"e"}`, id: "e", substr: "content"},
+		{name: "missing content", frame: `{"type":"user_message","messageId":"d","timestamp":"2026-01-02T03:04:05Z"}`, substr: "content"},
+		{name: "numeric content", frame: `{"type":"user_message","content":7,"messageId":"e"}`, substr: "content"},
 		{name: "numeric messageId", frame: `{"type":"user_message","content":"hi","messageId":5}`, substr: "messageId"},
 		{name: "binary frame", frame: `{"type":"user_message","content":"hi"}`, binary: true, substr: "binary"},
 	}
@@ -92,8 +91,8 @@ func TestOrchestratorRejects(t *testing.T) {
 			m := readJSON(t, ws)
 			require.Equal(t, "error", m["type"])
 			require.Contains(t, m["content"], tc.substr)
-			require.Equal(t, tc.id, m["messageId"])
-			// The connection stays usable.
+			require.Len(t, m, 2, "a schema or JSON error is type and content only (no messageId, no timestamp): %v", m)
+			// Nothing follows it, and the connection stays usable.
 			r := runTurn(t, ws, drivers[0], "after")
 			require.Equal(t, kDone, r.end)
 		})
@@ -104,12 +103,20 @@ func TestUnifiedRejects(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, nil)
 	ws := dial(t, ts.ws("/api/chat/unified"))
-	for _, f := range []string{`{"message":`, `{"msg":"x"}`, `{"message":""}`} {
-		send(t, ws, f)
-		m := readJSON(t, ws)
-		require.Equal(t, "error", m["type"], f)
-		require.NotEmpty(t, m["message"])
+	for _, tc := range []struct{ frame, msg string }{
+		{`{"message":`, "Invalid JSON"},
+		{`{not json`, "Invalid JSON"},
+		{`{"msg":"x"}`, "Missing message"},
+		{`{"message":""}`, "Missing message"},
+		{`[1]`, "Missing message"},
+	} {
+		send(t, ws, tc.frame)
+		require.Equal(t, map[string]any{"type": "error", "message": tc.msg}, readJSON(t, ws), tc.frame)
 	}
+	// The errors came alone: the next message streams normally.
+	r := runTurn(t, ws, drivers[1], "after")
+	require.Equal(t, kDone, r.end)
+	require.Equal(t, 5, r.tokens)
 }
 
 func TestOpenAIFrames(t *testing.T) {

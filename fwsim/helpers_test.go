@@ -127,6 +127,9 @@ type driver struct {
 	path     string
 	prompt   func(p string) []string
 	classify func(mt int, data []byte) (frameKind, string)
+	// errorAlone: an error frame is the end of the reply (unified chat); otherwise the server
+	// ends a failed reply with its terminal frame.
+	errorAlone bool
 }
 
 var drivers = []driver{
@@ -153,7 +156,7 @@ var drivers = []driver{
 		},
 	},
 	{
-		name: "unified", path: "/ws/unified-chat",
+		name: "unified", path: "/ws/unified-chat", errorAlone: true,
 		prompt: func(p string) []string { return []string{`{"message":"` + p + `"}`} },
 		classify: func(_ int, data []byte) (frameKind, string) {
 			var m struct{ Type, Content string }
@@ -245,7 +248,7 @@ var drivers = []driver{
 
 // turnResult is what a client saw in one turn.
 type turnResult struct {
-	end      frameKind // kDone, or kError when an error frame preceded the terminal frame; kOther when the read failed
+	end      frameKind // kDone, or kError when an error frame failed the turn; kOther when the read failed
 	tokens   int
 	text     string
 	invalid  int
@@ -274,8 +277,11 @@ func runTurn(t *testing.T, ws *websocket.Conn, d driver, prompt string) turnResu
 			r.tokenAts = append(r.tokenAts, time.Now())
 		case kInvalid:
 			r.invalid++
-		case kError: // a turn's failure: the server still ends the reply with its terminal frame
+		case kError: // a turn's failure: the reply ends here or at its terminal frame
 			r.end = kind
+			if d.errorAlone {
+				return r
+			}
 		case kDone:
 			if r.end != kError {
 				r.end = kind

@@ -5,13 +5,22 @@ import (
 	"time"
 )
 
-// orchestrator is the Featherweight chat orchestrator framing (/api/chat):
+// orchestrator is the Featherweight chat orchestrator framing (/api/chat), frame for frame as the
+// real orchestrator sends it (testdata/golden/orchestrator.jsonl):
 //
 //	client: {"type":"user_message","content":"<prompt>","messageId":"<id>","timestamp":"<RFC 3339>"}
-//	server: {"type":"stream_event","event":{"type":"token","data":"<text>","messageId":"<id>"},"timestamp":"..."}
-//	        {"type":"stream_event","event":{"type":"complete","data":"","messageId":"<id>"},"timestamp":"..."}
-//	error:  {"type":"error","content":"<message>","messageId":"<id>","timestamp":"..."}
+//	server: {"type":"stream_event","event":{"type":"token","data":"<text>","messageId":"<id>"},"timestamp":"<ISO>"}
+//	        {"type":"stream_event","event":{"type":"complete","data":"","messageId":"<id>"},"timestamp":"<ISO>"}
+//	upstream failure: {"type":"error","content":"<message>","messageId":"<id>"}, then complete
+//	schema or JSON error: {"type":"error","content":"<message>"}, and nothing after it
+//
+// No start event is sent. Timestamps are JavaScript ISO strings (milliseconds, Z). A
+// user_message without messageId gets frames without one.
 type orchestrator struct{}
+
+// completeAfterError is the gap the real orchestrator leaves between an upstream failure's error
+// frame and its complete frame (about 0.5 ms in the captures).
+const completeAfterError = 500 * time.Microsecond
 
 func (orchestrator) id() protocolID { return protoOrchestrator }
 
@@ -55,8 +64,8 @@ func (orchestrator) parse(c *wsConn, mt int, data []byte) request {
 			return request{kind: reqInvalid, id: id, msg: "timestamp is not RFC 3339: " + err.Error()}
 		}
 	}
-	if id == "" {
-		id = c.nextID("fwsim-")
+	if id == "" { // the turn log still needs an id; the frames carry none
+		return request{kind: reqTurn, prompt: content, id: c.nextID("fwsim-"), anonymous: true}
 	}
 	return request{kind: reqTurn, prompt: content, id: id}
 }
@@ -70,8 +79,10 @@ func (orchestrator) appendEvent(b []byte, t *turn, typ string, data []byte) []by
 	b = append(b, typ...)
 	b = append(b, `","data":`...)
 	b = appendJSONString(b, data)
-	b = append(b, `,"messageId":`...)
-	b = appendJSONString(b, t.req.id)
+	if !t.req.anonymous {
+		b = append(b, `,"messageId":`...)
+		b = appendJSONString(b, t.req.id)
+	}
 	b = append(b, `},"timestamp":`...)
 	b = appendTimestamp(b, time.Now())
 	return append(b, '}')
@@ -87,6 +98,7 @@ func (o orchestrator) complete(c *wsConn, t *turn) error {
 	return c.send(c.buf)
 }
 
+// appendError appends an error frame: no timestamp; the messageId only when id is not empty.
 func (orchestrator) appendError(b []byte, msg, id string) []byte {
 	b = append(b, `{"type":"error","content":`...)
 	b = appendJSONString(b, msg)
@@ -94,26 +106,32 @@ func (orchestrator) appendError(b []byte, msg, id string) []byte {
 		b = append(b, `,"messageId":`...)
 		b = appendJSONString(b, id)
 	}
-	b = append(b, `,"timestamp":`...)
-	b = appendTimestamp(b, time.Now())
 	return append(b, '}')
 }
 
 // fail is an upstream failure: as the real orchestrator does, an error frame with the turn's
-// messageId followed by the complete frame.
+// messageId and, about 0.5 ms later, the complete frame (with the messageId too).
 func (o orchestrator) fail(c *wsConn, t *turn, msg string) error {
-	c.buf = o.appendError(c.buf[:0], msg, t.req.id)
+	id := t.req.id
+	if t.req.anonymous {
+		id = ""
+	}
+	c.buf = o.appendError(c.buf[:0], msg, id)
 	if err := c.send(c.buf); err != nil {
 		return err
 	}
-	// The turn has failed with its error frame; a client that stops reading after it (openai with
-	// doneOn finish_reason) may be gone before the terminal frame, which changes nothing.
-	_ = o.complete(c, t)
+	// The turn has failed with its error frame; a client gone before the complete frame changes
+	// nothing.
+	if c.wait(completeAfterError) {
+		_ = o.complete(c, t)
+	}
 	return nil
 }
 
+// invalid answers a schema or JSON error: the error frame alone, without messageId (the real
+// orchestrator's validation error names no turn).
 func (o orchestrator) invalid(c *wsConn, r *request) error {
-	c.buf = o.appendError(c.buf[:0], r.msg, r.id)
+	c.buf = o.appendError(c.buf[:0], r.msg, "")
 	return c.send(c.buf)
 }
 

@@ -30,11 +30,13 @@ func TestTurnTimingsRecordFirstTokenAndGaps(t *testing.T) {
 		c.ITL = 5 * time.Millisecond
 	})
 	ws := dial(t, ts.ws("/api/chat"))
+	clientTTFT := map[string]time.Duration{}
 	for _, p := range []string{"m1", "m2", "m3"} {
 		sent := time.Now()
 		r := runTurn(t, ws, drivers[0], p) // messageId "id-"+p
 		require.Equal(t, kDone, r.end, "turn %s", p)
-		require.GreaterOrEqual(t, r.tokenAts[0].Sub(sent), 30*time.Millisecond)
+		clientTTFT["id-"+p] = r.tokenAts[0].Sub(sent)
+		require.GreaterOrEqual(t, clientTTFT["id-"+p], 30*time.Millisecond, "the server waits its TTFT: load only adds to it")
 	}
 	recs, dropped := getTurns(t, ts)
 	require.Len(t, recs, 2)
@@ -46,7 +48,9 @@ func TestTurnTimingsRecordFirstTokenAndGaps(t *testing.T) {
 		require.Equal(t, 5, r.Tokens)
 		require.Len(t, r.ITLMicros, 4)
 		require.GreaterOrEqual(t, r.TTFT(), 30*time.Millisecond)
-		require.Less(t, r.TTFT(), 2*time.Second)
+		// The server read the prompt after the client sent it and wrote the first token before the
+		// client read it: its TTFT lies within the client's, however loaded the machine.
+		require.LessOrEqual(t, r.TTFT(), clientTTFT[r.ID])
 		for _, g := range r.ITLMicros {
 			require.GreaterOrEqual(t, g, int32(4000))
 		}

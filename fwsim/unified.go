@@ -1,11 +1,27 @@
 package fwsim
 
-// unified is the Featherweight unified chat framing (/ws/unified-chat; alias /api/chat/unified):
+import (
+	"encoding/json"
+
+	"github.com/gorilla/websocket"
+)
+
+// unified is the Featherweight unified chat framing (/ws/unified-chat; alias /api/chat/unified),
+// frame for frame as the real unified chat server sends it (testdata/golden/unified-chat.jsonl):
 //
 //	client: {"message":"<prompt>"}
 //	server: {"type":"chunk","content":"<text>"} ... {"type":"end"}
-//	error:  {"type":"error","message":"<message>"}
+//	error:  {"type":"error","message":"<message>"}, alone: no end follows it
+//
+// After an error the next message on the same socket streams normally.
 type unified struct{}
+
+// The real unified server's error messages.
+const (
+	unifiedMissingMessage = "Missing message"
+	unifiedInvalidJSON    = "Invalid JSON"
+	unifiedSystemError    = "Chat system error: " // prefix of a failure while answering
+)
 
 func (unified) id() protocolID { return protoUnified }
 
@@ -14,10 +30,16 @@ func (unified) parse(_ *wsConn, mt int, data []byte) request {
 		Message *string `json:"message"`
 	}
 	if bad, ok := decodeJSONFrame(mt, data, &m); !ok {
+		if mt == websocket.TextMessage { // a binary frame keeps fwsim's own message
+			bad.msg = unifiedInvalidJSON
+			if json.Valid(data) { // JSON, but not an object with a string message
+				bad.msg = unifiedMissingMessage
+			}
+		}
 		return bad
 	}
 	if m.Message == nil || *m.Message == "" {
-		return request{kind: reqInvalid, msg: `missing "message"`}
+		return request{kind: reqInvalid, msg: unifiedMissingMessage}
 	}
 	return request{kind: reqTurn, prompt: *m.Message}
 }
@@ -49,15 +71,9 @@ func (unified) sendError(c *wsConn, msg string) error {
 	return c.send(c.buf)
 }
 
-// fail sends an error frame and then the reply's end frame.
-func (u unified) fail(c *wsConn, t *turn, msg string) error {
-	if err := u.sendError(c, msg); err != nil {
-		return err
-	}
-	// The turn has failed with its error frame; a client that stops reading after it (openai with
-	// doneOn finish_reason) may be gone before the terminal frame, which changes nothing.
-	_ = u.complete(c, t)
-	return nil
+// fail sends the error frame alone, as the real server does: no end follows it.
+func (u unified) fail(c *wsConn, _ *turn, msg string) error {
+	return u.sendError(c, unifiedSystemError+msg)
 }
 
 func (u unified) invalid(c *wsConn, r *request) error { return u.sendError(c, r.msg) }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"net/url"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // Mode says how a metric family is turned into a frequency.
@@ -57,6 +59,15 @@ type Config struct {
 	Labels map[string]string
 	// Mode: auto (default), gauge, counter or histogram.
 	Mode Mode
+	// PrometheusURL is the base URL of a Prometheus server (http://prometheus:9090). When set,
+	// the monitor runs Query over Prometheus's HTTP API (an instant query on /api/v1/query)
+	// instead of reading URL: each series of the result is one SeriesHz, or with Aggregate one
+	// value. It excludes URL, HealthzURL, Labels, a Metric and a Mode other than auto: the query
+	// selects and computes.
+	PrometheusURL string
+	// Query is the PromQL expression run on PrometheusURL, e.g. consciousness_loop_hz or
+	// min(consciousness_loop_hz). Required with PrometheusURL.
+	Query string
 	// HealthzURL, when set, is read (JSON field "hz") whenever the /metrics scrape fails.
 	// Default: no fallback.
 	HealthzURL string
@@ -76,6 +87,10 @@ type Config struct {
 	// redirect from https to http is never followed, whatever this says. DefaultConfig sets 10;
 	// zero follows none.
 	MaxRedirects int
+	// Headers are sent with every request, e.g. Authorization: Bearer ... for a Prometheus
+	// server behind an auth proxy. Never printed. Accept and User-Agent are set by the monitor
+	// (UserAgent) and are not overridden here.
+	Headers map[string]string
 	// UserAgent is sent as the User-Agent header (k6: the userAgent option). DefaultConfig sets
 	// DefaultUserAgent; "" sends none, as k6/http does with userAgent: "".
 	UserAgent string
@@ -103,6 +118,9 @@ func (c Config) Validate() error {
 
 // withDefaults returns a copy with the defaults filled in, or an error naming the bad field.
 func (c Config) withDefaults() (Config, error) {
+	if err := c.validatePrometheus(); err != nil {
+		return c, err // before the defaults, which would hide a Metric or Mode given with it
+	}
 	if c.Metric == "" {
 		c.Metric = DefaultMetric
 	}
@@ -125,9 +143,25 @@ type ConfigError struct {
 	// Msg says what is wrong, phrased to follow the field's name, e.g. "is required" or
 	// `must be auto, gauge, counter or histogram, got "rate"`.
 	Msg string
+	// With is the other field of a conflict, named right after Msg ("can't be used with" URL);
+	// "" otherwise. Hint, when set, follows after a colon.
+	With, Hint string
 }
 
-func (e *ConfigError) Error() string { return "hz: " + e.Field + " " + e.Msg }
+func (e *ConfigError) Error() string { return "hz: " + e.Render(func(f string) string { return f }) }
+
+// Render is the message with the field names given by name (the k6 binding's option names):
+// "PrometheusURL can't be used with URL: ...".
+func (e *ConfigError) Render(name func(field string) string) string {
+	msg := name(e.Field) + " " + e.Msg
+	if e.With != "" {
+		msg += " " + name(e.With)
+	}
+	if e.Hint != "" {
+		msg += ": " + e.Hint
+	}
+	return msg
+}
 
 func configErr(field, format string, args ...any) *ConfigError {
 	return &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)}
@@ -135,10 +169,12 @@ func configErr(field, format string, args ...any) *ConfigError {
 
 // validate returns a *ConfigError for the first invalid field.
 func (c Config) validate() error {
-	if c.URL == "" && c.HealthzURL == "" {
-		return configErr("URL", "is required")
+	if c.URL == "" && c.HealthzURL == "" && c.PrometheusURL == "" {
+		return &ConfigError{Field: "URL", Msg: "or", With: fieldPrometheusURL, Hint: "one of the two is required"}
 	}
-	for _, f := range [...]struct{ name, url string }{{"URL", c.URL}, {"HealthzURL", c.HealthzURL}} {
+	for _, f := range [...]struct{ name, url string }{
+		{"URL", c.URL}, {"HealthzURL", c.HealthzURL}, {fieldPrometheusURL, c.PrometheusURL},
+	} {
 		if f.url == "" {
 			continue
 		}
@@ -167,6 +203,14 @@ func (c Config) validate() error {
 	default:
 		return configErr("Aggregate", "must be mean, min, max or sum, got %q", c.Aggregate)
 	}
+	for k, v := range c.Headers {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return configErr("Headers", "has an invalid header name %q", k)
+		}
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return configErr("Headers", "%q has an invalid value (control characters)", k) // never the value: it may be a secret
+		}
+	}
 	if c.Timeout < 0 {
 		return configErr("Timeout", "must be positive, got %s", c.Timeout)
 	}
@@ -178,6 +222,37 @@ func (c Config) validate() error {
 	}
 	if math.IsNaN(c.Min) || math.IsInf(c.Min, 0) {
 		return configErr("Min", "must be a finite number, got %v", c.Min)
+	}
+	return nil
+}
+
+// fieldPrometheusURL names Config.PrometheusURL in ConfigErrors.
+const fieldPrometheusURL = "PrometheusURL"
+
+// validatePrometheus checks the fields of the Prometheus mode and the fields it excludes.
+func (c Config) validatePrometheus() error {
+	if c.PrometheusURL == "" {
+		if c.Query != "" {
+			return &ConfigError{Field: "Query", Msg: "needs", With: fieldPrometheusURL}
+		}
+		return nil
+	}
+	conflict := func(field, with, hint string) error {
+		return &ConfigError{Field: field, Msg: "can't be used with", With: with, Hint: hint}
+	}
+	switch {
+	case c.URL != "":
+		return conflict(fieldPrometheusURL, "URL", "read one /metrics endpoint, or query Prometheus")
+	case c.HealthzURL != "":
+		return conflict("HealthzURL", fieldPrometheusURL, "")
+	case c.Query == "":
+		return &ConfigError{Field: "Query", Msg: "is required with", With: fieldPrometheusURL}
+	case len(c.Labels) > 0:
+		return conflict("Labels", fieldPrometheusURL, "select the series in the PromQL query")
+	case c.Metric != "" && c.Metric != DefaultMetric:
+		return conflict("Metric", fieldPrometheusURL, "name the metric in the PromQL query")
+	case c.Mode != "" && c.Mode != ModeAuto:
+		return conflict("Mode", fieldPrometheusURL, "compute a rate in the PromQL query, e.g. rate(ticks_total[1m])")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package hz reads the Featherweight backend's loop frequency (Hz) from a Prometheus /metrics
-// endpoint, falling back to the JSON /healthz endpoint. It is plain Go: no k6 imports. The k6
-// binding (featherweight/hz.go) turns Readings into k6 samples.
+// endpoint, falling back to the JSON /healthz endpoint, or a fleet's from a Prometheus server's
+// query API. It is plain Go: no k6 imports. The k6 binding (featherweight/hz.go) turns Readings
+// into k6 samples.
 //
 // # Modes
 //
@@ -44,6 +45,19 @@
 // the /metrics reason and the healthz failure in its Healthz field; its message names both. A
 // fallback reading does not touch the counter baselines, so the next /metrics reading averages
 // over the whole interval.
+//
+// # Prometheus
+//
+// With Config.PrometheusURL and Config.Query set, the monitor reads a fleet instead of one
+// endpoint: it GETs the server's instant-query API (QueryURL: /api/v1/query?query=...&timeout=...,
+// Accept: application/json) and decodes the answer with the typed values of
+// github.com/prometheus/common/model. The result must be a vector. Without an Aggregate every
+// series is one SeriesHz in Reading.PerSeries (labels without __name__, its Hz and Pass); with one,
+// the series combine into Reading.Hz. Failures keep the Reasons of /metrics scrapes: a non-2xx
+// answer is http_status with Prometheus's errorType and error text, a 2xx answer that is not a
+// successful vector (status "error", a matrix, scalar or string) is parse, an empty vector
+// missing_metric, a NaN or infinite value nan. Readings have Source "prometheus"; there is no
+// fallback.
 //
 // # HTTP
 //

@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// Reason classifies a failed scrape. Reasons are stable strings: the k6 binding uses them as the
-// value of the "reason" tag on fw_hz_scrape_failed.
+// Reason classifies a failed scrape. Reasons are stable strings: the k6 binding exposes them as
+// the error's kind ({kind, message}, as the chat errors) and as the value of the "error_kind" tag
+// on fw_hz_scrape_failed.
 type Reason string
 
 // Failure reasons.
@@ -16,8 +17,8 @@ const (
 	ReasonConnect       Reason = "connect"        // the request failed before a response: dial, DNS, TLS, blocked host
 	ReasonRead          Reason = "read"           // the connection failed while reading the body
 	ReasonBodyTooLarge  Reason = "body_too_large" // the body exceeded Config.MaxBodyBytes
-	ReasonParse         Reason = "parse"          // the exposition is not valid Prometheus text format
-	ReasonMissingMetric Reason = "missing_metric" // no family of that name, or no series matching the labels
+	ReasonParse         Reason = "parse"          // not valid Prometheus text format; a query answer that is not a vector
+	ReasonMissingMetric Reason = "missing_metric" // no such family, no series matching the labels, an empty query result
 	ReasonAmbiguous     Reason = "ambiguous"      // several series match and Config.Aggregate is empty
 	ReasonTypeMismatch  Reason = "type_mismatch"  // the family's type can't be read in the configured mode
 	ReasonNaN           Reason = "nan"            // a selected value (or the computed Hz) is NaN or ±Inf

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 )
@@ -38,11 +39,11 @@ type Reading struct {
 	// HasHz is false on failure and when a cumulative series gave no rate this time (the first
 	// scrape, a counter reset, no time elapsed).
 	HasHz bool
-	// Pass is HasHz && Hz >= Config.Min.
+	// Pass is HasHz && Hz >= Config.Min; for PerSeries, every series passes.
 	Pass bool
 	// Reset is true when a counter or histogram count went down and its interval was skipped.
 	Reset bool
-	// Source is SourceMetrics or SourceHealthz. On failure it is the endpoint whose failure is
+	// Source is SourceMetrics, SourceHealthz or SourcePrometheus. On failure it is the endpoint whose failure is
 	// Err's Reason: SourceMetrics when a /metrics URL is set (its healthz fallback failing too
 	// is in Err's Healthz field), SourceHealthz when only a healthz URL is.
 	Source string
@@ -54,6 +55,9 @@ type Reading struct {
 	Mode Mode
 	// Series is how many series matched (1 for healthz).
 	Series int
+	// PerSeries holds one value a series of a Prometheus query result when Config.Aggregate is
+	// empty; Hz and HasHz are then unset. nil in every other case.
+	PerSeries []SeriesHz
 	// Err is a *ScrapeError when !OK.
 	Err error
 	// Time is when the scrape started; Duration how long it took, fallback included.
@@ -96,6 +100,9 @@ type Monitor struct {
 	// shown are the URLs as errors print them (userinfo masked); metricsPath names the /metrics
 	// endpoint in Fallback notes.
 	shownMetrics, shownHealthz, metricsPath string
+	// queryURL is the Prometheus instant-query URL; shownPrometheus the server's URL as errors
+	// print it.
+	queryURL, shownPrometheus string
 
 	mu           sync.Mutex // serialises Scrape: guards rates, buf and redirectStop
 	rates        rates
@@ -120,6 +127,12 @@ func New(cfg Config, client *http.Client) (*Monitor, error) {
 	}
 	if pu, err := url.Parse(cfg.URL); err == nil && pu.Path != "" {
 		m.metricsPath = pu.Path
+	}
+	if cfg.PrometheusURL != "" {
+		if m.queryURL, err = QueryURL(cfg.PrometheusURL, cfg.Query, cfg.Timeout); err != nil {
+			return nil, configErr(fieldPrometheusURL, "%v", err)
+		}
+		m.shownPrometheus = RedactURL(m.queryURL)
 	}
 	c := *client
 	c.CheckRedirect = m.checkRedirect
@@ -159,14 +172,20 @@ func (m *Monitor) Scrape(ctx context.Context) Reading {
 
 	start := time.Now()
 	var r Reading
-	if m.cfg.URL != "" {
+	switch {
+	case m.cfg.PrometheusURL != "":
+		r = m.scrapePrometheus(ctx)
+	case m.cfg.URL != "":
 		r = m.scrapeWithFallback(ctx)
-	} else {
+	default:
 		r = m.scrapeHealthz(ctx)
 	}
 	r.Time = start
 	r.Duration = time.Since(start)
 	r.Pass = r.OK && r.HasHz && r.Hz >= m.cfg.Min
+	if r.OK && r.PerSeries != nil {
+		r.Pass = !slices.ContainsFunc(r.PerSeries, func(s SeriesHz) bool { return !s.Pass })
+	}
 	return r
 }
 
@@ -199,7 +218,7 @@ func asScrapeError(err error) *ScrapeError {
 
 func (m *Monitor) scrapeMetrics(ctx context.Context) Reading {
 	r := Reading{Source: SourceMetrics}
-	status, at, serr := m.fetch(ctx, m.cfg.URL, func(status int) bool { return status/100 == 2 })
+	status, at, serr := m.fetch(ctx, m.cfg.URL, AcceptHeader, func(status int) bool { return status/100 == 2 })
 	if serr == nil && status/100 != 2 {
 		serr = m.statusErr(m.shownMetrics, status, "")
 	}
@@ -249,7 +268,7 @@ type healthzBody struct {
 func (m *Monitor) scrapeHealthz(ctx context.Context) Reading {
 	r := Reading{Source: SourceHealthz}
 	usable := func(status int) bool { return status/100 == 2 || status == http.StatusServiceUnavailable }
-	status, _, serr := m.fetch(ctx, m.cfg.HealthzURL, usable)
+	status, _, serr := m.fetch(ctx, m.cfg.HealthzURL, AcceptHeader, usable)
 	if serr == nil && !usable(status) {
 		serr = m.statusErr(m.shownHealthz, status, "")
 	}
@@ -274,10 +293,10 @@ func (m *Monitor) scrapeHealthz(ctx context.Context) Reading {
 	return r
 }
 
-// fetch GETs url into m.buf (when readBody(status)) and returns the status and the time the
-// response headers arrived.
+// fetch GETs url, asking for accept, into m.buf (when readBody(status)) and returns the status
+// and the time the response headers arrived.
 func (m *Monitor) fetch(
-	ctx context.Context, url string, readBody func(status int) bool,
+	ctx context.Context, url, accept string, readBody func(status int) bool,
 ) (int, time.Time, *ScrapeError) {
 	if ctx.Err() != nil {
 		return 0, time.Time{}, &ScrapeError{Reason: ReasonCanceled, Err: ctx.Err()}
@@ -288,7 +307,10 @@ func (m *Monitor) fetch(
 	if err != nil {
 		return 0, time.Time{}, &ScrapeError{Reason: ReasonInvalidURL, Err: redactErr(err)}
 	}
-	req.Header.Set("Accept", AcceptHeader)
+	for k, v := range m.cfg.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", m.cfg.UserAgent) // "" sends none
 	m.redirectStop = ""
 	resp, err := m.client.Do(req)

@@ -358,9 +358,8 @@ func TestScrapeCanceledDoesNotFallBack(t *testing.T) {
 	m := newTestMonitor(t, Config{URL: b.metricsURL(), HealthzURL: b.healthzURL(), Timeout: 10 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
-	start := time.Now()
 	r := m.Scrape(ctx)
-	assert.Less(t, time.Since(start), 3*time.Second, "cancellation ends the scrape promptly")
+	// Had the cancel not ended the scrape, the delayed answer would have arrived: reason none.
 	assert.Equal(t, ReasonCanceled, ReasonOf(r.Err))
 	assert.Zero(t, b.hi.Load(), "no fallback after cancellation")
 
@@ -396,7 +395,7 @@ func TestConfigValidate(t *testing.T) {
 		cfg    Config
 		errHas string
 	}{
-		{Config{}, "URL is required"},                               // 1
+		{Config{}, "one of the two is required"},                    // 1
 		{Config{URL: "ftp://x/metrics"}, "scheme"},                  // 2
 		{Config{URL: "http:///metrics"}, "no host"},                 // 3
 		{Config{URL: "http://x", Mode: "rate"}, "Mode"},             // 4
@@ -406,6 +405,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{URL: "http://x", HealthzURL: "x"}, "HealthzURL"},    // 8
 		{Config{HealthzURL: "http://x/healthz"}, ""},                // 9
 		{DefaultConfig("http://127.0.0.1:9/metrics"), ""},           // 10
+		{Config{PrometheusURL: "http://p:9090", Query: "up"}, ""},   // 11
 	} {
 		err := tc.cfg.Validate()
 		if tc.errHas == "" {

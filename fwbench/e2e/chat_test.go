@@ -132,17 +132,17 @@ func TestChatFaults(t *testing.T) {
 	}
 }
 
-// TestChatGracefulStopCancels checks that k6's gracefulStop ends blocked streams promptly: with a
-// 30 s first-token delay, a 1 s maxDuration and a 1 s gracefulStop, the run ends in seconds and no
-// turn is blamed on the server.
+// TestChatGracefulStopCancels checks that k6's gracefulStop cancels blocked streams: with a 30 s
+// first-token delay, a 1 s maxDuration and a 1 s gracefulStop, no turn completes and none is
+// blamed on the server.
 func TestChatGracefulStopCancels(t *testing.T) {
 	t.Parallel()
 	f := StartFwsim(t, "-ttft", "30s")
-	start := time.Now()
 	run := RunK6(t, writeChatScript(t), map[string]string{
 		"FW_WS": f.WS, "FW_ITERATIONS": "2", "FW_MAX_DURATION": "1s", "FW_GRACEFUL_STOP": "1s",
 	})
-	require.Less(t, time.Since(start), 20*time.Second, "gracefulStop must end the streams promptly")
+	// Had gracefulStop not cancelled the turns, they would have completed after fwsim's 30 s
+	// first-token delay: fw_chat_duration would have samples.
 	for _, kind := range []string{"server_error", "closed", "protocol", "timeout_first_token", "timeout_idle", "timeout_total"} {
 		require.Zero(t, run.Sum("fw_chat_errors", "error_kind", kind), kind)
 	}

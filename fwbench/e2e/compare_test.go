@@ -4,11 +4,13 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -105,4 +107,83 @@ func TestCompareRuns(t *testing.T) {
 	r = runCompare(t, base, notSummary)
 	require.Equal(t, 2, r.code)
 	require.Contains(t, r.stderr, "not a k6 summary")
+}
+
+// edited writes a copy of the summary at path with edit applied to its JSON, and returns its path.
+func edited(t *testing.T, path string, edit func(raw map[string]any)) string {
+	t.Helper()
+	b, err := os.ReadFile(path) // #nosec G304 -- a summary the test's own k6 run wrote
+	require.NoError(t, err)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(b, &raw))
+	edit(raw)
+	b, err = json.Marshal(raw)
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "summary.json")
+	require.NoError(t, os.WriteFile(out, b, 0o600))
+	return out
+}
+
+// Three runs a side: healthy against healthy passes, a first token 60% later regresses on TTFT, one
+// noisy run among three healthy ones (its TTFT tripled: a one-run comparison flags it) does not flip
+// the verdict, and runs of another load shape or arrival model are refused.
+func TestCompareSetsOfRuns(t *testing.T) {
+	// A 200 ms first token, and 320 ms (+60%) in the slower backend: on a loaded machine scheduling
+	// adds tens of ms to every TTFT at random, which would drown +60% of fwsim's default 40 ms in
+	// three runs a side.
+	healthy := StartFwsim(t, "-ttft", "200ms")
+	slower := StartFwsim(t, "-ttft", "320ms")
+	base, same, slow := make([]string, 0, 3), make([]string, 0, 3), make([]string, 0, 3)
+	for range 3 { // interleaved, so that the shared machine's drift spreads over the three sets
+		base = append(base, smokeSummary(t, healthy, nil))
+		same = append(same, smokeSummary(t, healthy, nil))
+		slow = append(slow, smokeSummary(t, slower, nil))
+	}
+	list := func(paths ...string) string { return strings.Join(paths, ",") }
+	// The CI tolerances with a 30% latency tolerance, under the +60% to be found.
+	judge := func(args ...string) compareRun {
+		return runCompare(t, append([]string{"-latency", "30%", "-latency-floor", "10ms"}, args...)...)
+	}
+
+	r := judge("-base", list(base...), "-new", list(same...))
+	require.Equal(t, 0, r.code, "three healthy runs against three healthy runs")
+	require.Contains(t, r.stdout, "no regression")
+	require.Contains(t, r.stdout, "Welch's t-test, two-sided, alpha 0.05")
+	require.Contains(t, r.stdout, "BASE 3 runs: ")
+
+	r = judge("-base", list(base...), "-new", list(slow...))
+	require.Equal(t, 1, r.code, "a backend whose first token comes 60% later regressed")
+	_, verdict, found := strings.Cut(r.stdout, "REGRESSION in")
+	require.True(t, found, "a closing line names the regression")
+	require.Contains(t, verdict, "TTFT p50 (fw_chat_ttft med: +")
+	require.NotContains(t, verdict, "fw_loop_hz", "the loop did not regress")
+	require.NotContains(t, verdict, "error_rate", "no turn failed")
+
+	noisy := edited(t, same[2], func(raw map[string]any) {
+		ttft := raw["metrics"].(map[string]any)["fw_chat_ttft"].(map[string]any)["values"].(map[string]any)
+		for _, stat := range []string{"med", "p(90)", "p(95)"} {
+			ttft[stat] = ttft[stat].(float64) * 3
+		}
+	})
+	r = judge(base[0], noisy)
+	require.Equal(t, 1, r.code, "one run a side: the noisy run is a regression")
+	require.Contains(t, r.stdout, "needs 2 or more runs a side (3 recommended)")
+	r = judge("-base", list(base...), "-new", list(same[0], same[1], noisy))
+	require.Equal(t, 0, r.code, "three runs a side: one noisy run does not flip the verdict")
+	require.Contains(t, r.stdout, "beyond the tolerance but not significant at alpha 0.05: TTFT p50")
+
+	other := smokeSummary(t, healthy, map[string]string{"FW_HOLD": "4s"})
+	r = judge("-base", list(base...), "-new", list(same[0], same[1], other))
+	require.Equal(t, 3, r.code, "the NEW runs are of two load shapes")
+	require.Contains(t, r.stderr, `the NEW runs are of different scenarios or profiles: hold is "6s" in `)
+	r = judge("-base", list(base...), "-new", other)
+	require.Equal(t, 3, r.code)
+	require.Contains(t, r.stderr, `hold is "6s" in BASE but "4s" in NEW`)
+	open := edited(t, same[0], func(raw map[string]any) {
+		id := raw["featherweight"].(map[string]any)
+		id["arrival"], id["rate"], id["burstiness"] = "poisson", 5, 1
+	})
+	r = judge("-base", list(base...), "-new", list(open, open))
+	require.Equal(t, 3, r.code, "another arrival model")
+	require.Contains(t, r.stderr, `arrival is "closed" in BASE but "poisson" in NEW`)
 }

@@ -81,20 +81,45 @@ func series(t *testing.T, events []reportEvent) map[string][][]float64 {
 	return out
 }
 
-// The report of a run (through bin/fwbench run, as `make run` does) against a backend that fails 5%
-// of its turns holds the chat layout and, over time, every series it charts.
-func TestDashboardReportShowsTheChat(t *testing.T) {
-	f := StartFwsim(t, "-error-rate", "0.05")
+// dashboardRun runs the bundled scenario's smoke profile through bin/fwbench run (as `make run` does)
+// against f with extra environment, and returns the exit code and the report's path.
+func dashboardRun(t *testing.T, f *Fwsim, env ...string) (int, string, string) {
+	t.Helper()
 	out := t.TempDir()
-	output, code := RunFwbench(t, map[string]string{
+	vars := map[string]string{
 		"XK6_DASHBOARD_CONFIG": "", "K6_WEB_DASHBOARD_TAGS": "", "K6_WEB_DASHBOARD_EXPORT": "",
 		"FW_PROFILE": "smoke", "FW_OUT_DIR": out,
 		"FW_CHAT_URL": f.WS + "/api/chat", "FW_METRICS_URL": f.HTTP + "/metrics", "FW_HEALTHZ_URL": f.HTTP + "/healthz",
 		"K6": binary(t, "FW_K6"), "K6_WEB_DASHBOARD_PORT": strconv.Itoa(freePort(t)), "K6_WEB_DASHBOARD_PERIOD": "2s",
-	}, "run")
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	output, code := RunFwbench(t, vars, "run")
+	return code, filepath.Join(out, "report.html"), output
+}
+
+// filled counts the snapshots in which a series has values.
+func filled(rows [][]float64) int {
+	n := 0
+	for _, row := range rows {
+		if len(row) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// openModelOnly are the metrics a layout chart names that only an open-model run has.
+var openModelOnly = map[string]bool{"dropped_iterations": true}
+
+func TestDashboardReportShowsTheChat(t *testing.T) {
+	f := StartFwsim(t, "-error-rate", "0.05")
+	code, report, output := dashboardRun(t, f)
 	require.Equal(t, 99, code, "5%% failed turns must fail the run\n%s", tail(output, 4000))
 
-	events := readReport(t, filepath.Join(out, "report.html"))
+	events := readReport(t, report)
 	require.NotEmpty(t, events)
 	require.Equal(t, "config", events[0].Event)
 
@@ -126,7 +151,7 @@ func TestDashboardReportShowsTheChat(t *testing.T) {
 			for _, p := range sec.Panels {
 				for _, s := range p.Series {
 					name, _, _ := strings.Cut(s.Query, "[")
-					if name == "" { // summary panels select every metric
+					if name == "" || openModelOnly[name] { // summary panels select every metric
 						continue
 					}
 					require.Contains(t, data, name, "panel %q charts %q, which the run never produced", p.Title, s.Query)
@@ -139,15 +164,23 @@ func TestDashboardReportShowsTheChat(t *testing.T) {
 	for _, name := range []string{
 		"vus", "fw_chat_ttft", "fw_chat_itl", "fw_chat_turns", "fw_chat_errors",
 		"fw_chat_errors{error_kind:server_error}", "error_rate", "fw_chat_tokens", "fw_loop_hz", "fw_loop_hz_floor",
+		"error_rate_limit", "chat_sessions",
 	} {
-		filled := 0
-		for _, row := range data[name] {
-			if len(row) > 0 {
-				filled++
-			}
-		}
-		require.GreaterOrEqual(t, filled, 3, "%s has values in %d snapshots", name, filled)
+		require.GreaterOrEqual(t, filled(data[name]), 3, "%s has values in %d snapshots", name, filled(data[name]))
 	}
+	// The failed share's limit line sits at 1% (a Rate: its one aggregate is the rate), so the
+	// percent axis of a run without failures reads 0 to about 1%, not 0 to 10,000%.
+	for _, row := range data["error_rate_limit"] {
+		if len(row) > 0 {
+			require.InDelta(t, 0.01, row[0], 1e-9)
+		}
+	}
+	// The report's y axes are widened (fwbench run), so labels such as "15ms 500µs" fit.
+	html, err := os.ReadFile(report) // #nosec G304 -- the report the test's run wrote
+	require.NoError(t, err)
+	axis := regexp.MustCompile(`=1,[A-Za-z_$][\w$]*=(\d+),[A-Za-z_$][\w$]*=[A-Za-z_$][\w$]*\.sync\("chart"\)`).FindAllSubmatch(html, -1)
+	require.Len(t, axis, 1, "the report bundle's axis width constant")
+	require.Equal(t, "96", string(axis[0][1]))
 	// Trends carry avg, max, med, min, p(90), p(95), p(99) (the order announced in the param event);
 	// the Hz floor line sits at 95.
 	for _, row := range data["fw_loop_hz_floor"] {
@@ -163,4 +196,25 @@ func TestDashboardReportShowsTheChat(t *testing.T) {
 			require.True(t, 0 < minV && minV <= med && med <= p99 && p99 <= maxV, "TTFT min<=med<=p99<=max: %v", row)
 		}
 	}
+}
+
+// Under the open model the report charts the arrivals and the arrivals dropped for want of a VU:
+// 20 sessions a second on at most 2 VUs drop most of them.
+func TestDashboardReportShowsOpenModelArrivals(t *testing.T) {
+	f := StartFwsim(t)
+	code, report, output := dashboardRun(t, f, "FW_ARRIVAL=poisson", "FW_RATE=20", "FW_VUS=2", "FW_MAX_VUS=2", "FW_SEED=3")
+	require.Contains(t, []int{0, 99}, code, "%s", tail(output, 4000))
+	require.Contains(t, output, "open model: poisson-arrival-rate 20/s")
+
+	data := series(t, readReport(t, report))
+	for _, name := range []string{"chat_sessions", "dropped_iterations", "vus"} {
+		require.GreaterOrEqual(t, filled(data[name]), 3, "%s has values in %d snapshots", name, filled(data[name]))
+	}
+	dropped := 0.0
+	for _, row := range data["dropped_iterations"] {
+		if len(row) > 0 {
+			dropped += row[0]
+		}
+	}
+	require.Positive(t, dropped, "dropped arrivals are counted per period")
 }

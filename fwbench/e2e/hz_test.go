@@ -41,7 +41,7 @@ func TestHzMonitor(t *testing.T) {
 		source   string
 		pass     float64 // expected share of passed checks{type:hz} samples (at least this, or exactly 0)
 		failed   float64 // expected value of every fw_hz_scrape_failed sample
-		reason   string  // reason tag of failed scrapes
+		kind     string  // error_kind tag of failed scrapes
 		minReads int     // at least this many fw_loop_hz samples
 	}{
 		{name: "healthy gauge", warmHz: 95, exit: 0, hz: 100, source: "metrics", pass: 0.6, minReads: 3},
@@ -51,7 +51,7 @@ func TestHzMonitor(t *testing.T) {
 		},
 		{name: "degraded loop", flags: []string{"-hz", "60"}, warmHz: 55, exit: 99, hz: 60, source: "metrics", pass: 0, minReads: 3},
 		{name: "metrics down, healthz fallback", flags: []string{"-no-metrics"}, warmHz: 95, exit: 0, hz: 100, source: "healthz", pass: 0.6, minReads: 3},
-		{name: "both down", flags: []string{"-no-metrics", "-no-healthz"}, exit: 99, pass: 0, failed: 1, reason: "http_status"},
+		{name: "both down", flags: []string{"-no-metrics", "-no-healthz"}, exit: 99, pass: 0, failed: 1, kind: "http_status"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,8 +106,8 @@ func TestHzMonitor(t *testing.T) {
 			assert.Equal(t, len(scrapes), run.Count("fw_hz_scrape_duration"), "one duration per scrape")
 			for _, s := range scrapes {
 				assert.Equal(t, tc.failed, s.Value)
-				if tc.reason != "" {
-					assert.Equal(t, tc.reason, s.Tags["reason"])
+				if tc.kind != "" {
+					assert.Equal(t, tc.kind, s.Tags["error_kind"])
 				}
 			}
 		})

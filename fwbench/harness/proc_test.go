@@ -14,6 +14,15 @@ func TestReadProcOfThisProcess(t *testing.T) {
 	t.Parallel()
 	s, err := ReadProc(os.Getpid())
 	require.NoError(t, err)
+	// CPU time counts in clock ticks (10 ms): work until one has passed (bounded).
+	for x, deadline := 1.0, time.Now().Add(5*time.Second); s.CPU == 0 && time.Now().Before(deadline); {
+		for range 1_000_000 {
+			x = x*1.0000001 + 1
+		}
+		s, err = ReadProc(os.Getpid())
+		require.NoError(t, err)
+		require.Positive(t, x)
+	}
 	require.Positive(t, s.CPU, "a running test has used CPU")
 	require.Positive(t, s.RSS)
 	require.GreaterOrEqual(t, s.PeakRSS, s.RSS)

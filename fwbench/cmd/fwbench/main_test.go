@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -74,4 +75,26 @@ func TestDispatchRefusesUnknownCommands(t *testing.T) {
 	require.True(t, strings.Contains(stderr.String(), `unknown command "benchmark"`))
 	require.Equal(t, 0, dispatch([]string{"help"}, io.Discard, io.Discard))
 	require.Equal(t, 1, dispatch([]string{"table", t.TempDir()}, io.Discard, io.Discard), "no result.json")
+}
+
+func TestWidenReportAxesOnlyWhenTheConstantIsFoundOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := dir + "/" + name
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+		return p
+	}
+	var warn bytes.Buffer
+	p := write("ok.html", `x=1,Yw=70,$c=Q.sync("chart");`)
+	widenReportAxes(p, &warn)
+	b, err := os.ReadFile(p) // #nosec G304 -- the test's temp dir
+	require.NoError(t, err)
+	require.Equal(t, `x=1,Yw=96,$c=Q.sync("chart");`, string(b))
+	require.Empty(t, warn.String())
+
+	p = write("other.html", `no such constant`)
+	widenReportAxes(p, &warn)
+	require.Contains(t, warn.String(), "the dashboard's axis width was not found")
+	widenReportAxes(dir+"/missing.html", &warn) // no report: nothing to do
 }

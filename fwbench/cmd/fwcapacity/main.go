@@ -9,7 +9,8 @@
 // Every flag defaults to an environment variable (shown in -h), so `make capacity` and a container
 // both set them with FW_* variables. Exit status: 0 when the search reached a verdict (a knee, no
 // knee below the maximum, or capacity below the minimum), 1 when it ended early (time budget, k6
-// error), 2 on bad options, 3 when the capacity is below FW_CAPACITY_REQUIRE.
+// error), 2 on bad options, 3 when the capacity is below FW_CAPACITY_REQUIRE, 4 when the verdict
+// did not hold in the majority of its FW_CAPACITY_CONFIRM re-runs (unstable).
 package main
 
 import (
@@ -75,10 +76,19 @@ func envInt(name string, dflt int) (int, error) {
 func parse(args []string, stderr io.Writer) (config, error) {
 	var c config
 	var err error
+	// The search steps the closed model's users (FW_VUS): under the open model (FW_ARRIVAL=poisson)
+	// the users are not the load, the arrival rate is. Refuse rather than search the wrong knob.
+	if a := env("FW_ARRIVAL", "closed"); a != "closed" {
+		return c, fmt.Errorf("FW_ARRIVAL=%s: the capacity search steps the closed model's users (FW_VUS); "+
+			"unset FW_ARRIVAL, or find an open-model rate with runs at several FW_RATE (docs/workloads.md)", a)
+	}
 	ints := map[string]*int{
 		"FW_CAPACITY_MIN": &c.opts.Min, "FW_CAPACITY_MAX": &c.opts.Max, "FW_CAPACITY_STEP": &c.opts.Step,
+		"FW_CAPACITY_CONFIRM": &c.opts.Confirm,
 	}
-	dflt := map[string]int{"FW_CAPACITY_MIN": 100, "FW_CAPACITY_MAX": 1000, "FW_CAPACITY_STEP": 100}
+	dflt := map[string]int{
+		"FW_CAPACITY_MIN": 100, "FW_CAPACITY_MAX": 1000, "FW_CAPACITY_STEP": 100, "FW_CAPACITY_CONFIRM": 0,
+	}
 	for name, p := range ints {
 		if *p, err = envInt(name, dflt[name]); err != nil {
 			return c, err
@@ -93,6 +103,9 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.opts.Min, "min", c.opts.Min, "fewest users to try (FW_CAPACITY_MIN)")
 	fs.IntVar(&c.opts.Max, "max", c.opts.Max, "most users to try (FW_CAPACITY_MAX)")
 	fs.IntVar(&c.opts.Step, "step", c.opts.Step, "users between steps, and the bisection's resolution (FW_CAPACITY_STEP)")
+	fs.IntVar(&c.opts.Confirm, "confirm", c.opts.Confirm,
+		"re-run the last passing and the first failing step this many times; the knee stands only when it "+
+			"holds in the majority, else the search is unstable (exit 4) (FW_CAPACITY_CONFIRM; 0 = no re-runs)")
 	fs.StringVar(&c.strategy, "strategy", env("FW_CAPACITY_STRATEGY", "step"),
 		"step (min, min+step, ... until one fails) or bisect (FW_CAPACITY_STRATEGY)")
 	fs.StringVar(&c.hold, "hold", env("FW_CAPACITY_HOLD", "30s"), "how long each step holds its users (FW_CAPACITY_HOLD)")
@@ -208,8 +221,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c.opts.StepEstimate = c.stepEstimate()
 	c.opts.Progress = stderr
-	printf(stderr, "capacity: %s search %d..%d users (step %d) against %s; each step: ramp %s, hold %s; budget %s\n",
-		c.opts.Strategy, c.opts.Min, c.opts.Max, c.opts.Step, strings.TrimSpace(target), c.ramp, c.hold, c.budget)
+	printf(stderr, "capacity: %s search %d..%d users (step %d) against %s; each step: ramp %s, hold %s; "+
+		"budget %s; re-runs of the deciding steps %d\n", c.opts.Strategy, c.opts.Min, c.opts.Max, c.opts.Step,
+		strings.TrimSpace(target), c.ramp, c.hold, c.budget, c.opts.Confirm)
 
 	rep, searchErr := capacity.Search(ctx, c.opts, runner)
 	if rep == nil {
@@ -238,6 +252,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if rep.Verdict == capacity.VerdictIncomplete {
 		return 1
+	}
+	if rep.Verdict == capacity.VerdictUnstable {
+		return 4
 	}
 	if c.require > 0 && rep.Capacity < c.require {
 		printf(stdout, "FAIL: capacity %d users is below the required %d (FW_CAPACITY_REQUIRE)\n", rep.Capacity, c.require)

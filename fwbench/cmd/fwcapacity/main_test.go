@@ -51,6 +51,7 @@ func TestParseRefusesBadOptions(t *testing.T) {
 		{nil, []string{"-hold", "soon"}, `-hold "soon"`},
 		{map[string]string{"FW_CAPACITY_TIMEOUT": "1 hour"}, nil, "FW_CAPACITY_TIMEOUT"},
 		{nil, []string{"extra"}, "unexpected arguments"},
+		{map[string]string{"FW_ARRIVAL": "poisson"}, nil, "FW_ARRIVAL=poisson: the capacity search steps the closed model's users"},
 	} {
 		for k, v := range tc.env {
 			t.Setenv(k, v)
@@ -105,4 +106,39 @@ func TestRunWithFakeK6(t *testing.T) {
 	t.Setenv("FAKE_EXIT", "107")
 	require.Equal(t, 1, run(context.Background(), args, io.Discard, &stderr))
 	require.Contains(t, stderr.String(), "exit 107")
+}
+
+// FW_CAPACITY_CONFIRM through the command: each re-run gets its own step directory; a re-run that
+// flips the knee makes the search unstable (exit 4).
+func TestRunConfirmWithFakeK6(t *testing.T) {
+	k6, err := os.Executable() // the test binary, acting as k6 (TestMain)
+	require.NoError(t, err)
+	t.Setenv(strings.Split(capacitytest.Env, "=")[0], "1")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.js")
+	require.NoError(t, os.WriteFile(script, nil, 0o600))
+	t.Setenv("FW_CHAT_URL", "ws://127.0.0.1:1/api/chat")
+	t.Setenv("FAKE_KNEE", "20")
+	t.Setenv("FW_CAPACITY_CONFIRM", "3")
+	args := make([]string, 0, 18)
+	args = append(args,
+		"-k6", k6, "-script", script, "-out", filepath.Join(dir, "capacity.json"),
+		"-min", "10", "-max", "40", "-step", "10", "-hold", "1s", "-ramp", "1s")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), args, &stdout, &stderr), stderr.String())
+	require.Contains(t, stdout.String(), "; confirmed: 20 users passed 3 of 3 re-runs (pass, pass, pass); "+
+		"30 users failed 3 of 3 re-runs (fail, fail, fail)")
+	for _, d := range []string{"step-20", "step-20-run2", "step-20-run4", "step-30-run4"} {
+		require.FileExists(t, filepath.Join(dir, "capacity", d, "summary.json"))
+	}
+
+	t.Setenv("FAKE_FLIP", "30")
+	stdout.Reset()
+	require.Equal(t, 4, run(context.Background(), append(args, "-confirm", "1"), &stdout, io.Discard))
+	require.Contains(t, stdout.String(), "unstable: the knee between 20 and 30 users did not hold in the majority of 1 re-runs: "+
+		"20 users passed 1 of 1 re-runs (pass); 30 users failed 0 of 1 re-runs (pass)")
+	raw, err := os.ReadFile(filepath.Join(dir, "capacity.json")) // #nosec G304 -- the test's temp dir
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"verdict": "unstable"`)
+	require.Contains(t, string(raw), `"confirming": true`)
 }

@@ -1,15 +1,20 @@
-// Command fwcompare compares two runs of the bundled Featherweight scenario (their summary.json,
+// Command fwcompare compares runs of the bundled Featherweight scenario (their summary.json,
 // written by examples/featherweight-load.js) and fails a pipeline when NEW regressed beyond the
 // tolerances:
 //
 //	fwcompare [flags] BASE NEW
+//	fwcompare [flags] -base a.json,b.json,c.json -new d.json,e.json,f.json
+//
+// With two or more runs a side it shows each figure's mean and 95% confidence interval per side,
+// and a figure beyond its tolerance regresses only when Welch's t-test finds the difference
+// significant (alpha 0.05 by default). With one run a side it judges by the tolerances alone.
 //
 // Exit codes:
 //
 //	0  no regression
 //	1  regression: at least one figure is worse than the tolerance allows (each is named)
 //	2  usage error, or a file that cannot be read or is not a k6 summary of the bundled scenario
-//	3  the two summaries are of different scenarios or profiles (load shapes)
+//	3  the summaries are of different scenarios, profiles (load shapes) or arrival models
 //
 // Every tolerance flag also reads its default from the environment (FW_COMPARE_LATENCY, ...).
 package main
@@ -42,16 +47,23 @@ func main() {
 func run(args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
 	tol, err := envTolerances(lookupEnv)
 	if err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
+		return exitUsage
+	}
+	alpha, err := envAlpha(lookupEnv)
+	if err != nil {
+		fail(stderr, err)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("fwcompare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		_, _ = fmt.Fprint(stderr, `usage: fwcompare [flags] BASE NEW
-  Compares two summary.json files of the bundled scenario (same scenario and profile) and judges
-  each of NEW's key figures against BASE. Exit: 0 no regression, 1 regression, 2 usage or bad
-  file, 3 different scenarios or profiles.
+       fwcompare [flags] -base a.json,b.json,c.json -new d.json,e.json,f.json
+  Compares summary.json files of the bundled scenario (same scenario, profile and arrival model)
+  and judges each of NEW's key figures against BASE. With 2 or more runs a side (3 recommended) a
+  figure beyond its tolerance regresses only when the difference is significant (Welch's t-test).
+  Exit: 0 no regression, 1 regression, 2 usage or bad file, 3 different scenarios or profiles.
 flags (defaults also from the environment variable in brackets):
 `)
 		fs.PrintDefaults()
@@ -71,41 +83,39 @@ flags (defaults also from the environment variable in brackets):
 		"absolute increase allowed in the failed share of turns, e.g. 0.5% [FW_COMPARE_ERROR_RATE]")
 	fs.Float64Var(&tol.HzAvg, "hz-avg", tol.HzAvg, "drop allowed in the loop's average Hz [FW_COMPARE_HZ_AVG]")
 	fs.Float64Var(&tol.HzMin, "hz-min", tol.HzMin, "drop allowed in the loop's lowest Hz reading [FW_COMPARE_HZ_MIN]")
+	var basePaths, newPaths pathList
+	sideFlags(fs, &basePaths, &newPaths, &alpha)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 2 {
-		failf(stderr, "expected BASE and NEW summary files, got %d argument(s)", fs.NArg())
+	basePaths, newPaths, err = sides(basePaths, newPaths, fs.Args())
+	if err != nil {
+		fail(stderr, err)
 		fs.Usage()
 		return exitUsage
 	}
-	if tol.HzAvg < 0 || tol.HzMin < 0 || tol.LatencyFloor < 0 || tol.TailLatencyFloor < 0 || tol.TailMinSamples < 0 {
-		failf(stderr, "tolerances must not be negative")
+	if err := validate(tol, alpha); err != nil {
+		fail(stderr, err)
 		return exitUsage
 	}
-	base, err := compare.Load(fs.Arg(0))
+	base, next, err := loadSides(basePaths, newPaths)
 	if err != nil {
-		failf(stderr, "BASE %v", err)
+		fail(stderr, err)
 		return exitUsage
 	}
-	next, err := compare.Load(fs.Arg(1))
+	rep, err := compare.Sets(base, next, tol, alpha)
 	if err != nil {
-		failf(stderr, "NEW %v", err)
-		return exitUsage
-	}
-	rep, err := compare.Compare(base, next, tol)
-	if err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
 		if errors.Is(err, compare.ErrMismatch) {
 			return exitMismatch
 		}
 		return exitUsage
 	}
 	if err := rep.WriteTable(stdout); err != nil {
-		failf(stderr, "%v", err)
+		fail(stderr, err)
 		return exitUsage
 	}
 	if len(rep.Regressions()) > 0 {
@@ -114,9 +124,9 @@ flags (defaults also from the environment variable in brackets):
 	return exitOK
 }
 
-// failf reports a failure on stderr; a failed write to stderr has nowhere left to be reported.
-func failf(stderr io.Writer, format string, args ...any) {
-	_, _ = fmt.Fprintf(stderr, "fwcompare: "+format+"\n", args...)
+// fail reports a failure on stderr; a failed write to stderr has nowhere left to be reported.
+func fail(stderr io.Writer, err error) {
+	_, _ = fmt.Fprintf(stderr, "fwcompare: %v\n", err)
 }
 
 // envTolerances starts from the defaults and applies the FW_COMPARE_* variables that are set.

@@ -28,6 +28,8 @@ type K6Runner struct {
 	Env []string
 	// BackendPID is the managed fwsim's process id, for its CPU use (0 = remote backend).
 	BackendPID int
+
+	runs map[int]int // runs so far per user count: a re-run writes step-<users>-run<n>
 }
 
 // ErrK6 is matched by errors of k6 runs that did not end with a threshold verdict.
@@ -35,7 +37,7 @@ var ErrK6 = errors.New("k6 run failed")
 
 // RunStep implements Runner.
 func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
-	dir := filepath.Join(k.OutDir, "step-"+strconv.Itoa(users))
+	dir := k.stepDir(users)
 	// #nosec G301 -- the user's output directory (-out): the step's summary and log are for them to read
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Step{}, err

@@ -20,6 +20,8 @@ func (r *Report) finish() {
 		r.Answer = fmt.Sprintf("capacity below %d users: at %d %s", r.Min, r.Knee, brokeText(r.BrokeFirst))
 	case VerdictNoKnee:
 		r.Answer = fmt.Sprintf("no knee below %d users: every threshold held at every step up to %d", r.Max, r.Capacity)
+	case VerdictUnstable:
+		r.Answer = r.confirmAnswer()
 	default:
 		switch {
 		case r.Capacity > 0 && r.Knee > 0:
@@ -30,6 +32,9 @@ func (r *Report) finish() {
 		default:
 			r.Answer = "incomplete: no step finished"
 		}
+	}
+	if r.Confirm != nil && r.Confirm.Stable {
+		r.Answer += "; " + r.confirmAnswer()
 	}
 	var hot []string
 	for i := range r.Steps {
@@ -112,6 +117,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if !st.Pass {
 			verdict = "FAIL"
 		}
+		if st.Confirming {
+			verdict += "*"
+		}
 		backend := "-"
 		if st.Generator.BackendCores > 0 {
 			backend = fmt.Sprintf("%.2f", st.Generator.BackendCores)
@@ -136,6 +144,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, b := range st.Failed {
 			p.printf("  %d users: FAIL %s: %s\n", st.Users, b.Metric+": "+b.Threshold, b.Text)
 		}
+	}
+	if r.Confirm != nil {
+		p.printf("* a re-run confirming the verdict (FW_CAPACITY_CONFIRM=%d)\n", r.Confirm.Runs)
 	}
 	if r.GeneratorWarning != "" {
 		p.printf("warning: %s\n", r.GeneratorWarning)

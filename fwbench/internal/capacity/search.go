@@ -31,6 +31,10 @@ type Options struct {
 	StepEstimate time.Duration
 	// Progress receives one line per step. Default io.Discard.
 	Progress io.Writer
+	// Confirm re-runs the steps that decided the verdict (the last passing and the first failing)
+	// this many times each; the verdict stands only when each holds in the majority of its re-runs,
+	// else it is VerdictUnstable. 0 = no re-runs.
+	Confirm int
 }
 
 // ErrOptions is matched by the errors of Options.Validate.
@@ -50,6 +54,8 @@ func (o Options) Validate() error {
 			ErrOptions, o.Strategy, StrategyStep, StrategyBisect)
 	case o.Budget < 0:
 		return fmt.Errorf("%w: FW_CAPACITY_TIMEOUT=%s: must be >= 0", ErrOptions, o.Budget)
+	case o.Confirm < 0:
+		return fmt.Errorf("%w: FW_CAPACITY_CONFIRM=%d: must be >= 0", ErrOptions, o.Confirm)
 	}
 	return nil
 }
@@ -68,6 +74,7 @@ const (
 	VerdictNoKnee     Verdict = "no_knee"    // every threshold held up to Max
 	VerdictBelowMin   Verdict = "below_min"  // Min already failed
 	VerdictIncomplete Verdict = "incomplete" // the budget ran out before a verdict
+	// VerdictUnstable (confirm.go): the verdict did not hold in the majority of its re-runs.
 )
 
 // Report is the search's result (out/capacity.json).
@@ -85,11 +92,13 @@ type Report struct {
 	BrokeFirst []Breach `json:"broke_first,omitempty"`
 	Answer     string   `json:"answer"`
 	// GeneratorWarning is set when a step saturated the load generator's machine.
-	GeneratorWarning string  `json:"generator_warning,omitempty"`
-	Steps            []Step  `json:"steps"` // in the order they ran
-	Started          string  `json:"started"`
-	Seconds          float64 `json:"seconds"`
-	Chart            string  `json:"chart,omitempty"`
+	GeneratorWarning string `json:"generator_warning,omitempty"`
+	// Confirm is the re-runs of the deciding steps (Options.Confirm), nil without them.
+	Confirm *Confirmation `json:"confirm,omitempty"`
+	Steps   []Step        `json:"steps"` // in the order they ran
+	Started string        `json:"started"`
+	Seconds float64       `json:"seconds"`
+	Chart   string        `json:"chart,omitempty"`
 }
 
 // Search runs the steps and returns the report. An error from the runner (k6 could not run, or
@@ -115,6 +124,9 @@ func Search(ctx context.Context, o Options, r Runner) (*Report, error) {
 		err = s.bisect(ctx)
 	} else {
 		err = s.steps(ctx)
+	}
+	if err == nil && o.Confirm > 0 && s.rep.Verdict != VerdictIncomplete {
+		err = s.confirm(ctx)
 	}
 	s.rep.Seconds = time.Since(start).Seconds()
 	s.rep.finish()

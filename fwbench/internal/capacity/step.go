@@ -12,6 +12,8 @@ type Step struct {
 	Users   int     `json:"users"`
 	Pass    bool    `json:"pass"`
 	Seconds float64 `json:"seconds"` // wall time of the k6 run
+	// Confirming marks a re-run of a deciding step (Options.Confirm).
+	Confirming bool `json:"confirming,omitempty"`
 
 	Turns        int64    `json:"turns"`
 	ErrorRate    *float64 `json:"error_rate"` // error_rate's rate (failed turns / turns)

@@ -27,6 +27,12 @@ type Identity struct {
 	RampDown string  `json:"rampDown"`
 	Think    float64 `json:"think"`
 	Turns    int     `json:"turns"`
+	// The arrival model (identity.go): a missing arrival is the closed model of older summaries.
+	Arrival    Knob `json:"arrival"`
+	Rate       Knob `json:"rate"`
+	Burstiness Knob `json:"burstiness"`
+	ThinkDist  Knob `json:"thinkDist"`
+	Dataset    Knob `json:"dataset"`
 }
 
 // ErrNotSummary is matched (errors.Is) by every NotSummaryError.
@@ -86,10 +92,7 @@ func (e *MismatchError) Unwrap() error { return ErrMismatch }
 
 // Comparable returns a MismatchError when base and next ran different scenarios or load shapes.
 func Comparable(base, next Identity) error {
-	fields := []struct {
-		name string
-		b, n any
-	}{
+	fields := append([]identityField{
 		{"scenario", base.Scenario, next.Scenario},
 		{"profile", base.Profile, next.Profile},
 		{"protocol", base.Protocol, next.Protocol},
@@ -99,7 +102,7 @@ func Comparable(base, next Identity) error {
 		{"rampDown", base.RampDown, next.RampDown},
 		{"think", base.Think, next.Think},
 		{"turns", base.Turns, next.Turns},
-	}
+	}, arrivalFields(base, next)...)
 	for _, f := range fields {
 		if f.b != f.n {
 			return &MismatchError{

@@ -20,7 +20,7 @@ export default function () {
   const r = mon.scrape();
   console.log('FWH ' + JSON.stringify({
     ok: r.ok, hz: r.hz, pass: r.pass, source: r.source, mode: r.mode, reset: r.reset,
-    reason: r.error ? r.error.reason : '', msg: r.error ? r.error.message : '',
-    healthzReason: r.error && r.error.healthz ? r.error.healthz.reason : '',
+    reason: r.error ? r.error.kind : '', msg: r.error ? r.error.message : '',
+    healthzReason: r.error && r.error.healthz ? r.error.healthz.kind : '',
   }));
 }

@@ -22,7 +22,8 @@ func ServeIfAsked() {
 
 // fakeK6 checks the arguments and environment the runner passes, then writes a summary in which the
 // loop holds up to FAKE_KNEE users (Hz = 100 * knee / users past it) and exits as k6 does (0 pass,
-// 99 thresholds failed). FAKE_EXIT forces another exit code; FAKE_LIE exits 0 anyway.
+// 99 thresholds failed). FAKE_EXIT forces another exit code; FAKE_LIE exits 0 anyway; FAKE_FLIP flips
+// one re-run.
 func fakeK6(args []string) int {
 	if len(args) == 0 || args[0] != "run" {
 		fmt.Fprintln(os.Stderr, "fake k6: expected run, got", args)
@@ -51,6 +52,15 @@ func fakeK6(args []string) int {
 	hz, ok, code := 100, true, 0
 	if users > knee {
 		hz, ok, code = 100*knee/users, false, 99
+	}
+	// FAKE_FLIP=<users>: the first re-run at that count (FW_OUT_DIR .../step-<users>-run2) gets the other verdict.
+	if flip := os.Getenv("FAKE_FLIP"); flip == strconv.Itoa(users) &&
+		filepath.Base(os.Getenv("FW_OUT_DIR")) == "step-"+flip+"-run2" {
+		if ok {
+			hz, ok, code = 90, false, 99
+		} else {
+			hz, ok, code = 100, true, 0
+		}
 	}
 	if os.Getenv("FAKE_LIE") != "" {
 		code = 0

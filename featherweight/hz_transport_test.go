@@ -101,7 +101,7 @@ func TestHzMonitorFallbackIsTaggedAndWarnedOnce(t *testing.T) {
 		require.Equal(t, "/metrics answered 404", r["fallback"].(map[string]any)["note"])
 	}
 	samples := e.pushed()
-	require.Len(t, samples, 5*4)
+	require.Len(t, samples, 5*5, "per reading: fw_loop_hz, fw_hz_scrape_duration, fw_hz_scrape_failed, checks, fw_hz_readings")
 	for _, s := range samples {
 		assert.Equal(t, "healthz", s.Tags.Map()["source"], "%s carries the source", s.Metric.Name)
 		if s.Metric.Name == metrics.ChecksName {
@@ -111,7 +111,7 @@ func TestHzMonitorFallbackIsTaggedAndWarnedOnce(t *testing.T) {
 	n, msgs := warnings()
 	require.Equal(t, 1, n, "one warning for five fallback readings: %v", msgs)
 	assert.Contains(t, msgs[0], "/healthz because /metrics answered 404")
-	assert.Equal(t, "http_status", e.logs.LastEntry().Data["reason"])
+	assert.Equal(t, "http_status", e.logs.LastEntry().Data["error_kind"])
 
 	metricsUp.Store(true)
 	for range 3 {
@@ -174,7 +174,7 @@ func TestHzMonitorFollowsK6MaxRedirectsAndUserAgent(t *testing.T) {
 	r = e.run(t, `three.scrape()`).(map[string]any)
 	assert.Equal(t, false, r["ok"])
 	errObj := r["error"].(map[string]any)
-	assert.Equal(t, "http_status", errObj["reason"])
+	assert.Equal(t, "http_status", errObj["kind"])
 	assert.EqualValues(t, http.StatusFound, errObj["status"])
 	assert.Contains(t, errObj["message"], "maxRedirects 2")
 	assert.EqualValues(t, 3, hits.Swap(0), "the third redirect is not followed")
@@ -206,7 +206,9 @@ func TestHzMonitorTLS(t *testing.T) {
 		tlsConfig := &tls.Config{InsecureSkipVerify: insecure} // the test of insecureSkipTLSVerify
 		e.state.TLSConfig = tlsConfig
 		e.state.Transport.(*http.Transport).TLSClientConfig = tlsConfig
-		_, err := e.rt.VU.Runtime().RunString(`const mon = new fw.HzMonitor({ url: BASE + '/metrics' })`)
+		// A timeout far beyond a loaded machine's TLS handshake: the reason must come from the
+		// certificate, never from the clock.
+		_, err := e.rt.VU.Runtime().RunString(`const mon = new fw.HzMonitor({ url: BASE + '/metrics', timeout: '60s' })`)
 		require.NoError(t, err)
 		r := e.run(t, `mon.scrape()`).(map[string]any)
 		if insecure {
@@ -216,7 +218,7 @@ func TestHzMonitorTLS(t *testing.T) {
 		}
 		assert.Equal(t, false, r["ok"])
 		errObj := r["error"].(map[string]any)
-		assert.Equal(t, "connect", errObj["reason"])
+		assert.Equal(t, "connect", errObj["kind"])
 		assert.Contains(t, errObj["message"], "certificate")
 	}
 }
