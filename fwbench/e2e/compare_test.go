@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,7 +35,12 @@ func fwcompare(t *testing.T) string {
 // the path of the summary.json its handleSummary wrote.
 func smokeSummary(t *testing.T, f *Fwsim, overrides map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
+	return smokeSummaryIn(t, t.TempDir(), f, overrides)
+}
+
+// smokeSummaryIn is smokeSummary writing into dir, which outlives a parallel subtest's own temp dir.
+func smokeSummaryIn(t *testing.T, dir string, f *Fwsim, overrides map[string]string) string {
+	t.Helper()
 	env := scenarioEnv(t, f)
 	env["FW_OUT_DIR"] = dir
 	maps.Copy(env, overrides)
@@ -43,6 +49,26 @@ func smokeSummary(t *testing.T, f *Fwsim, overrides map[string]string) string {
 	_, err := os.Stat(p)
 	require.NoError(t, err, "the bundled scenario wrote no summary.json")
 	return p
+}
+
+// smokeRound runs one smoke run against each backend at the same time, so that the shared machine's
+// load weighs on every side of a comparison alike, and returns their summaries in order.
+func smokeRound(t *testing.T, backends ...*Fwsim) []string {
+	t.Helper()
+	root := t.TempDir() // the caller's: it outlives the subtests
+	paths := make([]string, len(backends))
+	t.Run("round", func(t *testing.T) {
+		for i, f := range backends {
+			dir := filepath.Join(root, strconv.Itoa(i))
+			require.NoError(t, os.MkdirAll(dir, 0o750))
+			paths[i] = filepath.Join(dir, "summary.json")
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				t.Parallel()
+				smokeSummaryIn(t, dir, f, nil)
+			})
+		}
+	})
+	return paths
 }
 
 type compareRun struct {
@@ -76,39 +102,6 @@ func runCompare(t *testing.T, args ...string) compareRun {
 	return r
 }
 
-// Two smoke runs against one healthy fwsim do not regress; a run against an fwsim whose first
-// token comes 300 ms late does, on TTFT; runs of another load shape and files that are not summaries
-// are refused.
-func TestCompareRuns(t *testing.T) {
-	healthy := StartFwsim(t)
-	base := smokeSummary(t, healthy, nil)
-	same := smokeSummary(t, healthy, nil)
-
-	r := runCompare(t, base, same)
-	require.Equal(t, 0, r.code, "two runs of the same healthy backend")
-	require.Contains(t, r.stdout, "no regression")
-
-	slow := smokeSummary(t, StartFwsim(t, "-ttft", "300ms"), nil)
-	r = runCompare(t, base, slow)
-	require.Equal(t, 1, r.code, "a backend with a 300 ms first token regressed")
-	require.Contains(t, r.stdout, "REGRESSION in")
-	require.Contains(t, r.stdout, "(fw_chat_ttft med: +")
-	require.Contains(t, r.stdout, "(fw_chat_ttft p(95): +")
-	require.NotContains(t, r.stdout, "(fw_loop_hz", "the loop did not regress")
-	require.NotContains(t, r.stdout, "(error_rate", "no turn failed")
-
-	shorter := smokeSummary(t, healthy, map[string]string{"FW_HOLD": "4s"})
-	r = runCompare(t, base, shorter)
-	require.Equal(t, 3, r.code, "different load shapes are refused")
-	require.Contains(t, r.stderr, `hold is "6s" in BASE but "4s" in NEW`)
-
-	notSummary := filepath.Join(t.TempDir(), "k6-out.json")
-	require.NoError(t, os.WriteFile(notSummary, []byte(`{"type":"Point","metric":"vus","data":{"value":1}}`+"\n"), 0o600))
-	r = runCompare(t, base, notSummary)
-	require.Equal(t, 2, r.code)
-	require.Contains(t, r.stderr, "not a k6 summary")
-}
-
 // edited writes a copy of the summary at path with edit applied to its JSON, and returns its path.
 func edited(t *testing.T, path string, edit func(raw map[string]any)) string {
 	t.Helper()
@@ -124,20 +117,20 @@ func edited(t *testing.T, path string, edit func(raw map[string]any)) string {
 	return out
 }
 
-// Three runs a side: healthy against healthy passes, a first token 60% later regresses on TTFT, one
-// noisy run among three healthy ones (its TTFT tripled: a one-run comparison flags it) does not flip
-// the verdict, and runs of another load shape or arrival model are refused.
-func TestCompareSetsOfRuns(t *testing.T) {
+// One and three runs a side: healthy against healthy passes, a first token 60% later regresses on
+// TTFT, one noisy run among three healthy ones (its TTFT tripled: a one-run comparison flags it) does
+// not flip the verdict, and runs of another load shape or arrival model, and files that are not
+// summaries, are refused.
+func TestCompareRuns(t *testing.T) {
 	// A 200 ms first token, and 320 ms (+60%) in the slower backend: on a loaded machine scheduling
 	// adds tens of ms to every TTFT at random, which would drown +60% of fwsim's default 40 ms in
 	// three runs a side.
 	healthy := StartFwsim(t, "-ttft", "200ms")
 	slower := StartFwsim(t, "-ttft", "320ms")
 	base, same, slow := make([]string, 0, 3), make([]string, 0, 3), make([]string, 0, 3)
-	for range 3 { // interleaved, so that the shared machine's drift spreads over the three sets
-		base = append(base, smokeSummary(t, healthy, nil))
-		same = append(same, smokeSummary(t, healthy, nil))
-		slow = append(slow, smokeSummary(t, slower, nil))
+	for range 3 { // each round runs the three sides at once; rounds spread the machine's drift
+		round := smokeRound(t, healthy, healthy, slower)
+		base, same, slow = append(base, round[0]), append(same, round[1]), append(slow, round[2])
 	}
 	list := func(paths ...string) string { return strings.Join(paths, ",") }
 	// The CI tolerances with a 30% latency tolerance, under the +60% to be found.
@@ -145,7 +138,15 @@ func TestCompareSetsOfRuns(t *testing.T) {
 		return runCompare(t, append([]string{"-latency", "30%", "-latency-floor", "10ms"}, args...)...)
 	}
 
-	r := judge("-base", list(base...), "-new", list(same...))
+	r := judge(base[0], same[0])
+	require.Equal(t, 0, r.code, "one healthy run against one healthy run")
+	require.Contains(t, r.stdout, "no regression")
+	r = judge(base[0], slow[0])
+	require.Equal(t, 1, r.code, "one run a side: a backend whose first token comes 60% later regressed")
+	require.Contains(t, r.stdout, "REGRESSION in")
+	require.Contains(t, r.stdout, "(fw_chat_ttft med: +")
+
+	r = judge("-base", list(base...), "-new", list(same...))
 	require.Equal(t, 0, r.code, "three healthy runs against three healthy runs")
 	require.Contains(t, r.stdout, "no regression")
 	require.Contains(t, r.stdout, "Welch's t-test, two-sided, alpha 0.05")
@@ -186,4 +187,10 @@ func TestCompareSetsOfRuns(t *testing.T) {
 	r = judge("-base", list(base...), "-new", list(open, open))
 	require.Equal(t, 3, r.code, "another arrival model")
 	require.Contains(t, r.stderr, `arrival is "closed" in BASE but "poisson" in NEW`)
+
+	notSummary := filepath.Join(t.TempDir(), "k6-out.json")
+	require.NoError(t, os.WriteFile(notSummary, []byte(`{"type":"Point","metric":"vus","data":{"value":1}}`+"\n"), 0o600))
+	r = judge(base[0], notSummary)
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "not a k6 summary")
 }

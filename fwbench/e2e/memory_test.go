@@ -46,6 +46,7 @@ func peakRSS(t *testing.T, script string, env ...string) (float64, string) {
 // defect 5; it added about 110 MB when every gap was kept and sampled at the end), in both ITL
 // modes, compared with the same run of a 1-token turn.
 func TestLongTurnMemory(t *testing.T) {
+	t.Parallel() // asserts counts, not timing: runs with the other parallel tests after the sequential ones
 	const tokens = 1_000_000
 	fast := []string{"-itl", "0", "-ttft", "0", "-jitter", "0"}
 	short := StartFwsim(t, append([]string{"-tokens", "1"}, fast...)...)

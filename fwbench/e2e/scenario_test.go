@@ -85,6 +85,7 @@ func TestScenarioDegradedLoopFails(t *testing.T) {
 
 // Test 3: 5% error frames fail the run on error_rate, and every failed turn is counted.
 func TestScenarioErrorFramesFail(t *testing.T) {
+	t.Parallel() // asserts counts, not timing: runs with the other parallel tests after the sequential ones
 	f := StartFwsim(t, "-error-rate", "0.05")
 	run := RunK6(t, bundledScenario, scenarioEnv(t, f))
 	require.Equal(t, 99, run.ExitCode)
@@ -98,6 +99,7 @@ func TestScenarioErrorFramesFail(t *testing.T) {
 // Test 4: with /metrics and /healthz both down there is no Hz reading, and the run fails instead of
 // passing vacuously.
 func TestScenarioNoHzSourceFails(t *testing.T) {
+	t.Parallel() // asserts counts, not timing: runs with the other parallel tests after the sequential ones
 	f := StartFwsim(t, "-no-metrics", "-no-healthz")
 	run := RunK6(t, bundledScenario, scenarioEnv(t, f))
 	require.Equal(t, 99, run.ExitCode)
@@ -108,6 +110,7 @@ func TestScenarioNoHzSourceFails(t *testing.T) {
 
 // Test 5: no chat backend at all: every turn fails (counted, never lost) and the run fails.
 func TestScenarioNoChatBackendFails(t *testing.T) {
+	t.Parallel() // asserts counts, not timing: runs with the other parallel tests after the sequential ones
 	f := StartFwsim(t)
 	env := scenarioEnv(t, f)
 	env["FW_CHAT_URL"] = "ws://127.0.0.1:" + strconv.Itoa(freePort(t)) + "/api/chat"

@@ -104,6 +104,7 @@ func datasetRun(t *testing.T, f *Fwsim, dataset, turns string) (K6Run, *promptRe
 // (quotes, tabs, newlines, backslashes, non-ASCII text and all), never two conversations on one
 // socket; the summary names the dataset and counts the conversations the server saw.
 func TestScenarioDatasetSendsEachConversationUnchangedOnOneSocket(t *testing.T) {
+	t.Parallel() // asserts counts, not timing: runs with the other parallel tests after the sequential ones
 	const dataset = "../../examples/data/chat-sharegpt.jsonl"
 	f := StartFwsim(t)
 	run, rec, out := datasetRun(t, f, dataset, "10") // 10 > the longest conversation: whole conversations
@@ -146,6 +147,7 @@ func TestScenarioDatasetSendsEachConversationUnchangedOnOneSocket(t *testing.T) 
 // FW_TURNS caps a conversation: each socket carries the first FW_TURNS human turns of one
 // conversation of a plain {"turns": [...]} dataset.
 func TestScenarioDatasetTurnsAreCappedByFWTurns(t *testing.T) {
+	t.Parallel() // asserts counts, not timing: runs with the other parallel tests after the sequential ones
 	const dataset = "../../examples/data/chat-turns.jsonl"
 	f := StartFwsim(t)
 	run, rec, _ := datasetRun(t, f, dataset, "2")
