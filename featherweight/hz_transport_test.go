@@ -63,7 +63,7 @@ func (e *hzEnv) pushed() []metrics.Sample {
 	return out
 }
 
-// Defect 4: a monitor whose /metrics is missing reads /healthz, tags every sample with
+// a monitor whose /metrics is missing reads /healthz, tags every sample with
 // source=healthz, names the cause in the check, warns once per cause (not once per scrape), logs
 // once when /metrics answers again, and does not warn again for the same cause.
 func TestHzMonitorFallbackIsTaggedAndWarnedOnce(t *testing.T) {
@@ -137,7 +137,7 @@ func TestHzMonitorFallbackIsTaggedAndWarnedOnce(t *testing.T) {
 	assert.Equal(t, 1, n, "the same cause is not warned about again")
 }
 
-// Defect 8: the monitor follows k6's maxRedirects (not Go's 10), the redirects option overrides
+// the monitor follows k6's maxRedirects (not Go's 10), the redirects option overrides
 // it, and it sends k6's userAgent (or the monitor's userAgent option).
 func TestHzMonitorFollowsK6MaxRedirectsAndUserAgent(t *testing.T) {
 	t.Parallel()
@@ -193,7 +193,7 @@ func TestHzMonitorFollowsK6MaxRedirectsAndUserAgent(t *testing.T) {
 	}, agents)
 }
 
-// Defect 8: TLS goes through the VU's TLS config: an unknown CA fails with reason connect and
+// TLS goes through the VU's TLS config: an unknown CA fails with reason connect and
 // says why; insecureSkipTLSVerify (k6 puts it in the transport's TLS config) passes.
 func TestHzMonitorTLS(t *testing.T) {
 	t.Parallel()
@@ -223,7 +223,7 @@ func TestHzMonitorTLS(t *testing.T) {
 	}
 }
 
-// Defect 3: a password in the url or healthz URL never reaches the result, the url property,
+// a password in the url or healthz URL never reaches the result, the url property,
 // a log line or a sample tag.
 func TestHzMonitorNeverShowsURLPassword(t *testing.T) {
 	t.Parallel()
@@ -263,7 +263,7 @@ func TestHzMonitorNeverShowsURLPassword(t *testing.T) {
 	assert.NotContains(t, err.Error(), password, "option errors mask it too")
 }
 
-// Defect 8: the monitor's connections are its own (a clone of the VU's transport, same dialer),
+// the monitor's connections are its own (a clone of the VU's transport, same dialer),
 // closed when the VU's context ends; k6/http's keep-alive connections in the same VU transport
 // stay open.
 func TestHzMonitorClosesItsIdleConnectionsAtTheEnd(t *testing.T) {

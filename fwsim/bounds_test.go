@@ -16,7 +16,7 @@ import (
 	"github.com/featherweight/xk6-featherweight/fwsim"
 )
 
-// Resource bounds (issue 10, defect 9): idle and slowloris clients, the connection cap, and the
+// Resource bounds: idle and slowloris clients, the connection cap, and the
 // realtime pending items must not let one client grow the server without bound.
 
 func TestDefaultBounds(t *testing.T) {

@@ -17,14 +17,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The fault matrix (issue 10): the real ./k6 against a fault-injecting server (faultserver_test.go)
+// The fault matrix: the real ./k6 against a fault-injecting server (faultserver_test.go)
 // with one fault per row. Each row states the error kind it must produce and is reconciled
 // exactly with the server's ground truth: every turn the server started is exactly one success or
 // one failure on the client, a successful turn has exactly the tokens and text the server sent for
 // that prompt (so a turn built from another turn's frames fails the row), every failed turn is
 // counted once in fw_chat_failed and fw_chat_errors{error_kind} (the kind, not the clock, says
-// which timeout ended a turn), and k6 never printed "panic". Rows marked with a defect assert the correct behaviour
-// the issue asks for and fail until that defect is fixed.
+// which timeout ended a turn), and k6 never printed "panic". Rows naming a regression guard against a bug
+// that once shipped.
 
 // chatRecord is one turn as the chat driver (testdata/faults/chat.js) logged it.
 type chatRecord struct {
@@ -126,7 +126,7 @@ type chatRow struct {
 	// none fails as closed.
 	keepsSession bool
 	bound        time.Duration // the k6 run's expected wall-clock time, logged (never asserted); 0 = 20s
-	defect       string        // the issue 10 defect the row proves, "" when none is known
+	regression   string        // the bug, once shipped, that the row guards against; "" when none
 }
 
 // at returns a plan that applies fault to turn n of each connection and succeeds on the others.
@@ -220,18 +220,18 @@ func chatRows() []chatRow {
 		// may not resolve before the turn has released the session.
 		{
 			name: "send right after an awaited sendAsync", mode: "sessionMixed", turns: 200, iters: 8, vus: 4,
-			defect: "new: sendAsync resolves before it clears the session's busy flag",
+			regression: "sendAsync resolves before it clears the session's busy flag",
 		},
 	}
 	// In-stream errors followed by the reply's terminal frame, followed on the same session by
 	// more turns: the failed turn reads on to its terminal frame, and the next turns are built
-	// from their own frames only (defect 1). Not unified: its server never sends end after an error.
+	// from their own frames only. Not unified: its server never sends end after an error.
 	for _, proto := range []string{"featherweight", "openai", "realtime", "text", "custom"} {
 		rows = append(rows, chatRow{
 			name: "error frame then terminal, " + proto + " session", proto: proto, mode: "session", turns: 4,
 			params: ms(`{"idle":"2s"}`), // whichever way a fix resolves the turn, it is bounded
 			plan:   at(1, step{tokens: 2, fault: fErrThenDone, want: "server_error"}), kind: "server_error",
-			msg: "upstream model failed", defect: "1 (session out of step after an in-stream error)",
+			msg: "upstream model failed", regression: "session out of step after an in-stream error",
 		})
 	}
 	// An error frame with nothing after it, followed by more turns on the session. Where the
@@ -270,8 +270,8 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 func runChatRow(t *testing.T, row chatRow) {
-	if row.defect != "" {
-		t.Logf("proves issue 10 defect %s", row.defect)
+	if row.regression != "" {
+		t.Logf("guards against: %s", row.regression)
 	}
 	turns, iters := max(row.turns, 1), row.iters
 	if iters == 0 {
@@ -471,19 +471,19 @@ const (
 
 // hzRow is one fault of the Hz matrix.
 type hzRow struct {
-	name     string
-	metrics  hzHandler // nil: /metrics answers 404
-	healthz  hzHandler // non-nil: the monitor falls back to /healthz
-	path     string    // the monitor's url path; "" = /metrics
-	opts     map[string]any
-	env      map[string]string
-	scrapes  int // 0 = 3
-	tls      bool
-	insecure bool
-	want     func(n int) hzWant
-	check    func(t *testing.T, hs *hzServer, run K6Run, reads []hzRead)
-	bound    time.Duration // expected wall-clock time, logged (never asserted); 0 = 20s
-	defect   string
+	name       string
+	metrics    hzHandler // nil: /metrics answers 404
+	healthz    hzHandler // non-nil: the monitor falls back to /healthz
+	path       string    // the monitor's url path; "" = /metrics
+	opts       map[string]any
+	env        map[string]string
+	scrapes    int // 0 = 3
+	tls        bool
+	insecure   bool
+	want       func(n int) hzWant
+	check      func(t *testing.T, hs *hzServer, run K6Run, reads []hzRead)
+	bound      time.Duration // expected wall-clock time, logged (never asserted); 0 = 20s
+	regression string        // the bug, once shipped, that the row guards against; "" when none
 }
 
 func same(w hzWant) func(int) hzWant { return func(int) hzWant { return w } }
@@ -496,7 +496,7 @@ func hzRows() []hzRow {
 			want: same(hzWant{ok: true, source: "metrics", hz: 100}),
 			check: func(t *testing.T, hs *hzServer, _ K6Run, _ []hzRead) {
 				assert.Equal(t, []string{"fw-e2e-agent/1.0"}, hs.UserAgents(), "the Hz monitor sends k6's userAgent")
-			}, defect: "8 (Hz client hygiene: userAgent)",
+			}, regression: "Hz client hygiene: userAgent",
 		},
 		{name: "hz 401", metrics: status(401), want: failed("http_status")},
 		{name: "hz 500", metrics: status(500), want: failed("http_status")},
@@ -535,7 +535,7 @@ func hzRows() []hzRow {
 			want: failed("connect|http_status"),
 			check: func(t *testing.T, hs *hzServer, _ K6Run, reads []hzRead) {
 				assert.LessOrEqual(t, hs.Hits("/loop/"), len(reads)*(3+1), "at most maxRedirects (3) redirects per scrape")
-			}, defect: "8 (Hz client hygiene: maxRedirects)",
+			}, regression: "Hz client hygiene: maxRedirects",
 		},
 		{name: "hz TLS unknown authority", tls: true, metrics: gauge("100"), want: failed("connect")},
 		{
@@ -556,7 +556,7 @@ func hzRows() []hzRow {
 					}
 				}
 				assert.Equal(t, 1, warns, "one warning (not one per scrape) that readings come from /healthz")
-			}, defect: "4 (a silent /healthz fallback)",
+			}, regression: "a silent /healthz fallback",
 		},
 	}
 }
@@ -573,8 +573,8 @@ func TestFaultHz(t *testing.T) {
 }
 
 func runHzRow(t *testing.T, row hzRow) {
-	if row.defect != "" {
-		t.Logf("proves issue 10 defect %s", row.defect)
+	if row.regression != "" {
+		t.Logf("guards against: %s", row.regression)
 	}
 	scrapes := row.scrapes
 	if scrapes == 0 {
@@ -681,12 +681,12 @@ func runHzRow(t *testing.T, row hzRow) {
 	}
 }
 
-// TestFaultBadArguments (defect 2): a script bug throws a JS exception that names the argument
+// TestFaultBadArguments: a script bug throws a JS exception that names the argument
 // and what is expected; it is never counted as a failed turn, and nullish nested options mean
 // "default" for chat as for the Hz monitor.
 func TestFaultBadArguments(t *testing.T) {
 	t.Parallel()
-	t.Log("proves issue 10 defect 2 (script bugs counted as backend failures)")
+	t.Log("guards against: script bugs counted as backend failures")
 	fs := newFaultServer(t, "featherweight", handshake{}, false, nil)
 	run := RunK6(t, "testdata/faults/badargs.js", map[string]string{
 		"FW_URL": fs.URL("/api/chat"), "FW_HTTP": fs.srv.URL,
@@ -750,12 +750,12 @@ func TestFaultBadArguments(t *testing.T) {
 	assert.Len(t, fs.Truth(), chats, "the server saw only the valid turns")
 }
 
-// TestFaultSecretsNeverLeak (defect 3): a password in URL userinfo and an Authorization header
+// TestFaultSecretsNeverLeak: a password in URL userinfo and an Authorization header
 // value, used against failing and healthy chat servers and a failing Hz endpoint, appear nowhere
 // in k6's stdout, stderr, summary files or metric samples (tags url and name included).
 func TestFaultSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
-	t.Log("proves issue 10 defect 3 (secrets leak)")
+	t.Log("guards against: secrets leak")
 	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET" // #nosec G101 -- fake credentials the test checks are never printed
 	rejecting := newFaultServer(t, "featherweight", handshake{status: 401}, false, nil)
 	healthy := newFaultServer(t, "featherweight", handshake{}, false, nil)
@@ -804,11 +804,11 @@ func TestFaultSecretsNeverLeak(t *testing.T) {
 	}
 }
 
-// TestFaultSessionTagsAtSend (defect 7): a session's turn carries the group and VU tags current
+// TestFaultSessionTagsAtSend: a session's turn carries the group and VU tags current
 // when send() is called, not those of the moment of connect().
 func TestFaultSessionTagsAtSend(t *testing.T) {
 	t.Parallel()
-	t.Log("proves issue 10 defect 7 (tags at the wrong time)")
+	t.Log("guards against: tags at the wrong time")
 	fs := newFaultServer(t, "featherweight", handshake{}, false, nil)
 	run := RunK6(t, "testdata/faults/tags.js", map[string]string{"FW_URL": fs.URL("/api/chat")}, "--log-format", "json")
 	requireNoPanic(t, run)

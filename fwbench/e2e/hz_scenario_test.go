@@ -11,13 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestScenarioHzFallbackSummary (issue 10, defects 4 and 3): the bundled scenario pointed at a
+// TestScenarioHzFallbackSummary: the bundled scenario pointed at a
 // backend without /metrics (fwsim answers 404 on /no-metrics) reads Hz from /healthz, says so in
 // its summary ("Hz 100.0 avg, from /healthz: /no-metrics answered 404"), tags every Hz sample
 // source=healthz, warns once (not once a second), and never prints the password of the URLs'
 // userinfo.
 func TestScenarioHzFallbackSummary(t *testing.T) {
-	t.Log("proves issue 10 defect 4 (a silent /healthz fallback) and defect 3 (secrets) in the bundled scenario")
+	t.Log("guards against: a silent /healthz fallback and leaked secrets in the bundled scenario")
 	const password = "Hz-Pa55-w0rd" // #nosec G101 -- a fake credential the test checks is never printed
 	f := StartFwsim(t)
 	env := scenarioEnv(t, f)

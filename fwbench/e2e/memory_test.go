@@ -42,8 +42,8 @@ func peakRSS(t *testing.T, script string, env ...string) (float64, string) {
 	return float64(ru.Maxrss) / 1024, string(out) // Maxrss is in KiB on Linux
 }
 
-// TestLongTurnMemory: a 1,000,000-token turn adds less than 40 MB to k6's peak RSS (issue 10,
-// defect 5; it added about 110 MB when every gap was kept and sampled at the end), in both ITL
+// TestLongTurnMemory: a 1,000,000-token turn adds less than 40 MB to k6's peak RSS (it added
+// about 110 MB when every gap was kept and sampled at the end), in both ITL
 // modes, compared with the same run of a 1-token turn.
 func TestLongTurnMemory(t *testing.T) {
 	t.Parallel() // asserts counts, not timing: runs with the other parallel tests after the sequential ones

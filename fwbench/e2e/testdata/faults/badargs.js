@@ -1,4 +1,4 @@
-// Bad script input (issue 10, defect 2): each case logs `FWA {case, threw, msg, ok}`. A script bug
+// Bad script input: each case logs `FWA {case, threw, msg, ok}`. A script bug
 // must throw a JS exception naming the argument, never become a counted backend failure.
 // FW_URL is a healthy ws:// endpoint, FW_HTTP the same server over http://.
 import fw, { HzMonitor } from 'k6/x/featherweight';

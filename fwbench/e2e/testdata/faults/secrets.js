@@ -1,4 +1,4 @@
-// Secrets (issue 10, defect 3): URL userinfo and Authorization headers must never appear in
+// Secrets: URL userinfo and Authorization headers must never appear in
 // anything k6 prints or writes. Every result and reading is logged whole (`FWS {json}`), the
 // summary is written to FW_SUMMARY and to stdout.
 //

@@ -1,4 +1,4 @@
-// Tags at send() time (issue 10, defect 7): a session connected outside any group and before a
+// Tags at send() time: a session connected outside any group and before a
 // VU tag was set; its turns must carry the group and tags current when send() is called, as k6/http
 // requests do.
 import fw from 'k6/x/featherweight';
