@@ -15,11 +15,10 @@ verdict: bin/fwverdict ## Judge a distributed run from Prometheus: make verdict 
 bin/fwverdict:
 	go -C fwbench build -o ../bin/fwverdict ./cmd/fwverdict
 
-# The verdict's deployment tests (fwbench/deploytest, tag deploy): real Prometheus (Debian's package),
-# two execution segments of the bundled scenario against bin/fwsim, fwverdict on the merged run.
-# FW_VERDICT_RECORD=DIR also records the Prometheus answers (fwbench/internal/verdict/testdata).
+# The verdict's deployment tests (fwbench/e2e/verdict_deploy_test.go, tags e2e,deploy): real Prometheus
+# (prometheus-install), two execution segments of the bundled scenario against bin/fwsim, fwverdict on
+# the merged run. FW_VERDICT_RECORD=DIR also records the Prometheus answers (fwbench/internal/verdict/testdata).
 .PHONY: verdict-test
 # Part of make test-deploy (the Makefile lists it there).
-verdict-test: build fwsim bin/fwverdict
-	FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim FW_FWVERDICT=$(CURDIR)/bin/fwverdict \
-	  go -C fwbench test -tags deploy -count=1 -timeout 10m -run TestVerdict -v ./deploytest/
+verdict-test: build fwsim bin/fwverdict prometheus-install
+	$(with_prometheus) $(DEPLOY_TEST) -run '^TestVerdict$$' ./e2e/

@@ -6,11 +6,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +25,7 @@ import (
 func binary(t *testing.T, name string) string {
 	t.Helper()
 	p := os.Getenv(name)
-	require.NotEmpty(t, p, "%s is not set: run the end-to-end tests with `make test-e2e`", name)
+	require.NotEmpty(t, p, "%s is not set: run the tests through make (test-e2e, test-deploy)", name)
 	_, err := os.Stat(p) // #nosec G703 -- a path from the test's own environment (FW_K6, FW_FWSIM)
 	require.NoError(t, err, "%s=%s", name, p)
 	return p
@@ -72,6 +70,8 @@ type K6Run struct {
 	ExitCode int
 	Stdout   string
 	Stderr   string
+	// OutDir holds samples.json (and, when K6Options.OutDir named it, the bundled scenario's outputs).
+	OutDir string
 	// Samples are the metric samples k6 wrote with --out json (Where, Sum, Max select from them).
 	harness.Samples
 }
@@ -83,29 +83,7 @@ type Sample = harness.Sample
 // collecting every sample through --out json. Extra k6 flags may follow. The run is bounded to 5 minutes.
 func RunK6(t *testing.T, script string, env map[string]string, flags ...string) K6Run {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "samples.json")
-	args := append([]string{"run", "--quiet", "--no-color", "--out", "json=" + out}, flags...)
-	args = append(args, script)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	exit, err := harness.RunProcess(ctx, harness.ProcessOptions{
-		Path: binary(t, "FW_K6"), Args: args, Env: append(harness.K6Env(), envList(env)...),
-		Stdout: &stdout, Stderr: &stderr, StopGrace: 30 * time.Second,
-	})
-	require.NoError(t, err, "k6 %v", args)
-	run := K6Run{ExitCode: exit.Code, Stdout: stdout.String(), Stderr: stderr.String()}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("k6 %v exit %d\nstdout:\n%s\nstderr:\n%s", args, run.ExitCode, tail(run.Stdout, 6000), tail(run.Stderr, 6000))
-		}
-	})
-	if _, err := os.Stat(out); err == nil {
-		samples, err := harness.ReadSamplesFile(out)
-		require.NoError(t, err)
-		run.Samples = samples
-	}
-	return run
+	return StartK6(t, K6Options{Script: script, Env: env, Flags: flags}).Wait(t)
 }
 
 // RunFwbench runs bin/fwbench (FW_FWBENCH) from the repository root with args and env added to

@@ -1,21 +1,14 @@
-//go:build deploy
+//go:build e2e && deploy
 
-// Package deploytest holds deployment tests: the real ./k6 and bin/fwsim (paths in FW_K6 and
-// FW_FWSIM) with real infrastructure such as a Prometheus server (Debian's package).
-package deploytest
+package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"maps"
 	"math"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -40,11 +33,10 @@ const hzWindow = time.Second
 // 'min' reads the slow instance and fails a 95 Hz check (k6 exits 99 on the fleet threshold).
 func TestPrometheusHzPerInstanceAndFleet(t *testing.T) {
 	t.Parallel()
-	k6 := binary(t, "FW_K6")
-	fast := startFwsim(t, "-hz", "99", "-hz-window", hzWindow.String())
-	slow := startFwsim(t, "-hz", "90", "-hz-window", hzWindow.String())
+	fast := startLoopFwsim(t, "-hz", "99")
+	slow := startLoopFwsim(t, "-hz", "90")
 	prom, err := harness.StartPrometheus(t.Context(), harness.PrometheusOptions{
-		ScrapeTargets: []string{fast.addr, slow.addr}, ScrapeInterval: 500 * time.Millisecond,
+		ScrapeTargets: []string{fast.HostPort(), slow.HostPort()}, ScrapeInterval: 500 * time.Millisecond,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, prom.Stop()) })
@@ -53,48 +45,49 @@ func TestPrometheusHzPerInstanceAndFleet(t *testing.T) {
 	// the value Prometheus holds was read from /metrics inside that span.
 	rec := newGaugeRecorder(fast, slow)
 	stop := rec.start(t)
-	waitScrapedAfter(t, prom, rec.began, fast.addr, slow.addr)
+	waitScrapedAfter(t, prom, rec.began, fast.HostPort(), slow.HostPort())
 
-	run := runK6(t, k6, "testdata/promhz.js", map[string]string{
-		"FW_PROMETHEUS_URL": prom.URL, "FW_FAST": fast.addr, "FW_SLOW": slow.addr,
+	run := RunK6(t, "testdata/hz-prometheus-fleet.js", map[string]string{
+		"FW_PROMETHEUS_URL": prom.URL, "FW_FAST": fast.HostPort(), "FW_SLOW": slow.HostPort(),
 	})
 	stop()
-	require.Equal(t, 99, run.exit, "the fleet threshold fails; stderr:\n%s", run.stderr)
+	require.Equal(t, 99, run.ExitCode, "the fleet threshold fails; stderr:\n%s", run.Stderr)
 
 	band := rec.bands()
-	for _, inst := range []*fwsim{fast, slow} {
-		b := band[inst.addr]
-		require.Positive(t, b.n, "%s: /metrics readings", inst.addr)
-		hzs := run.where("fw_loop_hz", "monitor", "replicas", "instance", inst.addr)
-		require.Len(t, hzs, 1, "one sample for %s", inst.addr)
+	for _, inst := range []*Fwsim{fast, slow} {
+		addr := inst.HostPort()
+		b := band[addr]
+		require.Positive(t, b.n, "%s: /metrics readings", addr)
+		hzs := run.Where("fw_loop_hz", "monitor", "replicas", "instance", addr)
+		require.Len(t, hzs, 1, "one sample for %s", addr)
 		got := hzs[0].Value
-		t.Logf("%s: Prometheus sample %v, its /metrics read %v..%v (%d reads)", inst.addr, got, b.lo, b.hi, b.n)
+		t.Logf("%s: Prometheus sample %v, its /metrics read %v..%v (%d reads)", addr, got, b.lo, b.hi, b.n)
 		// The instance's gauge moved between lo and hi while the query ran; Prometheus read one of
 		// its values (one tick of resolution either side: a read between two of ours).
 		tick := 1 / hzWindow.Seconds()
-		assert.GreaterOrEqual(t, got, b.lo-tick, "%s: Prometheus sample vs its /metrics [%v, %v]", inst.addr, b.lo, b.hi)
-		assert.LessOrEqual(t, got, b.hi+tick, "%s: Prometheus sample vs its /metrics [%v, %v]", inst.addr, b.lo, b.hi)
+		assert.GreaterOrEqual(t, got, b.lo-tick, "%s: Prometheus sample vs its /metrics [%v, %v]", addr, b.lo, b.hi)
+		assert.LessOrEqual(t, got, b.hi+tick, "%s: Prometheus sample vs its /metrics [%v, %v]", addr, b.lo, b.hi)
 		assert.Equal(t, "fwsim", hzs[0].Tags["job"])
 		assert.Equal(t, "featherweight-consciousness", hzs[0].Tags["app"])
 		assert.Equal(t, "prometheus", hzs[0].Tags["source"])
-		checks := run.where("checks", "type", "hz", "monitor", "replicas", "instance", inst.addr)
+		checks := run.Where("checks", "type", "hz", "monitor", "replicas", "instance", addr)
 		require.Len(t, checks, 1)
-		assert.Equal(t, boolValue(got >= 95), checks[0].Value, "%s: check hz >= 95 at %v", inst.addr, got)
+		assert.Equal(t, boolValue(got >= 95), checks[0].Value, "%s: check hz >= 95 at %v", addr, got)
 	}
-	assert.Less(t, band[slow.addr].hi, 95.0, "the slow instance's own /metrics stays below 95")
+	assert.Less(t, band[slow.HostPort()].hi, 95.0, "the slow instance's own /metrics stays below 95")
 
-	fleet := run.where("fw_loop_hz", "monitor", "fleet")
+	fleet := run.Where("fw_loop_hz", "monitor", "fleet")
 	require.Len(t, fleet, 1)
-	sb := band[slow.addr]
+	sb := band[slow.HostPort()]
 	tick := 1 / hzWindow.Seconds()
 	assert.GreaterOrEqual(t, fleet[0].Value, sb.lo-tick, "min reads the slow instance")
 	assert.LessOrEqual(t, fleet[0].Value, sb.hi+tick, "min reads the slow instance")
 	assert.InDelta(t, 90, fleet[0].Value, 90*0.1)
 	assert.NotContains(t, fleet[0].Tags, "instance")
-	checks := run.where("checks", "type", "hz", "monitor", "fleet")
+	checks := run.Where("checks", "type", "hz", "monitor", "fleet")
 	require.Len(t, checks, 1)
 	assert.Zero(t, checks[0].Value, "the fleet check fails: the slowest replica is below 95")
-	assert.Equal(t, map[string]bool{"checks{type:hz,monitor:fleet}: rate==1": false}, run.thresholds)
+	assert.Equal(t, map[string]bool{"checks{type:hz,monitor:fleet}: rate==1": false}, thresholdVerdicts(t, run))
 }
 
 func boolValue(b bool) float64 {
@@ -104,65 +97,35 @@ func boolValue(b bool) float64 {
 	return 0
 }
 
-// binary returns the path in env var name; the test fails (never skips) when it is missing.
-func binary(t *testing.T, name string) string {
+// thresholdVerdicts are the threshold results the script's handleSummary printed on its FWTHRESHOLDS line.
+func thresholdVerdicts(t *testing.T, run K6Run) map[string]bool {
 	t.Helper()
-	p := os.Getenv(name)
-	require.NotEmpty(t, p, "%s is not set: run with FW_K6=$PWD/k6 FW_FWSIM=$PWD/bin/fwsim", name)
-	_, err := os.Stat(p) // #nosec G703 -- a path from the test's own environment
-	require.NoError(t, err, "%s=%s", name, p)
-	return p
-}
-
-// fwsim is a running bin/fwsim.
-type fwsim struct {
-	addr string // host:port, as Prometheus's instance label names it
-}
-
-func startFwsim(t *testing.T, flags ...string) *fwsim {
-	t.Helper()
-	args := append([]string{"-addr", "127.0.0.1:0", "-seed", "1"}, flags...)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, binary(t, "FW_FWSIM"), args...) // #nosec G204 -- the fwsim under test
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "fwsim listening on "); ok {
-				addr <- strings.TrimPrefix(strings.TrimSpace(rest), "http://")
-			}
+	var verdicts map[string]bool
+	for l := range strings.SplitSeq(run.Stdout, "\n") {
+		if rest, ok := strings.CutPrefix(l, "FWTHRESHOLDS "); ok {
+			require.NoError(t, json.Unmarshal([]byte(rest), &verdicts))
 		}
-	}()
-	select {
-	case a := <-addr:
-		f := &fwsim{addr: a}
-		f.waitLoop(t)
-		return f
-	case <-time.After(15 * time.Second):
-		t.Fatalf("fwsim %v did not print its address; stderr:\n%s", args, stderr.String())
-		return nil
 	}
+	return verdicts
 }
 
-// waitLoop waits until the gauge has a full window behind it (at least two windows of uptime
+// startLoopFwsim starts bin/fwsim with the given flags and the test's Hz window, and returns once its
+// loop gauge has a full window behind it.
+func startLoopFwsim(t *testing.T, flags ...string) *Fwsim {
+	t.Helper()
+	f := StartFwsim(t, append(flags, "-hz-window", hzWindow.String())...)
+	waitGaugeWindow(t, f)
+	return f
+}
+
+// waitGaugeWindow waits until the /metrics gauge has a full window behind it (at least two windows of uptime
 // with a value).
-func (f *fwsim) waitLoop(t *testing.T) {
+func waitGaugeWindow(t *testing.T, f *Fwsim) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	var first time.Time
 	for time.Now().Before(deadline) {
-		if v, err := f.gauge(t.Context()); err == nil && v > 0 {
+		if v, err := loopGauge(t.Context(), f); err == nil && v > 0 {
 			if first.IsZero() {
 				first = time.Now()
 			}
@@ -172,12 +135,12 @@ func (f *fwsim) waitLoop(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("fwsim %s: no loop gauge", f.addr)
+	t.Fatalf("fwsim %s: no loop gauge", f.HTTP)
 }
 
-// gauge reads consciousness_loop_hz from the instance's own /metrics.
-func (f *fwsim) gauge(ctx context.Context) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+f.addr+"/metrics", nil)
+// loopGauge reads consciousness_loop_hz from the instance's own /metrics.
+func loopGauge(ctx context.Context, f *Fwsim) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.HTTP+"/metrics", nil)
 	if err != nil {
 		return 0, err
 	}
@@ -207,13 +170,13 @@ type band struct {
 
 // gaugeRecorder reads every instance's /metrics gauge in a loop.
 type gaugeRecorder struct {
-	insts []*fwsim
+	insts []*Fwsim
 	began time.Time
 	mu    sync.Mutex
 	seen  map[string]band
 }
 
-func newGaugeRecorder(insts ...*fwsim) *gaugeRecorder {
+func newGaugeRecorder(insts ...*Fwsim) *gaugeRecorder {
 	return &gaugeRecorder{insts: insts, seen: map[string]band{}}
 }
 
@@ -251,17 +214,17 @@ func (r *gaugeRecorder) start(t *testing.T) (stop func()) {
 
 func (r *gaugeRecorder) readAll(ctx context.Context) {
 	for _, f := range r.insts {
-		v, err := f.gauge(ctx)
+		v, err := loopGauge(ctx, f)
 		if err != nil {
 			continue
 		}
 		r.mu.Lock()
-		b, ok := r.seen[f.addr]
+		b, ok := r.seen[f.HostPort()]
 		if !ok {
 			b = band{lo: math.Inf(1), hi: math.Inf(-1)}
 		}
 		b.lo, b.hi, b.n = min(b.lo, v), max(b.hi, v), b.n+1
-		r.seen[f.addr] = b
+		r.seen[f.HostPort()] = b
 		r.mu.Unlock()
 	}
 }
@@ -296,86 +259,4 @@ func waitScrapedAfter(t *testing.T, p *harness.Prometheus, since time.Time, inst
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("Prometheus never scraped %v after %s", insts, since)
-}
-
-// k6Run is the outcome of one `k6 run`.
-type k6Run struct {
-	exit           int
-	stdout, stderr string
-	samples        []sample
-	thresholds     map[string]bool
-}
-
-type sample struct {
-	Metric string
-	Value  float64
-	Tags   map[string]string
-}
-
-func runK6(t *testing.T, k6, script string, env map[string]string) k6Run {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "samples.json")
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, k6, "run", "--quiet", "--no-color", "--out", "json="+out, script) // #nosec G204 -- the k6 under test
-	cmd.Env = append(os.Environ(), "K6_NO_USAGE_REPORT=true")
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	run := k6Run{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		run.exit = exit.ExitCode()
-	default:
-		t.Fatalf("k6: %v", err)
-	}
-	for l := range strings.SplitSeq(run.stdout, "\n") {
-		if rest, ok := strings.CutPrefix(l, "FWTHRESHOLDS "); ok {
-			require.NoError(t, json.Unmarshal([]byte(rest), &run.thresholds))
-		}
-	}
-	f, err := os.Open(out) // #nosec G304 -- a file this test names
-	require.NoError(t, err, "k6 output; stderr:\n%s", run.stderr)
-	defer func() { _ = f.Close() }()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var line struct {
-			Type   string `json:"type"`
-			Metric string `json:"metric"`
-			Data   struct {
-				Value float64           `json:"value"`
-				Tags  map[string]string `json:"tags"`
-			} `json:"data"`
-		}
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &line))
-		if line.Type == "Point" {
-			run.samples = append(run.samples, sample{Metric: line.Metric, Value: line.Data.Value, Tags: line.Data.Tags})
-		}
-	}
-	require.NoError(t, sc.Err())
-	return run
-}
-
-// where selects the samples of metric whose tags include every key, value pair given.
-func (r k6Run) where(metric string, tagPairs ...string) []sample {
-	var out []sample
-next:
-	for _, s := range r.samples {
-		if s.Metric != metric {
-			continue
-		}
-		for i := 0; i+1 < len(tagPairs); i += 2 {
-			if s.Tags[tagPairs[i]] != tagPairs[i+1] {
-				continue next
-			}
-		}
-		out = append(out, s)
-	}
-	return out
 }

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -14,9 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -26,10 +23,9 @@ import (
 // segmentRun is one k6 process of the locally distributed run.
 type segmentRun struct {
 	name, segment string
-	exit          harness.Exit
-	samples       harness.Samples
-	summary       *harness.Summary
-	log           string
+	k6            *K6Process
+	K6Run
+	summary *harness.Summary
 }
 
 // segment is i's share (i in 1..n) of the sequence 0,1/n,...,1: (i-1)/n:i/n, 0 and 1 spelled plainly.
@@ -85,9 +81,7 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 	for i := range n + 1 {
 		seq = append(seq, strings.SplitN(segment(max(i, 1), n), ":", 2)[min(i, 1)])
 	}
-	k6 := binary(t, "FW_K6")
 	runs := make([]*segmentRun, n+1)
-	var wg sync.WaitGroup
 	for i := range runs {
 		r := &segmentRun{name: "single", segment: "-"}
 		var flags []string
@@ -95,20 +89,26 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 			r.name, r.segment = fmt.Sprintf("seg-%d", i+1), segment(i+1, n)
 			flags = []string{"--execution-segment", r.segment, "--execution-segment-sequence", strings.Join(seq, ",")}
 		}
+		r.k6 = StartK6(t, K6Options{
+			Script: bundledScenario, Env: env, OutDir: filepath.Join(t.TempDir(), r.name),
+			Flags: append([]string{"--address", "", "--tag", "instance=" + r.name}, flags...),
+		})
 		runs[i] = r
-		wg.Go(func() { runSegment(t, k6, r, env, flags) })
 	}
-	wg.Wait()
+	for _, r := range runs {
+		r.K6Run = r.k6.Wait(t)
+		r.summary, _ = harness.ReadSummaryFile(filepath.Join(r.OutDir, "summary.json"))
+	}
 
 	var sumVUs, sumHz, sumChat, sumFailed, sumOK float64
 	for _, r := range runs {
-		vus := r.samples.Max("vus_max")
-		chat := r.samples.Sum("iterations", "scenario", "chat")
-		hz := r.samples.Sum("iterations", "scenario", "hz") + r.samples.Sum("dropped_iterations", "scenario", "hz")
-		failed := r.samples.Sum("fw_chat_failed") // Rate samples: 1 = a failed turn
+		vus := r.Max("vus_max")
+		chat := r.Sum("iterations", "scenario", "chat")
+		hz := r.Sum("iterations", "scenario", "hz") + r.Sum("dropped_iterations", "scenario", "hz")
+		failed := r.Sum("fw_chat_failed") // Rate samples: 1 = a failed turn
 		t.Logf("%-7s %-6s exit %d: vus_max %.0f, chat iterations %.0f, hz iterations %.0f, failed turns %.0f; failed thresholds: %s",
-			r.name, r.segment, r.exit.Code, vus, chat, hz, failed, failedThresholds(r.summary))
-		require.Zero(t, r.exit.Code, "%s must pass its thresholds on its own share:\n%s", r.name, tail(r.log, 3000))
+			r.name, r.segment, r.ExitCode, vus, chat, hz, failed, failedThresholds(r.summary))
+		require.Zero(t, r.ExitCode, "%s must pass its thresholds on its own share:\n%s", r.name, tail(r.Output(), 3000))
 		if r.name == "single" {
 			require.InDelta(t, plan.MaxVUs, vus, 0, "single-instance vus_max == plan maxVUs")
 			require.InDelta(t, hz, sumHz, float64(n), "hz iterations: the sum over processes within %d of the single run's", n)
@@ -119,41 +119,11 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 			continue
 		}
 		sumVUs, sumHz, sumChat = sumVUs+vus, sumHz+hz, sumChat+chat
-		sumFailed, sumOK = sumFailed+failed, sumOK+r.samples.Sum("chat_turns_ok")
+		sumFailed, sumOK = sumFailed+failed, sumOK+r.Sum("chat_turns_ok")
 	}
 	require.InDelta(t, plan.MaxVUs, sumVUs, 0, "sum of vus_max == plan maxVUs")
 	require.Zero(t, sumFailed, "no chat turn failed across the processes")
 	require.Positive(t, sumOK, "chat turns succeeded across the processes")
-}
-
-// runSegment runs one k6 process of the bundled scenario with its samples (--out json) and summary.
-func runSegment(t *testing.T, k6 string, r *segmentRun, env map[string]string, flags []string) {
-	dir := filepath.Join(t.TempDir(), r.name)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		r.log = err.Error()
-		return
-	}
-	env = mapsWith(env, "FW_OUT_DIR", dir)
-	args := make([]string, 0, 10+len(flags))
-	args = append(args, "run", "--quiet", "--no-color", "--address", "", "--tag", "instance="+r.name,
-		"--out", "json="+filepath.Join(dir, "metrics.json"))
-	args = append(args, flags...)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	var log syncBuffer
-	exit, err := harness.RunProcess(ctx, harness.ProcessOptions{
-		Path: k6, Args: append(args, bundledScenario), Env: append(harness.K6Env(), envList(env)...),
-		Stdout: &log, Stderr: &log,
-	})
-	r.exit, r.log = exit, log.String()
-	if err != nil {
-		r.exit.Code, r.log = -1, err.Error()
-		return
-	}
-	if samples, err := harness.ReadSamplesFile(filepath.Join(dir, "metrics.json")); err == nil {
-		r.samples = samples
-	}
-	r.summary, _ = harness.ReadSummaryFile(filepath.Join(dir, "summary.json"))
 }
 
 // failedThresholds names the thresholds k6 judged failed in a summary ("-" for none).
@@ -181,11 +151,4 @@ func envOr(name, dflt string) string {
 		return v
 	}
 	return dflt
-}
-
-// mapsWith is a copy of m with k set to v.
-func mapsWith(m map[string]string, k, v string) map[string]string {
-	out := maps.Clone(m)
-	out[k] = v
-	return out
 }

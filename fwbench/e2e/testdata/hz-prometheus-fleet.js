@@ -1,4 +1,4 @@
-// Deployment test driver (promhz_test.go): one query of FW_PROMETHEUS_URL per monitor.
+// Deployment test driver (hz_prometheus_deploy_test.go): one query of FW_PROMETHEUS_URL per monitor.
 //   replicas  one fw_loop_hz sample and check per fwsim instance, tagged with its labels
 //   fleet     aggregate min, min 95: the slowest instance decides; its check must pass for the run to pass
 import { HzMonitor } from 'k6/x/featherweight';

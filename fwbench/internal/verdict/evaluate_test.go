@@ -18,7 +18,7 @@ import (
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/verdict/verdicttest"
 )
 
-// The testdata are a real Prometheus 2.42's answers to the verdicts of fwbench/deploytest
+// The testdata are a real Prometheus 2.42's answers to the verdicts of fwbench/e2e/verdict_deploy_test.go
 // (FW_VERDICT_RECORD): pass.json two healthy execution segments, fail.json one healthy and one
 // against fwsim -error-rate 0.05, unknown.json a testid nothing was written under.
 
