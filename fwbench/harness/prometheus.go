@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -42,9 +41,9 @@ type Prometheus struct {
 	// URL is the server's base URL, http://127.0.0.1:PORT.
 	URL string
 
-	cmd      *exec.Cmd
+	cancel   context.CancelFunc // stops the process (SIGINT, killed after its grace)
+	done     chan struct{}      // closed when the process has exited
 	dir      string
-	done     chan struct{}
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -122,17 +121,18 @@ func startPrometheusIn(ctx context.Context, dir string, opts PrometheusOptions) 
 	if opts.NativeHistograms {
 		args = append(args, "--enable-feature=native-histograms")
 	}
-	cmd := exec.CommandContext(ctx, opts.Binary, args...) // #nosec G204 -- the binary is the caller's choice
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
+	pctx, cancel := context.WithCancel(ctx)
+	proc, err := StartProcess(pctx, ProcessOptions{
+		Path: opts.Binary, Args: args, Stdout: logFile, Stderr: logFile, StopGrace: 10 * time.Second,
+	})
+	if err != nil {
+		cancel()
 		_ = logFile.Close()
-		return nil, fmt.Errorf("start prometheus: %w", err)
+		return nil, err
 	}
-	p := &Prometheus{URL: "http://" + addr, cmd: cmd, dir: dir, done: make(chan struct{})}
+	p := &Prometheus{URL: "http://" + addr, cancel: cancel, dir: dir, done: make(chan struct{})}
 	go func() {
-		_ = cmd.Wait()
+		_, _ = proc.Wait()
 		_ = logFile.Close()
 		close(p.done)
 	}()
@@ -178,7 +178,7 @@ func (p *Prometheus) waitReady(ctx context.Context, timeout time.Duration) error
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if p.get(ctx, "/-/ready") == nil {
+		if _, status, err := httpGet(ctx, p.URL+"/-/ready"); err == nil && status == http.StatusOK {
 			return nil
 		}
 		select {
@@ -191,35 +191,12 @@ func (p *Prometheus) waitReady(ctx context.Context, timeout time.Duration) error
 	}
 }
 
-func (p *Prometheus) get(ctx context.Context, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %d", path, resp.StatusCode)
-	}
-	return nil
-}
-
-// Stop terminates the server, waits for it and removes its data directory. It is safe to call twice.
+// Stop terminates the server (SIGINT, killed after 10 s), waits for it and removes its data
+// directory. It is safe to call twice.
 func (p *Prometheus) Stop() error {
 	p.stopOnce.Do(func() {
-		if p.cmd.Process != nil {
-			_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		}
-		select {
-		case <-p.done:
-		case <-time.After(15 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
+		p.cancel()
+		<-p.done
 		p.stopErr = os.RemoveAll(p.dir)
 	})
 	return p.stopErr
