@@ -38,7 +38,13 @@ func TestTurnTimingsRecordFirstTokenAndGaps(t *testing.T) {
 		clientTTFT["id-"+p] = r.tokenAts[0].Sub(sent)
 		require.GreaterOrEqual(t, clientTTFT["id-"+p], 30*time.Millisecond, "the server waits its TTFT: load only adds to it")
 	}
-	recs, dropped := getTurns(t, ts)
+	// The server logs a turn just after writing its terminal frame: wait until the third is counted.
+	var recs []fwsim.TurnTiming
+	var dropped uint64
+	require.Eventually(t, func() bool {
+		recs, dropped = getTurns(t, ts)
+		return len(recs)+int(dropped) == 3
+	}, 5*time.Second, 10*time.Millisecond)
 	require.Len(t, recs, 2)
 	require.Equal(t, uint64(1), dropped)
 	for i, r := range recs {
