@@ -29,6 +29,7 @@ type benchmark struct {
 	profile    bool
 	plainRamp  bool
 	fdHeadroom uint64 // file descriptors needed beyond one per user
+	runs       int    // default of BENCH_RUNS
 	intro      func(s bench.Settings, fds uint64) string
 	notes      string
 }
@@ -43,7 +44,7 @@ func compareBench() benchmark {
 	return benchmark{
 		name: "bench-compare", out: "out/bench", duration: duration, workloads: "fast slow",
 		users: "200 1000", usersVar: "BENCH_USERS", clients: "native websockets plain", ramp: "10s",
-		profile: os.Getenv("BENCH_PROFILE") == "1", fdHeadroom: 100,
+		profile: os.Getenv("BENCH_PROFILE") == "1", fdHeadroom: 100, runs: 3,
 		intro: func(s bench.Settings, _ uint64) string {
 			return fmt.Sprintf("Each run: %s of turns back to back per user, its own fwsim (jitter 0.2, seed 1) on "+
 				"loopback, the client and fwsim sharing the machine.", secs(s.Duration))
@@ -71,7 +72,7 @@ func scaleBench() benchmark {
 	return benchmark{
 		name: "bench-scale", out: "out/scale", duration: "60s", workloads: "stream",
 		users: "5000 10000 15000", usersVar: "BENCH_STREAMS", clients: "promise session plain", ramp: "20s",
-		profile: true, plainRamp: true, fdHeadroom: 200,
+		profile: true, plainRamp: true, fdHeadroom: 200, runs: 1,
 		intro: func(s bench.Settings, fds uint64) string {
 			return fmt.Sprintf("Each run: %s (the first %s ramping the streams up), its own fwsim "+
 				"(`-ttft 300ms -itl 250ms -tokens 40`: 4 tokens/s per stream), k6 with %d VUs. Open files limit: %d.",
@@ -89,8 +90,8 @@ func secs(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) + "s" 
 func (b benchmark) settings(log io.Writer) (bench.Settings, error) {
 	s := bench.Settings{
 		Out: env("BENCH_OUT", b.out), Workloads: strings.Fields(env("BENCH_WORKLOADS", b.workloads)),
-		Clients: strings.Fields(env("BENCH_CLIENTS", b.clients)),
-		K6:      env("FW_K6", "./k6"), Fwplain: env("FWPLAIN", "bin/fwplain"), Fwsim: env("FWSIM", "bin/fwsim"),
+		Clients: strings.Fields(env("BENCH_CLIENTS", b.clients)), Mode: env("BENCH_MODE", bench.ModeSession),
+		K6: env("FW_K6", "./k6"), Fwplain: env("FWPLAIN", "bin/fwplain"), Fwsim: env("FWSIM", "bin/fwsim"),
 		Profile: b.profile, PlainRamp: b.plainRamp, Log: log,
 	}
 	var errs []error
@@ -113,6 +114,11 @@ func (b benchmark) settings(log io.Writer) (bench.Settings, error) {
 		errs = append(errs, fmt.Errorf("SCALE_VUS=%q: expected a positive integer", os.Getenv("SCALE_VUS")))
 	}
 	s.ScaleVUs = vus
+	runs, err := strconv.Atoi(env("BENCH_RUNS", strconv.Itoa(b.runs)))
+	if err != nil || runs < 1 {
+		errs = append(errs, fmt.Errorf("BENCH_RUNS=%q: expected a positive integer", os.Getenv("BENCH_RUNS")))
+	}
+	s.Runs = runs
 	for f := range strings.FieldsSeq(env(b.usersVar, b.users)) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
@@ -150,23 +156,25 @@ func benchCmd(ctx, quit context.Context, b benchmark, stdout, stderr io.Writer) 
 	fds := raiseFDLimit()
 	printf(stderr, "%s: open files limit %d\n", b.name, fds)
 	var dirs []string
-	for _, w := range s.Workloads {
-		for _, users := range s.Users {
-			if uint64(users)+b.fdHeadroom > fds { // #nosec G115 -- users is positive
-				printf(stderr, "%s: skipping %d users: ulimit -n is %d (one socket per user per process)\n", b.name, users, fds)
-				continue
-			}
-			for _, c := range s.Clients {
-				if quit.Err() != nil {
-					printf(stderr, "%s: interrupted\n", b.name)
-					return 1
+	for run := 1; run <= s.Runs; run++ { // runs interleaved: a drift of the machine spreads over every cell
+		for _, w := range s.Workloads {
+			for _, users := range s.Users {
+				if uint64(users)+b.fdHeadroom > fds { // #nosec G115 -- users is positive
+					printf(stderr, "%s: skipping %d users: ulimit -n is %d (one socket per user per process)\n", b.name, users, fds)
+					continue
 				}
-				dir, err := s.RunOne(ctx, w, users, c)
-				if err != nil {
-					printf(stderr, "fwbench %s: %v\n", b.name, err)
-					return 1
+				for _, c := range s.Clients {
+					if quit.Err() != nil {
+						printf(stderr, "%s: interrupted\n", b.name)
+						return 1
+					}
+					dir, err := s.RunOne(ctx, w, users, c, run)
+					if err != nil {
+						printf(stderr, "fwbench %s: %v\n", b.name, err)
+						return 1
+					}
+					dirs = append(dirs, dir)
 				}
-				dirs = append(dirs, dir)
 			}
 		}
 	}
@@ -175,8 +183,9 @@ func benchCmd(ctx, quit context.Context, b benchmark, stdout, stderr io.Writer) 
 		printf(stderr, "fwbench %s: %v\n", b.name, err)
 		return 1
 	}
-	md := fmt.Sprintf("# %s: %s\n\n%s\n%s\n\n%s%s", b.name, time.Now().UTC().Format("2006-01-02 15:04 UTC"),
-		bench.MachineLine(), b.intro(s, fds), bench.RenderTable(results), b.notes)
+	gate, passed := bench.TTFTGate(results)
+	md := fmt.Sprintf("# %s: %s\n\n%s\n%s\n\n%s%s%s", b.name, time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+		bench.MachineLine(), b.intro(s, fds), bench.RenderTable(results), gate, b.notes)
 	path := filepath.Join(filepath.Dir(filepath.Clean(s.Out)), b.name+".md")
 	// #nosec G306 -- a benchmark table, meant to be read
 	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
@@ -184,8 +193,15 @@ func benchCmd(ctx, quit context.Context, b benchmark, stdout, stderr io.Writer) 
 		return 1
 	}
 	printf(stdout, "%s", md)
+	if !passed {
+		printf(stderr, "%s: the TTFT accuracy rule failed (see the table above)\n", b.name)
+		return exitJudgedFailed
+	}
 	return 0
 }
+
+// exitJudgedFailed is the exit code of a benchmark whose rule failed, as k6's for a failed threshold.
+const exitJudgedFailed = 99
 
 // tableCmd prints the markdown table of benchmark run directories (each with a result.json).
 func tableCmd(args []string, stdout, stderr io.Writer) int {

@@ -26,6 +26,7 @@ type runOptions struct {
 	turnTimeout time.Duration // bound on one turn (write to terminal frame); default 30s
 	turnsOut    string        // file for one "turn <id> <ttft_ms>" line per completed turn ("" = none)
 	ramp        time.Duration // users connect evenly over this span (part of duration); 0 = all at once
+	oneShot     bool          // each turn on a new WebSocket (dial, one turn, close), as fw.chat() does
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runOptions, error) {
@@ -38,6 +39,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runOptions, error) {
 	fs.StringVar(&o.prompt, "prompt", "How is the loop doing?", "prompt of every turn")
 	fs.DurationVar(&o.turnTimeout, "turn-timeout", 30*time.Second, "bound on one turn")
 	fs.DurationVar(&o.ramp, "ramp", 0, "spread the users' connects evenly over this span (counted in -duration)")
+	fs.BoolVar(&o.oneShot, "oneshot", false, "each turn on a new WebSocket (dial, one turn, close), as fw.chat() does")
 	fs.StringVar(&o.turnsOut, "turns", "", `write "turn <messageId> <ttft_ms>" per completed turn to this file`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -140,8 +142,27 @@ type serverFrame struct {
 	MessageID string `json:"messageId"`
 }
 
-// runUser is one user: one WebSocket, turns back to back until the deadline.
+// runUser is one user: turns back to back until the deadline, on one WebSocket (or, with
+// -oneshot, each on a WebSocket of its own).
 func runUser(ctx context.Context, o runOptions, user int, deadline time.Time, s *userStats) {
+	prefix := "plain-" + strconv.Itoa(user) + "-"
+	if !o.oneShot {
+		session(ctx, o, s, func(conn *websocket.Conn) {
+			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+				if !turn(conn, o, prefix+strconv.Itoa(n), s) {
+					return // the socket is unusable after a failed read or write
+				}
+			}
+		})
+		return
+	}
+	for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+		session(ctx, o, s, func(conn *websocket.Conn) { turn(conn, o, prefix+strconv.Itoa(n), s) })
+	}
+}
+
+// session dials one WebSocket, runs turns on it, and closes it; a failed dial is a failed turn.
+func session(ctx context.Context, o runOptions, s *userStats, turns func(*websocket.Conn)) {
 	dctx, cancel := context.WithTimeout(ctx, o.turnTimeout)
 	conn, resp, err := websocket.DefaultDialer.DialContext(dctx, o.url, nil)
 	cancel()
@@ -155,12 +176,7 @@ func runUser(ctx context.Context, o runOptions, user int, deadline time.Time, s 
 	defer func() { _ = conn.Close() }()
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	prefix := "plain-" + strconv.Itoa(user) + "-"
-	for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
-		if !turn(conn, o, prefix+strconv.Itoa(n), s) {
-			return // the socket is unusable after a failed read or write
-		}
-	}
+	turns(conn)
 	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""),
 		time.Now().Add(time.Second))
 }

@@ -18,7 +18,9 @@ type Meta struct {
 	Duration  float64 `json:"duration_s"`
 	FwsimArgs string  `json:"fwsim_args"`
 	ExitCode  int     `json:"exit_code"`
-	Load1     float64 `json:"load1"` // the machine's 1-minute load average when the run started
+	Load1     float64 `json:"load1"`          // the machine's 1-minute load average when the run started
+	Run       int     `json:"run,omitempty"`  // the run's number in its cell (from 1; 0 in older results)
+	Mode      string  `json:"mode,omitempty"` // session or oneshot ("" in older results: session)
 }
 
 // Result is one run's figures (RUNDIR/result.json).

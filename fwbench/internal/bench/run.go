@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ type Settings struct {
 	Workloads []string      // fast, slow or stream (see WorkloadFlags)
 	Users     []int         // users (compare) or streams (scale)
 	Clients   []string      // native, websockets, promise, session or plain
+	Mode      string        // session (one WebSocket per user, the default) or oneshot (one per turn)
+	Runs      int           // runs of every cell, interleaved (run 1 of every cell, then run 2, ...)
 	K6        string        // ./k6
 	Fwplain   string        // bin/fwplain
 	Fwsim     string        // bin/fwsim
@@ -48,6 +51,12 @@ func WorkloadFlags(workload string) ([]string, error) {
 	return nil, fmt.Errorf("unknown workload %q (want fast, slow or stream)", workload)
 }
 
+// The modes of the side-by-side benchmark: how a user's turns use WebSockets.
+const (
+	ModeSession = "session" // one WebSocket per user, turns back to back (examples/bench/native.js)
+	ModeOneShot = "oneshot" // one WebSocket per turn: fw.chat() per iteration, fwplain -oneshot
+)
+
 // errClient is matched by the error of a client name no benchmark knows.
 var errClient = errors.New("unknown client (want native, websockets, promise, session or plain)")
 
@@ -68,16 +77,25 @@ func (s Settings) Check() error {
 			return fmt.Errorf("%s is missing (make bench WHAT=compare builds ./k6, bin/fwsim and bin/fwplain): %w", b, err)
 		}
 	}
+	if s.Runs < 1 {
+		return fmt.Errorf("BENCH_RUNS=%d: want a positive number of runs", s.Runs)
+	}
+	if s.Mode != ModeSession && s.Mode != ModeOneShot {
+		return fmt.Errorf("BENCH_MODE=%q: want %s or %s", s.Mode, ModeSession, ModeOneShot)
+	}
+	if s.Mode == ModeOneShot && slices.ContainsFunc(s.Clients, func(c string) bool { return c != "native" && c != "plain" }) {
+		return fmt.Errorf("BENCH_MODE=%s runs the native and plain clients only, not %q", ModeOneShot, s.Clients)
+	}
 	if s.Duration < time.Second || s.Duration%time.Second != 0 {
 		return fmt.Errorf("BENCH_DURATION must be whole seconds such as 30s, got %s", s.Duration)
 	}
 	return nil
 }
 
-// RunOne runs one client against its own fwsim and leaves its files and result.json in its directory,
-// which it returns. An error means the run could not be made at all (fwsim did not start); a client
-// that failed is reported in the run's result.
-func (s Settings) RunOne(ctx context.Context, workload string, users int, client string) (string, error) {
+// RunOne runs one client against its own fwsim (run is its number, from 1) and leaves its files and
+// result.json in its directory, which it returns. An error means the run could not be made at all
+// (fwsim did not start); a client that failed is reported in the run's result.
+func (s Settings) RunOne(ctx context.Context, workload string, users int, client string, run int) (string, error) {
 	select { // a run started right after a 1,000-user run measured ~30% fewer turns than on its own
 	case <-time.After(s.Settle):
 	case <-ctx.Done():
@@ -85,6 +103,9 @@ func (s Settings) RunOne(ctx context.Context, workload string, users int, client
 	}
 	load := harness.LoadAverage()
 	dir := filepath.Join(s.Out, fmt.Sprintf("%s-%d-%s", workload, users, client))
+	if run > 1 {
+		dir += "-r" + strconv.Itoa(run)
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return "", err
 	}
@@ -117,7 +138,7 @@ func (s Settings) RunOne(ctx context.Context, workload string, users int, client
 	s.saveFwsim(ctx, dir, sim)
 	_ = sim.Stop()
 	meta := Meta{
-		Client: client, Workload: workload, Users: users, Duration: s.Duration.Seconds(),
+		Client: client, Workload: workload, Users: users, Duration: s.Duration.Seconds(), Run: run, Mode: s.Mode,
 		FwsimArgs: strings.Join(flags, " "), ExitCode: exit.Code, Load1: load,
 	}
 	if err := writeJSON(filepath.Join(dir, "meta.json"), meta); err != nil {
@@ -207,7 +228,11 @@ func (s Settings) clientProcess(
 	switch client {
 	case "native", "websockets":
 		env = append(env, "BENCH_USERS="+strconv.Itoa(users))
-		return harness.ProcessOptions{Path: s.K6, Args: append(k6, "examples/bench/"+client+".js"), Env: env}, api, nil
+		script := client
+		if s.Mode == ModeOneShot {
+			script += "-" + ModeOneShot
+		}
+		return harness.ProcessOptions{Path: s.K6, Args: append(k6, "examples/bench/"+script+".js"), Env: env}, api, nil
 	case "promise", "session":
 		env = append(env, "SCALE_MODE="+client, "SCALE_STREAMS="+strconv.Itoa(users),
 			"SCALE_VUS="+strconv.Itoa(s.ScaleVUs), "SCALE_RAMP_MS="+strconv.FormatInt(s.Ramp.Milliseconds(), 10))
@@ -216,6 +241,9 @@ func (s Settings) clientProcess(
 		args := []string{"run", "-url", url, "-users", strconv.Itoa(users), "-duration", secs}
 		if s.PlainRamp {
 			args = append(args, "-ramp", s.Ramp.String())
+		}
+		if s.Mode == ModeOneShot {
+			args = append(args, "-oneshot")
 		}
 		args = append(args, "-turns", filepath.Join(dir, "turns.log"))
 		return harness.ProcessOptions{Path: s.Fwplain, Args: args}, "", nil

@@ -34,10 +34,10 @@ func clientName(c string) string {
 
 // The two tables' header rows.
 const (
-	runsHeader = "| workload | users | client | turns (vs plain) | failed | CPU ms / 1k tokens | CPU cores" +
+	runsHeader = "| workload | users | run | client | turns (vs plain) | failed | CPU ms / 1k tokens | CPU cores" +
 		" | peak RSS MiB (KiB/user) | TTFT p50 / p99 ms | TTFT error p50 / p99 ms | ITL error p50 / p99 ms" +
 		" | per-turn TTFT error p50 / p99 ms | load |\n"
-	ratiosHeader = "\n| workload | users | CPU native / plain | CPU k6-websockets / native | turns native / plain" +
+	ratiosHeader = "\n| workload | users | run | CPU native / plain | CPU k6-websockets / native | turns native / plain" +
 		" | turns k6-websockets / native | TTFT error p50 native − plain ms" +
 		" | TTFT error p50 k6-websockets − native ms |\n"
 )
@@ -60,10 +60,11 @@ func ReadResults(dirs []string, warn io.Writer) ([]Result, error) {
 	return rs, nil
 }
 
-// group is the runs of one (workload, users) cell, by client.
+// group is one run of one (workload, users) cell, by client.
 type group struct {
 	workload string
 	users    int
+	run      int
 	fwsim    string
 	by       map[string]Result
 }
@@ -71,9 +72,12 @@ type group struct {
 func groups(rs []Result) []*group {
 	var out []*group
 	for _, r := range rs {
-		i := slices.IndexFunc(out, func(g *group) bool { return g.workload == r.Workload && g.users == r.Users })
+		run := max(r.Run, 1)
+		i := slices.IndexFunc(out, func(g *group) bool {
+			return g.workload == r.Workload && g.users == r.Users && g.run == run
+		})
 		if i < 0 {
-			out = append(out, &group{workload: r.Workload, users: r.Users, fwsim: r.FwsimArgs, by: map[string]Result{}})
+			out = append(out, &group{workload: r.Workload, users: r.Users, run: run, fwsim: r.FwsimArgs, by: map[string]Result{}})
 			i = len(out) - 1
 		}
 		out[i].by[r.Client.Client] = r
@@ -82,7 +86,10 @@ func groups(rs []Result) []*group {
 		if c := strings.Compare(a.workload, b.workload); c != 0 {
 			return c
 		}
-		return a.users - b.users
+		if a.users != b.users {
+			return a.users - b.users
+		}
+		return a.run - b.run
 	})
 	return out
 }
@@ -106,7 +113,7 @@ func RenderTable(rs []Result) string {
 	var b strings.Builder
 	gs := groups(rs)
 	b.WriteString(runsHeader)
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, g := range gs {
 		plain, hasPlain := g.by["plain"]
 		for _, c := range clientOrder() {
@@ -122,8 +129,8 @@ func RenderTable(rs []Result) string {
 			if r.ExitCode != 0 {
 				failed += fmt.Sprintf(" (exit %d)", r.ExitCode)
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s | %s |\n",
-				g.workload, g.users, clientName(c), r.Client.Turns, vs, failed,
+			fmt.Fprintf(&b, "| %s | %d | %d | %s | %d (%s) | %s | %.1f | %.2f | %.0f (%.0f) | %s | %s | %s | %s | %s |\n",
+				g.workload, g.users, g.run, clientName(c), r.Client.Turns, vs, failed,
 				r.CPUPer1kTokens*1000, r.CPUCores, float64(r.PeakRSSKB)/1024, float64(r.PeakRSSKB)/float64(g.users),
 				pair(r.Client.TTFT, "%.1f"), pair(r.TTFTErr, "%+.1f"), pair(r.ITLErr, "%+.2f"),
 				pair(r.TurnTTFTErr, "%+.1f"), loadText(r.Load1))
@@ -133,10 +140,10 @@ func RenderTable(rs []Result) string {
 		return b.String() // a scale run: no native-vs-plain ratios to give
 	}
 	b.WriteString(ratiosHeader)
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, g := range gs {
 		n, p, w := g.by["native"], g.by["plain"], g.by["websockets"]
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s |\n", g.workload, g.users,
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s |\n", g.workload, g.users, g.run,
 			ratio(n.CPUPer1kTokens, p.CPUPer1kTokens), ratio(w.CPUPer1kTokens, n.CPUPer1kTokens),
 			ratio(float64(n.Client.Turns), float64(p.Client.Turns)), ratio(float64(w.Client.Turns), float64(n.Client.Turns)),
 			errDiff(n.TTFTErr, p.TTFTErr), errDiff(w.TTFTErr, n.TTFTErr))
