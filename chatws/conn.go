@@ -34,6 +34,7 @@ type Conn struct {
 	closed    atomic.Bool
 	closeCode atomic.Int64
 
+	clock     arrivalClock    // when the data of the last read arrived (nil: time frames at the read's return)
 	buf       []byte          // reusable read buffer (readBufSize, or larger up to maxKeptReadBuf)
 	itls      []time.Duration // reusable ITL buffer (at most ITLBatch gaps when the turn has a sink)
 	itlSketch itlSketch       // summary of the current turn's gaps (buckets lent only to long turns)
@@ -65,10 +66,15 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, er
 	if opts.ReadBufferSize <= 0 {
 		opts.ReadBufferSize = defaultReadBufferSize
 	}
+	var clock arrivalClock
+	dial := opts.NetDialContext
+	if !opts.ReadReturnClock {
+		dial = arrivalDialer(dial, opts.InnerConn, &clock)
+	}
 	d := websocket.Dialer{
 		ReadBufferSize:   opts.ReadBufferSize,
 		WriteBufferPool:  opts.WriteBufferPool,
-		NetDialContext:   opts.NetDialContext,
+		NetDialContext:   dial,
 		TLSClientConfig:  opts.TLSConfig,
 		Proxy:            opts.Proxy,
 		Subprotocols:     opts.Subprotocols,
@@ -109,7 +115,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, er
 		}
 	}
 	ws.SetReadLimit(opts.MaxFrameBytes)
-	c := &Conn{ws: ws, codec: codec, opts: opts, timeouts: to, buf: make([]byte, 0, readBufSize)}
+	c := &Conn{ws: ws, codec: codec, opts: opts, timeouts: to, clock: clock, buf: make([]byte, 0, readBufSize)}
 	ws.SetCloseHandler(func(code int, _ string) error {
 		c.closeCode.Store(int64(code))
 		msg := websocket.FormatCloseMessage(code, "")

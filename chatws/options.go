@@ -90,6 +90,13 @@ type Options struct {
 	KeepTextBytes int
 	// NetDialContext dials TCP (k6: state.Dialer.DialContext). Default net.Dialer.
 	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// InnerConn finds the TCP connection inside the connections NetDialContext returns, when
+	// they wrap it (k6's do), so that reads can take the kernel's arrival stamps. Default nil:
+	// the dialled connection is used as it is.
+	InnerConn InnerConn
+	// ReadReturnClock times frames when the read returns instead of by the kernel's stamp of
+	// their arrival (see arrival.go). Default false: arrival stamps where the platform has them.
+	ReadReturnClock bool
 	// TLSConfig for wss:// URLs (k6: a clone of state.TLSConfig). Default nil (Go defaults).
 	TLSConfig *tls.Config
 	// Proxy selects a proxy per request. Default nil: no proxy.

@@ -156,10 +156,11 @@ func (t *turn) write(prompt string) {
 		}
 	}
 	// The clock for TTFT and duration starts as the prompt is handed to the socket, stamped before
-	// the write (as vLLM's benchmark does): a goroutine descheduled after its write returns would
-	// otherwise find the first token already buffered and report a TTFT of microseconds. Scheduling
-	// delays can then only lengthen the measured TTFT, never shorten it.
-	t.written = t.res.Start
+	// the write (as vLLM's benchmark does), as late as the last write's start (Conn.promptWritten):
+	// a goroutine descheduled after its write returns would otherwise find the first token already
+	// buffered and report a TTFT of microseconds. Scheduling delays cannot shorten the measured
+	// TTFT.
+	t.written = t.c.promptWritten(t.res.Start)
 	t.phase = phaseFirstToken
 }
 
@@ -192,7 +193,10 @@ func (t *turn) read() {
 		return
 	}
 	frame, err := t.c.readMessage()
-	now := time.Now() // stamp right after the read returns
+	now := time.Now() // the read's return
+	if err == nil {
+		now = t.frameTime(now)
+	}
 	t.lastFrame = now
 	if err != nil {
 		t.c.broken.Store(true)
@@ -212,6 +216,21 @@ func (t *turn) read() {
 		return // read on to the terminal frame so the connection stays in step
 	}
 	t.handle(ev, now)
+}
+
+// frameTime is when the frame whose read returned at readReturn arrived (Conn.arrivedAt), never
+// before the prompt was written nor before the turn's previous frame: a turn's times never run
+// backwards.
+func (t *turn) frameTime(readReturn time.Time) time.Time {
+	at := t.c.arrivedAt(readReturn)
+	floor := t.written
+	if t.lastFrame.After(floor) {
+		floor = t.lastFrame
+	}
+	if at.Before(floor) {
+		return floor
+	}
+	return at
 }
 
 // handle applies one decoded frame received at now.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/js/promises"
 	"go.k6.io/k6/lib"
+	"go.k6.io/k6/lib/netext"
 	"go.k6.io/k6/metrics"
 
 	"github.com/featherweight/xk6-featherweight/chatws"
@@ -140,6 +142,7 @@ func (c *chatCall) dialOptions(state *lib.State) chatws.Options {
 		MaxFrameBytes:  p.maxFrame,
 		KeepTextBytes:  max(p.keepText, 0),
 		NetDialContext: state.Dialer.DialContext,
+		InnerConn:      k6InnerConn,
 		Proxy:          http.ProxyFromEnvironment,
 	}
 	if c.buffers != nil {
@@ -158,6 +161,16 @@ func (c *chatCall) dialOptions(state *lib.State) chatws.Options {
 		}
 	}
 	return o
+}
+
+// k6InnerConn finds the TCP connection inside the byte-counting connection of k6's Dialer, so
+// that the chat client reads it with the kernel's arrival stamps while k6 still counts
+// data_received.
+func k6InnerConn(c net.Conn) (net.Conn, func(net.Conn)) {
+	if nc, ok := c.(*netext.Conn); ok {
+		return nc.Conn, func(inner net.Conn) { nc.Conn = inner }
+	}
+	return nil, nil
 }
 
 // dial connects and emits fw_chat_connecting (one per attempt); on failure it returns the failure
