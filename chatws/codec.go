@@ -33,7 +33,7 @@ type Event struct {
 	// once and the connection stays usable. Any other EventError fails the turn, which then reads
 	// on, for at most min(idle, 1s) per frame, to the reply's terminal frame so the connection
 	// stays in step; when that frame does not come, the connection is given up (later turns fail
-	// with ErrClosed).
+	// with failure.KindClosed).
 	Final bool
 }
 
@@ -45,7 +45,7 @@ type Codec interface {
 	// EncodeRequest returns the frames that send one prompt, and whether they are text frames.
 	EncodeRequest(prompt, messageID string, now time.Time) (frames [][]byte, text bool, err error)
 	// Decode interprets one received message for the turn messageID. A non-nil error means the
-	// frame is undecodable (ErrProtocol).
+	// frame is undecodable (failure.KindProtocol).
 	Decode(frame []byte, messageID string) (Event, error)
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // ConnectInfo describes the connection establishment.
@@ -48,15 +50,15 @@ const (
 	closeWait             = time.Second // bound on writing a close frame (ours, or the echo of the server's)
 )
 
-// Dial opens a WebSocket connection. The error, if any, is a *Error of kind ErrConnect,
-// ErrHandshake, ErrCanceled or ErrProtocol (bad protocol options); ConnectInfo is filled as far
+// Dial opens a WebSocket connection. The error, if any, is a *Error of kind failure.KindConnect,
+// failure.KindHandshake, failure.KindCanceled or failure.KindProtocol (bad protocol options); ConnectInfo is filled as far
 // as the attempt went.
 func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, error) {
 	codec := opts.Codec
 	if codec == nil {
 		var err error
 		if codec, err = NewCodec(opts.Protocol); err != nil {
-			return nil, ConnectInfo{}, newErr(ErrProtocol, "bad protocol options", err)
+			return nil, ConnectInfo{}, newErr(failure.KindProtocol, "bad protocol options", err)
 		}
 	}
 	to := opts.Timeouts.withDefaults(defaultTimeouts())
@@ -103,15 +105,15 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, er
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
-			return nil, info, newErr(ErrCanceled, "dial canceled", err)
+			return nil, info, newErr(failure.KindCanceled, "dial canceled", err)
 		case resp != nil:
-			return nil, info, newErr(ErrHandshake, "upgrade rejected with HTTP "+strconv.Itoa(resp.StatusCode), err)
+			return nil, info, newErr(failure.KindHandshake, "upgrade rejected with HTTP "+strconv.Itoa(resp.StatusCode), err)
 		case dctx.Err() != nil:
-			return nil, info, newErr(ErrConnect, "connect timeout after "+to.Connect.String(), err)
+			return nil, info, newErr(failure.KindConnect, "connect timeout after "+to.Connect.String(), err)
 		case errors.Is(err, websocket.ErrBadHandshake):
-			return nil, info, newErr(ErrHandshake, "bad handshake", err)
+			return nil, info, newErr(failure.KindHandshake, "bad handshake", err)
 		default:
-			return nil, info, newErr(ErrConnect, "dial failed", err)
+			return nil, info, newErr(failure.KindConnect, "dial failed", err)
 		}
 	}
 	ws.SetReadLimit(opts.MaxFrameBytes)

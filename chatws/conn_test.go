@@ -13,6 +13,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // wsServer starts a loopback WebSocket server running handle for each connection.
@@ -145,7 +147,7 @@ func TestTurnErrorKinds(t *testing.T) {
 		name     string
 		handle   func(ws *websocket.Conn)
 		opts     Options
-		kind     ErrorKind
+		kind     failure.Kind
 		code     int
 		tokens   int
 		contains string
@@ -155,27 +157,27 @@ func TestTurnErrorKinds(t *testing.T) {
 			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
 			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"error","content":"overloaded","messageId":"`+id+`"}`))
 			_, _, _ = ws.ReadMessage()
-		}, Options{}, ErrServerError, 0, 1, "overloaded"},
+		}, Options{}, failure.KindServerError, 0, 1, "overloaded"},
 		{"02 protocol bad json", func(ws *websocket.Conn) {
 			readPrompt(ws)
 			_ = ws.WriteMessage(websocket.TextMessage, []byte(`not json`))
 			_, _, _ = ws.ReadMessage()
-		}, Options{}, ErrProtocol, 0, 0, "undecodable"},
+		}, Options{}, failure.KindProtocol, 0, 0, "undecodable"},
 		{"03 protocol oversize", func(ws *websocket.Conn) {
 			readPrompt(ws)
 			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame("x", strings.Repeat("a", 4096)))
 			_, _, _ = ws.ReadMessage()
-		}, Options{MaxFrameBytes: 1024}, ErrProtocol, 0, 0, "maxFrameBytes"},
+		}, Options{MaxFrameBytes: 1024}, failure.KindProtocol, 0, 0, "maxFrameBytes"},
 		{"04 timeout_first_token", func(ws *websocket.Conn) {
 			readPrompt(ws)
 			_ = ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`))
 			_, _, _ = ws.ReadMessage()
-		}, Options{Timeouts: short}, ErrTimeoutFirstToken, 0, 0, ""},
+		}, Options{Timeouts: short}, failure.KindTimeoutFirstToken, 0, 0, ""},
 		{"05 timeout_idle", func(ws *websocket.Conn) {
 			id, _ := readPrompt(ws)
 			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
 			_, _, _ = ws.ReadMessage()
-		}, Options{Timeouts: short}, ErrTimeoutIdle, 0, 1, ""},
+		}, Options{Timeouts: short}, failure.KindTimeoutIdle, 0, 1, ""},
 		{"06 timeout_total", func(ws *websocket.Conn) {
 			id, _ := readPrompt(ws)
 			for range 100 {
@@ -184,18 +186,18 @@ func TestTurnErrorKinds(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-		}, Options{Timeouts: Timeouts{Total: 200 * time.Millisecond}}, ErrTimeoutTotal, 0, -1, ""},
+		}, Options{Timeouts: Timeouts{Total: 200 * time.Millisecond}}, failure.KindTimeoutTotal, 0, -1, ""},
 		{"07 closed with code", func(ws *websocket.Conn) {
 			id, _ := readPrompt(ws)
 			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
 			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "bye"), time.Now().Add(time.Second))
 			_, _, _ = ws.ReadMessage()
-		}, Options{}, ErrClosed, websocket.CloseTryAgainLater, 1, ""},
+		}, Options{}, failure.KindClosed, websocket.CloseTryAgainLater, 1, ""},
 		{"08 closed abnormal", func(ws *websocket.Conn) {
 			id, _ := readPrompt(ws)
 			_ = ws.WriteMessage(websocket.TextMessage, tokenFrame(id, "a"))
 			_ = ws.NetConn().Close()
-		}, Options{}, ErrClosed, websocket.CloseAbnormalClosure, 1, ""},
+		}, Options{}, failure.KindClosed, websocket.CloseAbnormalClosure, 1, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,15 +223,15 @@ func TestTurnCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	res := c.Turn(ctx, "hi", TurnOptions{})
-	require.Equal(t, ErrCanceled, res.Err.Kind, "the cancel ended the turn, not its first-token timeout")
+	require.Equal(t, failure.KindCanceled, res.Err.Kind, "the cancel ended the turn, not its first-token timeout")
 
 	// the connection is unusable afterwards
 	res = c.Turn(context.Background(), "again", TurnOptions{})
-	require.Equal(t, ErrClosed, res.Err.Kind)
+	require.Equal(t, failure.KindClosed, res.Err.Kind)
 
 	// already-cancelled context
 	res = c.Turn(ctx, "x", TurnOptions{})
-	require.Equal(t, ErrCanceled, res.Err.Kind)
+	require.Equal(t, failure.KindCanceled, res.Err.Kind)
 }
 
 func TestCloseDuringTurn(t *testing.T) {
@@ -238,7 +240,7 @@ func TestCloseDuringTurn(t *testing.T) {
 	c := dial(t, url, Options{})
 	time.AfterFunc(100*time.Millisecond, func() { _ = c.Close() })
 	res := c.Turn(context.Background(), "hi", TurnOptions{})
-	require.Equal(t, ErrClosed, res.Err.Kind)
+	require.Equal(t, failure.KindClosed, res.Err.Kind)
 	require.NoError(t, c.Close())
 }
 
@@ -261,7 +263,7 @@ func TestServerErrorKeepsConnection(t *testing.T) {
 		}
 	})
 	c := dial(t, url, Options{})
-	require.Equal(t, ErrServerError, c.Turn(context.Background(), "1", TurnOptions{}).Err.Kind)
+	require.Equal(t, failure.KindServerError, c.Turn(context.Background(), "1", TurnOptions{}).Err.Kind)
 	res := c.Turn(context.Background(), "2", TurnOptions{})
 	require.True(t, res.OK)
 	require.Equal(t, 1, res.Tokens)
@@ -279,7 +281,7 @@ func TestDialErrors(t *testing.T) {
 	_, _, err = Dial(context.Background(), "ws://"+addr+"/api/chat", Options{})
 	var e *Error
 	require.ErrorAs(t, err, &e)
-	require.Equal(t, ErrConnect, e.Kind)
+	require.Equal(t, failure.KindConnect, e.Kind)
 
 	// handshake: HTTP 403
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -288,7 +290,7 @@ func TestDialErrors(t *testing.T) {
 	defer srv.Close()
 	_, info, err := Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), Options{})
 	require.ErrorAs(t, err, &e)
-	require.Equal(t, ErrHandshake, e.Kind)
+	require.Equal(t, failure.KindHandshake, e.Kind)
 	require.Equal(t, http.StatusForbidden, info.Status)
 
 	// connect timeout: a listener that never answers the upgrade
@@ -306,7 +308,7 @@ func TestDialErrors(t *testing.T) {
 	}()
 	_, _, err = Dial(context.Background(), "ws://"+l.Addr().String()+"/", Options{Timeouts: Timeouts{Connect: 100 * time.Millisecond}})
 	require.ErrorAs(t, err, &e)
-	require.Equal(t, ErrConnect, e.Kind)
+	require.Equal(t, failure.KindConnect, e.Kind)
 	require.Contains(t, e.Error(), "timeout")
 	<-done
 
@@ -315,12 +317,12 @@ func TestDialErrors(t *testing.T) {
 	cancel()
 	_, _, err = Dial(ctx, "ws://"+addr+"/", Options{})
 	require.ErrorAs(t, err, &e)
-	require.Equal(t, ErrCanceled, e.Kind)
+	require.Equal(t, failure.KindCanceled, e.Kind)
 
 	// bad protocol options
 	_, _, err = Dial(context.Background(), "ws://"+addr+"/", Options{Protocol: Protocol{Name: "nope"}})
 	require.ErrorAs(t, err, &e)
-	require.Equal(t, ErrProtocol, e.Kind)
+	require.Equal(t, failure.KindProtocol, e.Kind)
 }
 
 func TestOpenAIAndRealtimeOverSocket(t *testing.T) {

@@ -6,7 +6,7 @@
 // # Usage
 //
 //	conn, info, err := chatws.Dial(ctx, "ws://127.0.0.1:8080/api/chat", chatws.Options{})
-//	if err != nil { ... } // err is a *chatws.Error with Kind ErrConnect, ErrHandshake or ErrCanceled
+//	if err != nil { ... } // err is a *chatws.Error with Kind failure.KindConnect, failure.KindHandshake or failure.KindCanceled
 //	defer conn.Close()
 //	res := conn.Turn(ctx, "hello", chatws.TurnOptions{})
 //	if !res.OK { log.Print(res.Err.Kind) }
@@ -33,26 +33,26 @@
 // Timeouts are enforced with read deadlines: until the first token the deadline is
 // min(written+FirstToken, written+Total); after it, min(lastToken+Idle, written+Total).
 // Cancelling the context passed to Turn (or Dial) ends a blocked read or prompt write at once
-// (context.AfterFunc closes the socket) and the turn fails with Kind ErrCanceled.
+// (context.AfterFunc closes the socket) and the turn fails with Kind failure.KindCanceled.
 //
 // Each codec says whether an error frame is the end of the reply (Event.Final). A final error
 // (a unified chat error, which comes alone; a Featherweight schema error; a rejected Realtime
 // client event) ends the turn at once and the next turn on the Conn starts normally.
-// Once a turn's failure is decided by an undecodable frame (ErrProtocol) or by an error frame
+// Once a turn's failure is decided by an undecodable frame (failure.KindProtocol) or by an error frame
 // that is not the end of the reply (OpenAI's error then [DONE], Realtime's error then
 // response.done "failed", Featherweight's upstream error then complete, ...), the turn reads
 // on to the reply's terminal frame, waiting at most min(Idle, 1s) for each frame, so that the rest
 // of the reply does not leak into the next turn on the same Conn. When the terminal frame does
-// not come in time, the Conn is given up: later turns fail with ErrClosed.
+// not come in time, the Conn is given up: later turns fail with failure.KindClosed.
 //
 // A read error (timeout, cancellation, a dropped socket, an oversize frame) leaves the underlying
-// gorilla/websocket connection unusable: every later Turn on the same Conn fails with ErrClosed.
-// A server error frame (ErrServerError) or an undecodable frame (ErrProtocol) does not break it,
+// gorilla/websocket connection unusable: every later Turn on the same Conn fails with failure.KindClosed.
+// A server error frame (failure.KindServerError) or an undecodable frame (failure.KindProtocol) does not break it,
 // unless the reply's terminal frame then fails to arrive (see above).
 //
 // # Concurrency
 //
 // A Conn runs one turn at a time: concurrent Turn calls are serialised. Close may be called
-// concurrently with Turn; the turn then fails with ErrClosed. Result.ITLs aliases a buffer owned by
+// concurrently with Turn; the turn then fails with failure.KindClosed. Result.ITLs aliases a buffer owned by
 // the Conn and is valid until the next Turn on that Conn; copy it to keep it.
 package chatws

@@ -9,6 +9,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // finalErrorFramings are the framings in which an error frame is the end of the reply: nothing of
@@ -46,7 +48,7 @@ var finalErrorFramings = []struct {
 // A final error frame ends the turn at once, as failed with server_error, and the connection
 // stays usable: the next turns on it are built from their own frames. (Were the client to read
 // on for a terminal frame that never comes, it would give the connection up and the next turns
-// would fail with ErrClosed.)
+// would fail with failure.KindClosed.)
 func TestFinalErrorKeepsSessionUsable(t *testing.T) {
 	t.Parallel()
 	for _, f := range finalErrorFramings {
@@ -79,7 +81,7 @@ func TestFinalErrorKeepsSessionUsable(t *testing.T) {
 
 			res := c.Turn(ctx, "2", TurnOptions{})
 			require.False(t, res.OK)
-			require.Equal(t, ErrServerError, res.Err.Kind, "%v", res.Err)
+			require.Equal(t, failure.KindServerError, res.Err.Kind, "%v", res.Err)
 			require.Equal(t, "boom", res.Err.Msg)
 			require.Equal(t, "t2a", res.Text)
 			require.Equal(t, 1, res.Tokens)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/chatws"
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // goldenFraming is how one real server's capture is replayed and read. The expected turns come
@@ -216,7 +217,7 @@ func checkReplayedTurn(t *testing.T, i int, ex exchange, want turnWant, id strin
 		require.Nil(t, res.Err, turn("error"))
 	} else {
 		require.NotNil(t, res.Err, turn("error"))
-		require.Equal(t, chatws.ErrServerError, res.Err.Kind, turn("error kind"))
+		require.Equal(t, failure.KindServerError, res.Err.Kind, turn("error kind"))
 		require.Equal(t, want.errMsg, res.Err.Msg, turn("error message"))
 		require.Zero(t, res.CloseCode, turn("close code: nobody closed the socket"))
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // sketchOf records gaps as a turn without a sink does (every gap kept in its buffer).
@@ -159,7 +161,7 @@ func TestITLSummaryPerTurnAndConn(t *testing.T) {
 				assert.Nil(t, c.itlSketch.counts, "an idle Conn holds no sketch")
 			}
 			res := c.Turn(ctx, "cut "+strconv.Itoa(5+i), TurnOptions{})
-			assert.Equal(t, ErrClosed, res.Err.Kind, "%v", res.Err)
+			assert.Equal(t, failure.KindClosed, res.Err.Kind, "%v", res.Err)
 			assert.Equal(t, 5+i, res.Chunks)
 			assertSummaryOf(t, res.ITLs, res.ITL, "conn %d, failed turn", i)
 			assert.Nil(t, c.itlSketch.counts, "a failed turn returns its sketch too")

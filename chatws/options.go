@@ -83,7 +83,7 @@ type Options struct {
 	Codec Codec
 	// Timeouts for the connection and the default for each turn.
 	Timeouts Timeouts
-	// MaxFrameBytes caps one received message; a larger one fails the turn with ErrProtocol
+	// MaxFrameBytes caps one received message; a larger one fails the turn with failure.KindProtocol
 	// and breaks the connection. Default 1 MiB.
 	MaxFrameBytes int64
 	// KeepTextBytes keeps up to this many bytes of the reply text in Result.Text. Default 0 (none).
@@ -158,7 +158,7 @@ type Protocol struct {
 	TypeField   string   // dotted path of the event type. Default "type".
 	TokenTypes  []string // type values that carry token text. Required for custom.
 	DoneTypes   []string // type values that end the turn. Required for custom.
-	ErrorTypes  []string // type values that fail the turn with ErrServerError.
+	ErrorTypes  []string // type values that fail the turn with failure.KindServerError.
 	TextField   string   // dotted path of the token text. Default "content".
 	ErrorField  string   // dotted path of the error text. Default "message".
 	UsageField  string   // dotted path of a token count in a done frame. Optional.

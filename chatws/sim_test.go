@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/chatws"
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 var simPaths = []struct {
@@ -77,37 +78,37 @@ func TestSimFaults(t *testing.T) {
 		name   string
 		mutate func(*simConfig)
 		to     chatws.Timeouts
-		kinds  []chatws.ErrorKind // per turn of a 2-turn session
+		kinds  []failure.Kind // per turn of a 2-turn session
 	}{
 		{
 			"01 error frame, session survives", func(c *simConfig) { c.errorFrame = true },
 			chatws.Timeouts{},
-			[]chatws.ErrorKind{chatws.ErrServerError, chatws.ErrServerError},
+			[]failure.Kind{failure.KindServerError, failure.KindServerError},
 		},
 		{
 			"02 malformed, session survives", func(c *simConfig) { c.malformed = true },
 			chatws.Timeouts{},
-			[]chatws.ErrorKind{chatws.ErrProtocol, chatws.ErrProtocol},
+			[]failure.Kind{failure.KindProtocol, failure.KindProtocol},
 		},
 		{
 			"03 cut", func(c *simConfig) { c.cut = true },
 			chatws.Timeouts{},
-			[]chatws.ErrorKind{chatws.ErrClosed, chatws.ErrClosed},
+			[]failure.Kind{failure.KindClosed, failure.KindClosed},
 		},
 		{
 			"04 stall", func(c *simConfig) { c.stall = 2 * time.Second },
 			chatws.Timeouts{Idle: 200 * time.Millisecond},
-			[]chatws.ErrorKind{chatws.ErrTimeoutIdle, chatws.ErrClosed},
+			[]failure.Kind{failure.KindTimeoutIdle, failure.KindClosed},
 		},
 		{
 			"05 slow first token", func(c *simConfig) { c.ttft = 2 * time.Second },
 			chatws.Timeouts{FirstToken: 200 * time.Millisecond},
-			[]chatws.ErrorKind{chatws.ErrTimeoutFirstToken, chatws.ErrClosed},
+			[]failure.Kind{failure.KindTimeoutFirstToken, failure.KindClosed},
 		},
 		{
 			"06 total", func(c *simConfig) { c.itl = 100 * time.Millisecond },
 			chatws.Timeouts{Total: 250 * time.Millisecond},
-			[]chatws.ErrorKind{chatws.ErrTimeoutTotal, chatws.ErrClosed},
+			[]failure.Kind{failure.KindTimeoutTotal, failure.KindClosed},
 		},
 	}
 	for _, tc := range cases {
@@ -119,7 +120,7 @@ func TestSimFaults(t *testing.T) {
 				for i, want := range tc.kinds {
 					require.False(t, res[i].OK, "%s %s turn %d", fp.path, fp.proto.Name, i)
 					require.Equal(t, want, res[i].Err.Kind, "%s %s turn %d: %v", fp.path, fp.proto.Name, i, res[i].Err)
-					if want == chatws.ErrClosed && i == 0 {
+					if want == failure.KindClosed && i == 0 {
 						require.Equal(t, 1006, res[i].CloseCode)
 					}
 				}
@@ -134,6 +135,6 @@ func TestSimReject(t *testing.T) {
 	_, info, err := chatws.Dial(context.Background(), url+"/api/chat", chatws.Options{})
 	var e *chatws.Error
 	require.ErrorAs(t, err, &e)
-	require.Equal(t, chatws.ErrHandshake, e.Kind)
+	require.Equal(t, failure.KindHandshake, e.Kind)
 	require.Equal(t, 503, info.Status)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // drainWait bounds the wait for the next frame once a turn's failure is decided (an undecodable
@@ -98,7 +100,7 @@ func (c *Conn) newTurn(ctx context.Context, o TurnOptions) turn {
 }
 
 // fail ends the turn with an error.
-func (t *turn) fail(kind ErrorKind, msg string, cause error) {
+func (t *turn) fail(kind failure.Kind, msg string, cause error) {
 	t.res.Err = newErr(kind, msg, cause)
 	t.closeITL()
 	t.res.Tokens = t.res.Chunks
@@ -112,13 +114,13 @@ func (t *turn) failPending() { t.fail(t.pending.Kind, t.pending.Msg, t.pending.E
 func (t *turn) usable() bool {
 	if err := t.ctx.Err(); err != nil {
 		t.res.Start = time.Now()
-		t.fail(ErrCanceled, "turn canceled before start", err)
+		t.fail(failure.KindCanceled, "turn canceled before start", err)
 		return false
 	}
 	if t.c.closed.Load() || t.c.broken.Load() {
 		t.res.Start = time.Now()
 		t.res.CloseCode = t.c.closeCodeOr(websocket.CloseAbnormalClosure)
-		t.fail(ErrClosed, "connection is closed", nil)
+		t.fail(failure.KindClosed, "connection is closed", nil)
 		return false
 	}
 	return true
@@ -130,7 +132,7 @@ func (t *turn) write(prompt string) {
 	frames, isText, err := c.codec.EncodeRequest(prompt, t.res.MessageID, time.Now())
 	if err != nil {
 		t.res.Start = time.Now()
-		t.fail(ErrProtocol, "cannot encode request", err)
+		t.fail(failure.KindProtocol, "cannot encode request", err)
 		return
 	}
 	mt := websocket.BinaryMessage
@@ -147,11 +149,11 @@ func (t *turn) write(prompt string) {
 		if err != nil {
 			c.broken.Store(true)
 			if t.ctx.Err() != nil {
-				t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
+				t.fail(failure.KindCanceled, "turn canceled", t.ctx.Err())
 				return
 			}
 			t.res.CloseCode = c.closeCodeOr(websocket.CloseAbnormalClosure)
-			t.fail(ErrClosed, "write failed", err)
+			t.fail(failure.KindClosed, "write failed", err)
 			return
 		}
 	}
@@ -165,14 +167,14 @@ func (t *turn) write(prompt string) {
 }
 
 // deadline is the read deadline of the next frame and the timeout that expires at it.
-func (t *turn) deadline() (time.Time, ErrorKind) {
-	deadline, kind := t.written.Add(t.to.Total), ErrTimeoutTotal
+func (t *turn) deadline() (time.Time, failure.Kind) {
+	deadline, kind := t.written.Add(t.to.Total), failure.KindTimeoutTotal
 	if t.phase == phaseFirstToken {
 		if d := t.written.Add(t.to.FirstToken); d.Before(deadline) {
-			deadline, kind = d, ErrTimeoutFirstToken
+			deadline, kind = d, failure.KindTimeoutFirstToken
 		}
 	} else if d := t.last.Add(t.to.Idle); d.Before(deadline) {
-		deadline, kind = d, ErrTimeoutIdle
+		deadline, kind = d, failure.KindTimeoutIdle
 	}
 	if t.pending != nil { // draining after a decided failure: do not wait long for the rest
 		if d := t.lastFrame.Add(min(t.to.Idle, drainWait)); d.Before(deadline) {
@@ -189,7 +191,7 @@ func (t *turn) read() {
 	if t.ctx.Err() != nil { // cancelled: the socket is closed, or about to be
 		t.c.broken.Store(true)
 		t.res.Duration = time.Since(t.written)
-		t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
+		t.fail(failure.KindCanceled, "turn canceled", t.ctx.Err())
 		return
 	}
 	frame, err := t.c.readMessage()
@@ -211,7 +213,7 @@ func (t *turn) read() {
 	ev, err := t.c.codec.Decode(frame, t.res.MessageID)
 	if err != nil {
 		if t.pending == nil {
-			t.pending = newErr(ErrProtocol, "undecodable frame", err)
+			t.pending = newErr(failure.KindProtocol, "undecodable frame", err)
 		}
 		return // read on to the terminal frame so the connection stays in step
 	}
@@ -252,11 +254,11 @@ func (t *turn) handle(ev Event, now time.Time) {
 	case EventError:
 		msg := orDefault(ev.Message, "server error frame")
 		if !ev.Final { // read on to the reply's terminal frame (see Event.Final)
-			t.pending = newErr(ErrServerError, msg, nil)
+			t.pending = newErr(failure.KindServerError, msg, nil)
 			return
 		}
 		t.end(now)
-		t.fail(ErrServerError, msg, nil)
+		t.fail(failure.KindServerError, msg, nil)
 	case EventIgnore, EventToken: // token text was counted above; neither ends the turn
 	}
 }
@@ -319,19 +321,19 @@ func (t *turn) succeed(now time.Time) {
 }
 
 // readFailed ends the turn on a read error; timeout is the timeout the read deadline enforced.
-func (t *turn) readFailed(err error, timeout ErrorKind) {
+func (t *turn) readFailed(err error, timeout failure.Kind) {
 	c, res := t.c, &t.res
 	if t.ctx.Err() != nil {
-		t.fail(ErrCanceled, "turn canceled", t.ctx.Err())
+		t.fail(failure.KindCanceled, "turn canceled", t.ctx.Err())
 		return
 	}
 	if c.closed.Load() {
 		res.CloseCode = c.closeCodeOr(websocket.CloseNormalClosure)
-		t.fail(ErrClosed, "connection closed by client", err)
+		t.fail(failure.KindClosed, "connection closed by client", err)
 		return
 	}
 	if errors.Is(err, websocket.ErrReadLimit) {
-		t.fail(ErrProtocol, "frame larger than maxFrameBytes ("+strconv.FormatInt(c.opts.MaxFrameBytes, 10)+")", err)
+		t.fail(failure.KindProtocol, "frame larger than maxFrameBytes ("+strconv.FormatInt(c.opts.MaxFrameBytes, 10)+")", err)
 		return
 	}
 	var ne net.Error
@@ -341,18 +343,18 @@ func (t *turn) readFailed(err error, timeout ErrorKind) {
 	}
 	if ce, ok := errors.AsType[*websocket.CloseError](err); ok {
 		res.CloseCode = ce.Code
-		t.fail(ErrClosed, "server closed the connection before the end of the reply", err)
+		t.fail(failure.KindClosed, "server closed the connection before the end of the reply", err)
 		return
 	}
 	res.CloseCode = c.closeCodeOr(websocket.CloseAbnormalClosure)
-	t.fail(ErrClosed, "connection dropped before the end of the reply", err)
+	t.fail(failure.KindClosed, "connection dropped before the end of the reply", err)
 }
 
-func (t *turn) timeoutMessage(timeout ErrorKind) string {
+func (t *turn) timeoutMessage(timeout failure.Kind) string {
 	switch timeout {
-	case ErrTimeoutFirstToken:
+	case failure.KindTimeoutFirstToken:
 		return "no token within " + t.to.FirstToken.String()
-	case ErrTimeoutIdle:
+	case failure.KindTimeoutIdle:
 		return "no frame within " + t.to.Idle.String() + " of the last token"
 	default:
 		return "turn exceeded " + t.to.Total.String()

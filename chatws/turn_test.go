@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // A failure decided mid-reply (an undecodable frame, or an error the protocol follows with a
@@ -53,7 +55,7 @@ func TestDecidedFailureReadsToTerminalFrame(t *testing.T) {
 
 	res := c.Turn(context.Background(), "1", TurnOptions{})
 	require.False(t, res.OK)
-	require.Equal(t, ErrServerError, res.Err.Kind)
+	require.Equal(t, failure.KindServerError, res.Err.Kind)
 	require.Equal(t, "boom", res.Err.Msg)
 	require.Equal(t, 2, res.Chunks, "tokens after the error still count")
 	require.Equal(t, 2, res.Tokens)
@@ -63,7 +65,7 @@ func TestDecidedFailureReadsToTerminalFrame(t *testing.T) {
 
 	res = c.Turn(context.Background(), "2", TurnOptions{})
 	require.False(t, res.OK)
-	require.Equal(t, ErrProtocol, res.Err.Kind)
+	require.Equal(t, failure.KindProtocol, res.Err.Kind)
 	require.Equal(t, "c", res.Text)
 
 	res = c.Turn(context.Background(), "3", TurnOptions{})
@@ -145,7 +147,7 @@ func TestErrorThenTerminalKeepsSessionInStep(t *testing.T) {
 			// deadline, which marks the Conn broken: turns 3 and 4 below would then fail.
 			res = c.Turn(ctx, "2", TurnOptions{})
 			require.False(t, res.OK)
-			require.Equal(t, ErrServerError, res.Err.Kind)
+			require.Equal(t, failure.KindServerError, res.Err.Kind)
 			require.Equal(t, "boom", res.Err.Msg)
 			require.Equal(t, "t2a", res.Text)
 			for n := 3; n <= 4; n++ {
@@ -159,7 +161,7 @@ func TestErrorThenTerminalKeepsSessionInStep(t *testing.T) {
 }
 
 // After an in-stream error with nothing after it, the failed turn waits at most min(idle, 1s)
-// for the terminal frame, then gives the connection up: later turns fail with ErrClosed, and none
+// for the terminal frame, then gives the connection up: later turns fail with failure.KindClosed, and none
 // is built from a stray frame of the failed reply.
 func TestErrorAloneGivesSessionUp(t *testing.T) {
 	t.Parallel()
@@ -170,10 +172,10 @@ func TestErrorAloneGivesSessionUp(t *testing.T) {
 			ctx := context.Background()
 			require.True(t, c.Turn(ctx, "1", TurnOptions{}).OK)
 			res := c.Turn(ctx, "2", TurnOptions{}) // waits until the drain deadline (TestDrainDeadline)
-			require.Equal(t, ErrServerError, res.Err.Kind)
+			require.Equal(t, failure.KindServerError, res.Err.Kind)
 			res = c.Turn(ctx, "3", TurnOptions{})
 			require.False(t, res.OK)
-			require.Equal(t, ErrClosed, res.Err.Kind)
+			require.Equal(t, failure.KindClosed, res.Err.Kind)
 		})
 	}
 }
@@ -191,7 +193,7 @@ func TestDrainDeadline(t *testing.T) {
 	} {
 		tr := turn{
 			to: Timeouts{FirstToken: time.Minute, Idle: tc.idle, Total: tc.total}, phase: phaseStream,
-			written: start, last: last, lastFrame: last, pending: newErr(ErrServerError, "boom", nil),
+			written: start, last: last, lastFrame: last, pending: newErr(failure.KindServerError, "boom", nil),
 		}
 		got, _ := tr.deadline()
 		require.Equal(t, start.Add(tc.want), got, "idle %v total %v", tc.idle, tc.total)
@@ -221,10 +223,10 @@ func TestCancelDuringPromptWrite(t *testing.T) {
 	prompt := strings.Repeat("x", 32<<20)                                                          // many 4 KiB frames, far beyond the socket buffers
 	res := c.Turn(ctx, prompt, TurnOptions{})
 	require.False(t, res.OK)
-	require.Equal(t, ErrCanceled, res.Err.Kind, "%v", res.Err)
+	require.Equal(t, failure.KindCanceled, res.Err.Kind, "%v", res.Err)
 	require.True(t, watch.hooked, "the cancel landed during the prompt")
 	require.NotErrorIs(t, watch.errAfter, os.ErrDeadlineExceeded, "a write after the cancel waited for the write deadline")
-	require.Equal(t, ErrClosed, c.Turn(context.Background(), "again", TurnOptions{}).Err.Kind)
+	require.Equal(t, failure.KindClosed, c.Turn(context.Background(), "again", TurnOptions{}).Err.Kind)
 }
 
 // writeWatch calls hook (once, before returning from that write) when more than after bytes were

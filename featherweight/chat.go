@@ -18,6 +18,7 @@ import (
 	"go.k6.io/k6/metrics"
 
 	"github.com/featherweight/xk6-featherweight/chatws"
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // errInitContext is thrown when the chat API is used outside a VU's iteration.
@@ -193,7 +194,7 @@ func (c *chatCall) dial(opts chatws.Options) (*chatws.Conn, *chatws.Result) {
 	if err != nil {
 		var ce *chatws.Error
 		if !errors.As(err, &ce) {
-			ce = &chatws.Error{Kind: chatws.ErrConnect, Msg: err.Error()}
+			ce = &chatws.Error{Kind: failure.KindConnect, Msg: err.Error()}
 		}
 		res := chatws.Result{Err: ce, Start: info.Start, TokensSource: chatws.TokensFrames}
 		return nil, &res
@@ -250,7 +251,7 @@ func (mi *ModuleInstance) chatAsync(url, prompt, params sobek.Value) *sobek.Prom
 //
 // A canceled turn (k6 stopping the VU) emits nothing: it is neither a success nor a failure.
 func (c *chatCall) emitTurn(res *chatws.Result) {
-	if res.Err != nil && res.Err.Kind == chatws.ErrCanceled {
+	if res.Err != nil && res.Err.Kind == failure.KindCanceled {
 		return
 	}
 	m := c.m
@@ -279,7 +280,7 @@ func (c *chatCall) emitTurn(res *chatws.Result) {
 	add(m.ChatGoodput, metricBool(c.goodput(res)))
 	if res.Err != nil {
 		s = append(s, metrics.Sample{
-			TimeSeries: metrics.TimeSeries{Metric: m.ChatErrors, Tags: tags.With("error_kind", string(res.Err.Kind))},
+			TimeSeries: metrics.TimeSeries{Metric: m.ChatErrors, Tags: tags.With(tagErrorKind, string(res.Err.Kind))},
 			Value:      1,
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/featherweight/xk6-featherweight/chatws"
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // panicLogged makes the stack of a turn panic logged once per process: a bug that hits every
@@ -39,9 +40,9 @@ func (c *chatCall) recoverTurn(out *map[string]any) {
 		}
 	})
 	res := chatws.Result{
-		Err:          &chatws.Error{Kind: chatws.ErrInternal, Msg: fmt.Sprintf("internal error in the chat client: %v", r)},
+		Err:          &chatws.Error{Kind: failure.KindInternal, Msg: fmt.Sprintf("internal error in the chat client: %v", r)},
 		Start:        time.Now(),
-		TokensSource: "frames",
+		TokensSource: chatws.TokensFrames,
 	}
 	func() {
 		defer func() { _ = recover() }() // emitting must not panic again

@@ -189,7 +189,7 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 	if r.OK {
 		samples = append(samples, sample(fm.HzScrapeFailed, tm.Tags, 0))
 	} else {
-		samples = append(samples, sample(fm.HzScrapeFailed, tm.Tags.With(tagErrorKind, string(hz.ReasonOf(r.Err))), 1))
+		samples = append(samples, sample(fm.HzScrapeFailed, tm.Tags.With(tagErrorKind, string(hz.KindOf(r.Err))), 1))
 	}
 	if r.HasHz || !r.OK {
 		samples = append(samples, sample(state.BuiltinMetrics.Checks, checkTags(tm.Tags), metricBool(r.Pass)),
@@ -235,7 +235,7 @@ func hzReadingToJS(r hz.Reading) map[string]any {
 		"duration": metrics.D(r.Duration),
 	}
 	if f := r.Fallback; f != nil {
-		fb := hzErrorObject(string(f.Err.Reason), f.Err.Error())
+		fb := hzErrorObject(string(f.Err.Kind), f.Err.Error())
 		fb["status"], fb["note"] = f.Err.Status, f.Note
 		out["fallback"] = fb
 	}
@@ -253,12 +253,12 @@ func hzReadingToJS(r hz.Reading) map[string]any {
 		}
 	}
 	if se, ok := errors.AsType[*hz.ScrapeError](r.Err); ok {
-		e := hzErrorObject(string(se.Reason), se.Error())
+		e := hzErrorObject(string(se.Kind), se.Error())
 		if se.Status != 0 {
 			e["status"] = se.Status
 		}
 		if se.Healthz != nil {
-			e["healthz"] = hzErrorObject(string(se.Healthz.Reason), se.Healthz.Error())
+			e["healthz"] = hzErrorObject(string(se.Healthz.Kind), se.Healthz.Error())
 		}
 		out["error"] = e
 	} else if r.Err != nil {
@@ -283,36 +283,43 @@ type hzOptions struct {
 	redirectsSet, userAgentSet bool
 }
 
-// hzOptionTable returns the table of the options object of new HzMonitor(options).
+// hzOption is one option of new HzMonitor(options) and the hz.Config field it sets ("" for none):
+// the one place that names each option, for parsing and for hz.ConfigError messages.
+type hzOption struct {
+	field string
+	option[hzOptions]
+}
+
+// hzOptionList returns the options of new HzMonitor(options), in the order "unknown option" lists them.
 // hz.Config.Validate checks the values it knows (URLs, mode, aggregate, min); the parsers check
 // types and what the script must not leave to a default (an empty metric, a zero timeout or body cap, a negative min).
-func hzOptionTable() *optionTable[hzOptions] {
-	return &optionTable[hzOptions]{skipNullish: true, options: []option[hzOptions]{
-		{"url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })},
-		{"prometheus", stringOpt(func(o *hzOptions) *string { return &o.cfg.PrometheusURL })},
-		{"query", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+func hzOptionList() []hzOption {
+	return []hzOption{
+		{"URL", option[hzOptions]{"url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })}},
+		{"PrometheusURL", option[hzOptions]{"prometheus", stringOpt(func(o *hzOptions) *string { return &o.cfg.PrometheusURL })}},
+		{"Query", option[hzOptions]{"query", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.Query, err = optString(v, name); err == nil && o.cfg.Query == "" {
 				err = errors.New("query must not be empty")
 			}
 			return err
-		}},
-		{"metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}}},
+		{"Metric", option[hzOptions]{"metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.Metric, err = optString(v, name); err == nil && o.cfg.Metric == "" {
 				err = errors.New("metric must not be empty")
 			}
 			return err
-		}},
-		{"labels", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}}},
+		{"Labels", option[hzOptions]{"labels", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.cfg.Labels, err = optStringMap(rt, v, name)
 			return err
-		}},
-		{"mode", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}}},
+		{"Mode", option[hzOptions]{"mode", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			s, err := optString(v, name)
 			o.cfg.Mode = hz.Mode(s)
 			return err
-		}},
-		{"healthz", stringOpt(func(o *hzOptions) *string { return &o.cfg.HealthzURL })},
-		{"min", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}}},
+		{"HealthzURL", option[hzOptions]{"healthz", stringOpt(func(o *hzOptions) *string { return &o.cfg.HealthzURL })}},
+		{"Min", option[hzOptions]{"min", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			switch x := v.Export().(type) {
 			case int64:
 				o.cfg.Min = float64(x)
@@ -325,53 +332,64 @@ func hzOptionTable() *optionTable[hzOptions] {
 				return fmt.Errorf("%s must be a finite number >= 0, got %v", name, o.cfg.Min)
 			}
 			return nil
-		}},
-		{"timeout", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}}},
+		{"Timeout", option[hzOptions]{"timeout", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.Timeout, err = optDuration(v, name); err == nil && o.cfg.Timeout == 0 {
 				err = errors.New("timeout must be positive")
 			}
 			return err
-		}},
-		{"maxBodyBytes", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}}},
+		{"MaxBodyBytes", option[hzOptions]{"maxBodyBytes", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.MaxBodyBytes, err = optInt(v, name); err == nil && o.cfg.MaxBodyBytes == 0 {
 				err = errors.New("maxBodyBytes must be positive")
 			}
 			return err
-		}},
-		{"aggregate", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}}},
+		{"Aggregate", option[hzOptions]{"aggregate", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			s, err := optString(v, name)
 			o.cfg.Aggregate = hz.Aggregate(s)
 			return err
-		}},
-		{"headers", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}}},
+		{"Headers", option[hzOptions]{"headers", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.cfg.Headers, err = optStringMap(rt, v, name)
 			return err
-		}},
-		{"tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}}},
+		{"", option[hzOptions]{"tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.tags, err = optStringMap(rt, v, name)
 			return err
-		}},
-		{"redirects", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}}},
+		{"MaxRedirects", option[hzOptions]{"redirects", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			n, err := optInt(v, name)
 			o.cfg.MaxRedirects, o.redirectsSet = int(min(n, 1<<20)), true
 			return err
-		}},
-		{"userAgent", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}}},
+		{"UserAgent", option[hzOptions]{"userAgent", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.cfg.UserAgent, err = optString(v, name)
 			o.userAgentSet = true
 			return err
-		}},
-	}}
+		}}},
+	}
+}
+
+// hzOptionTable returns the table of the options object of new HzMonitor(options).
+func hzOptionTable() *optionTable[hzOptions] {
+	list := hzOptionList()
+	t := &optionTable[hzOptions]{skipNullish: true, options: make([]option[hzOptions], len(list))}
+	for i, o := range list {
+		t.options[i] = o.option
+	}
+	return t
 }
 
 // hzOptionNames maps hz.Config's field names to the JS option names, for hz.ConfigError.
 func hzOptionNames() map[string]string {
-	return map[string]string{
-		"URL": "url", "PrometheusURL": "prometheus", "Query": "query", "HealthzURL": "healthz",
-		"Metric": "metric", "Labels": "labels", "Mode": "mode",
-		"Timeout": "timeout", "MaxBodyBytes": "maxBodyBytes", "Aggregate": "aggregate", "Min": "min",
-		"MaxRedirects": "redirects", "UserAgent": "userAgent", "Headers": "headers",
+	names := map[string]string{}
+	for _, o := range hzOptionList() {
+		if o.field != "" {
+			names[o.field] = o.key
+		}
 	}
+	return names
 }
 
 // parseHzOptions parses the options object; every error names the option.

@@ -35,7 +35,7 @@ func (n *hzNotes) log(state *lib.State, cfg hz.Config, r hz.Reading) {
 		n.warned[r.Fallback.Note] = true
 		state.Logger.
 			WithField("source", hz.SourceHealthz).
-			WithField(tagErrorKind, string(r.Fallback.Err.Reason)).
+			WithField(tagErrorKind, string(r.Fallback.Err.Kind)).
 			WithField("url", hz.RedactURL(cfg.HealthzURL)).
 			WithField("error", r.Fallback.Err.Error()).
 			Warnf("HzMonitor: Hz readings come from %s because %s; their samples carry source=healthz "+

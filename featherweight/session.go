@@ -10,6 +10,7 @@ import (
 	"go.k6.io/k6/js/promises"
 
 	"github.com/featherweight/xk6-featherweight/chatws"
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // session is the state behind the object fw.connect returns (see sessionObject).
@@ -83,7 +84,7 @@ func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) (out map[string]any
 	var res chatws.Result
 	if s.conn == nil {
 		res = chatws.Result{
-			Err:          &chatws.Error{Kind: chatws.ErrClosed, Msg: "session is not connected"},
+			Err:          &chatws.Error{Kind: failure.KindClosed, Msg: "session is not connected"},
 			TokensSource: chatws.TokensFrames,
 		}
 	} else {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 const gaugeBody = "# TYPE consciousness_loop_hz gauge\nconsciousness_loop_hz 100\n"
@@ -60,7 +62,7 @@ func TestScrapeFollowsMaxRedirects(t *testing.T) {
 		if !tc.ok {
 			var se *ScrapeError
 			require.ErrorAs(t, r.Err, &se)
-			assert.Equal(t, ReasonHTTPStatus, se.Reason)
+			assert.Equal(t, failure.KindHTTPStatus, se.Kind)
 			assert.Equal(t, http.StatusFound, se.Status)
 			assert.Contains(t, se.Error(), fmt.Sprintf("maxRedirects %d", tc.max), "case %d", i+1)
 		}
@@ -87,7 +89,7 @@ func TestScrapeNeverFollowsHTTPSToHTTP(t *testing.T) {
 	t.Cleanup(m.Close)
 	r := m.Scrape(context.Background())
 	require.False(t, r.OK)
-	assert.Equal(t, ReasonHTTPStatus, ReasonOf(r.Err))
+	assert.Equal(t, failure.KindHTTPStatus, KindOf(r.Err))
 	assert.Contains(t, r.Err.Error(), "refused to follow a redirect from https to http")
 	assert.Zero(t, plainHits.Load(), "no request went out over plain http")
 	assert.Nil(t, secure.Client().CheckRedirect, "the caller's client is not modified")
@@ -129,7 +131,7 @@ func TestScrapeTLS(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	r := newTestMonitor(t, DefaultConfig(srv.URL)).Scrape(context.Background())
-	assert.Equal(t, ReasonConnect, ReasonOf(r.Err))
+	assert.Equal(t, failure.KindConnect, KindOf(r.Err))
 	assert.Contains(t, r.Err.Error(), "certificate")
 
 	m, err := New(DefaultConfig(srv.URL), srv.Client())
@@ -146,11 +148,11 @@ func TestScrapeFallbackNote(t *testing.T) {
 	for i, tc := range []struct {
 		metrics []step
 		note    string
-		reason  Reason
+		reason  failure.Kind
 	}{
-		{nil, "/metrics answered 404", ReasonHTTPStatus},
-		{[]step{{status: http.StatusInternalServerError}}, "/metrics answered 500", ReasonHTTPStatus},
-		{[]step{{body: "# TYPE other gauge\nother 1\n"}}, "/metrics: missing_metric", ReasonMissingMetric},
+		{nil, "/metrics answered 404", failure.KindHTTPStatus},
+		{[]step{{status: http.StatusInternalServerError}}, "/metrics answered 500", failure.KindHTTPStatus},
+		{[]step{{body: "# TYPE other gauge\nother 1\n"}}, "/metrics: missing_metric", failure.KindMissingMetric},
 	} {
 		b := newBackend(t, tc.metrics, []step{{file: "healthz_ok.json"}})
 		r := newTestMonitor(t, Config{URL: b.metricsURL(), HealthzURL: b.healthzURL()}).Scrape(context.Background())
@@ -158,7 +160,7 @@ func TestScrapeFallbackNote(t *testing.T) {
 		assert.Equal(t, SourceHealthz, r.Source)
 		require.NotNil(t, r.Fallback, "case %d", i+1)
 		assert.Equal(t, tc.note, r.Fallback.Note, "case %d", i+1)
-		assert.Equal(t, tc.reason, r.Fallback.Err.Reason, "case %d", i+1)
+		assert.Equal(t, tc.reason, r.Fallback.Err.Kind, "case %d", i+1)
 	}
 	b := newBackend(t, []step{{file: "promclient_gauge.prom"}}, []step{{file: "healthz_ok.json"}})
 	r := newTestMonitor(t, Config{URL: b.metricsURL(), HealthzURL: b.healthzURL()}).Scrape(context.Background())

@@ -53,7 +53,7 @@
 // Accept: application/json) and decodes the answer with the typed values of
 // github.com/prometheus/common/model. The result must be a vector. Without an Aggregate every
 // series is one SeriesHz in Reading.PerSeries (labels without __name__, its Hz and Pass); with one,
-// the series combine into Reading.Hz. Failures keep the Reasons of /metrics scrapes: a non-2xx
+// the series combine into Reading.Hz. Failures keep the Kinds of /metrics scrapes: a non-2xx
 // answer is http_status with Prometheus's errorType and error text, a 2xx answer that is not a
 // successful vector (status "error", a matrix, scalar or string) is parse, an empty vector
 // missing_metric, a NaN or infinite value nan. Readings have Source "prometheus"; there is no

@@ -3,41 +3,16 @@ package hz
 import (
 	"errors"
 	"fmt"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
-// Reason classifies a failed scrape. Reasons are stable strings: the k6 binding exposes them as
-// the error's kind ({kind, message}, as the chat errors) and as the value of the "error_kind" tag
-// on fw_hz_scrape_failed.
-type Reason string
-
-// Failure reasons.
-const (
-	ReasonHTTPStatus    Reason = "http_status"    // a non-2xx response (for healthz: other than 2xx and 503)
-	ReasonTimeout       Reason = "timeout"        // Config.Timeout elapsed (connect, headers or body)
-	ReasonConnect       Reason = "connect"        // the request failed before a response: dial, DNS, TLS, blocked host
-	ReasonRead          Reason = "read"           // the connection failed while reading the body
-	ReasonBodyTooLarge  Reason = "body_too_large" // the body exceeded Config.MaxBodyBytes
-	ReasonParse         Reason = "parse"          // not valid Prometheus text format; a query answer that is not a vector
-	ReasonMissingMetric Reason = "missing_metric" // no such family, no series matching the labels, an empty query result
-	ReasonAmbiguous     Reason = "ambiguous"      // several series match and Config.Aggregate is empty
-	ReasonTypeMismatch  Reason = "type_mismatch"  // the family's type can't be read in the configured mode
-	ReasonNaN           Reason = "nan"            // a selected value (or the computed Hz) is NaN or ±Inf
-	ReasonHealthzParse  Reason = "healthz_parse"  // the healthz body is not JSON with a numeric "hz"
-	ReasonCanceled      Reason = "canceled"       // the caller's context ended (k6: the VU is stopping)
-	ReasonInvalidURL    Reason = "invalid_url"    // the request could not be built
-)
-
-// Reasons lists every Reason, for documentation and tests.
-var Reasons = []Reason{ //nolint:gochecknoglobals // a read-only list for documentation and tests
-	ReasonHTTPStatus, ReasonTimeout, ReasonConnect, ReasonRead, ReasonBodyTooLarge, ReasonParse,
-	ReasonMissingMetric, ReasonAmbiguous, ReasonTypeMismatch, ReasonNaN, ReasonHealthzParse,
-	ReasonCanceled, ReasonInvalidURL,
-}
-
-// ScrapeError is the error of a failed Reading.
+// ScrapeError is the error of a failed Reading. Its Kind is one of failure.HzKinds: the k6 binding
+// exposes it as the error's kind ({kind, message}, as the chat errors) and as the value of the
+// "error_kind" tag on fw_hz_scrape_failed.
 type ScrapeError struct {
-	Reason Reason
-	Err    error
+	Kind failure.Kind
+	Err  error
 	// Status is the HTTP status of an http_status failure (0 otherwise).
 	Status int
 	// Healthz is the failure of the /healthz fallback, when one was attempted and failed too.
@@ -45,7 +20,7 @@ type ScrapeError struct {
 }
 
 func (e *ScrapeError) Error() string {
-	msg := string(e.Reason)
+	msg := string(e.Kind)
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
@@ -57,24 +32,24 @@ func (e *ScrapeError) Error() string {
 
 func (e *ScrapeError) Unwrap() error { return e.Err }
 
-// Is reports whether target is a *ScrapeError with the same Reason (a zero Reason matches any), so
-// errors.Is(err, &hz.ScrapeError{Reason: hz.ReasonNaN}) works.
+// Is reports whether target is a *ScrapeError with the same Kind (a zero Kind matches any), so
+// errors.Is(err, &hz.ScrapeError{Kind: failure.KindNaN}) works.
 func (e *ScrapeError) Is(target error) bool {
 	var t *ScrapeError
 	if !errors.As(target, &t) || t == nil {
 		return false
 	}
-	return t.Reason == "" || t.Reason == e.Reason
+	return t.Kind == "" || t.Kind == e.Kind
 }
 
-func scrapeErr(r Reason, format string, args ...any) *ScrapeError {
-	return &ScrapeError{Reason: r, Err: fmt.Errorf(format, args...)}
+func scrapeErr(r failure.Kind, format string, args ...any) *ScrapeError {
+	return &ScrapeError{Kind: r, Err: fmt.Errorf(format, args...)}
 }
 
-// ReasonOf returns the Reason of err when it is (or wraps) a *ScrapeError, and "" otherwise.
-func ReasonOf(err error) Reason {
+// KindOf returns the Kind of err when it is (or wraps) a *ScrapeError, and "" otherwise.
+func KindOf(err error) failure.Kind {
 	if se, ok := errors.AsType[*ScrapeError](err); ok {
-		return se.Reason
+		return se.Kind
 	}
 	return ""
 }
@@ -91,12 +66,12 @@ type Fallback struct {
 // fallbackNote is Fallback.Note for a failure of the endpoint at path.
 func fallbackNote(path string, e *ScrapeError) string {
 	switch {
-	case e.Reason == ReasonHTTPStatus && e.Status != 0:
+	case e.Kind == failure.KindHTTPStatus && e.Status != 0:
 		return fmt.Sprintf("%s answered %d", path, e.Status)
-	case e.Reason == ReasonTimeout:
+	case e.Kind == failure.KindTimeout:
 		return path + " timed out"
-	case e.Reason == ReasonConnect:
+	case e.Kind == failure.KindConnect:
 		return path + " unreachable (connect)"
 	}
-	return path + ": " + string(e.Reason)
+	return path + ": " + string(e.Kind)
 }

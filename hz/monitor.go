@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // Sources of a Reading.
@@ -44,7 +46,7 @@ type Reading struct {
 	// Reset is true when a counter or histogram count went down and its interval was skipped.
 	Reset bool
 	// Source is SourceMetrics, SourceHealthz or SourcePrometheus. On failure it is the endpoint whose failure is
-	// Err's Reason: SourceMetrics when a /metrics URL is set (its healthz fallback failing too
+	// Err's Kind: SourceMetrics when a /metrics URL is set (its healthz fallback failing too
 	// is in Err's Healthz field), SourceHealthz when only a healthz URL is.
 	Source string
 	// Fallback is set when the value came from the healthz endpoint because the /metrics scrape
@@ -194,7 +196,7 @@ func (m *Monitor) Scrape(ctx context.Context) Reading {
 func (m *Monitor) scrapeWithFallback(ctx context.Context) Reading {
 	r := m.scrapeMetrics(ctx)
 	serr := asScrapeError(r.Err)
-	if serr == nil || m.cfg.HealthzURL == "" || serr.Reason == ReasonCanceled {
+	if serr == nil || m.cfg.HealthzURL == "" || serr.Kind == failure.KindCanceled {
 		return r
 	}
 	hr := m.scrapeHealthz(ctx)
@@ -202,7 +204,7 @@ func (m *Monitor) scrapeWithFallback(ctx context.Context) Reading {
 		hr.Fallback = &Fallback{Err: serr, Note: fallbackNote(m.metricsPath, serr)}
 		return hr
 	}
-	r.Err = &ScrapeError{Reason: serr.Reason, Err: serr.Err, Status: serr.Status, Healthz: asScrapeError(hr.Err)}
+	r.Err = &ScrapeError{Kind: serr.Kind, Err: serr.Err, Status: serr.Status, Healthz: asScrapeError(hr.Err)}
 	return r
 }
 
@@ -211,7 +213,7 @@ func asScrapeError(err error) *ScrapeError {
 		return se
 	}
 	if err != nil {
-		return &ScrapeError{Reason: ReasonRead, Err: err}
+		return &ScrapeError{Kind: failure.KindRead, Err: err}
 	}
 	return nil
 }
@@ -246,14 +248,14 @@ func (m *Monitor) scrapeMetrics(ctx context.Context) Reading {
 		}
 		if r.HasHz && (math.IsNaN(r.Hz) || math.IsInf(r.Hz, 0)) {
 			r.Hz, r.HasHz = 0, false
-			r.Err = scrapeErr(ReasonNaN, "computed rate of %s is not finite", ex.family)
+			r.Err = scrapeErr(failure.KindNaN, "computed rate of %s is not finite", ex.family)
 			return r
 		}
 		m.rates = res.next
 	}
 	if math.IsNaN(r.Hz) || math.IsInf(r.Hz, 0) {
 		r.Hz, r.HasHz = 0, false
-		r.Err = scrapeErr(ReasonNaN, "aggregate (%s) of %s is not finite", m.cfg.Aggregate, ex.family)
+		r.Err = scrapeErr(failure.KindNaN, "aggregate (%s) of %s is not finite", m.cfg.Aggregate, ex.family)
 		return r
 	}
 	r.OK = true
@@ -285,7 +287,7 @@ func (m *Monitor) scrapeHealthz(ctx context.Context) Reading {
 		if status == http.StatusServiceUnavailable {
 			r.Err = m.statusErr(m.shownHealthz, status, fmt.Sprintf(" (body without hz: %v)", err))
 		} else {
-			r.Err = &ScrapeError{Reason: ReasonHealthzParse, Err: err}
+			r.Err = &ScrapeError{Kind: failure.KindHealthzParse, Err: err}
 		}
 		return r
 	}
@@ -299,13 +301,13 @@ func (m *Monitor) fetch(
 	ctx context.Context, url, accept string, readBody func(status int) bool,
 ) (int, time.Time, *ScrapeError) {
 	if ctx.Err() != nil {
-		return 0, time.Time{}, &ScrapeError{Reason: ReasonCanceled, Err: ctx.Err()}
+		return 0, time.Time{}, &ScrapeError{Kind: failure.KindCanceled, Err: ctx.Err()}
 	}
 	rctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, time.Time{}, &ScrapeError{Reason: ReasonInvalidURL, Err: redactErr(err)}
+		return 0, time.Time{}, &ScrapeError{Kind: failure.KindInvalidURL, Err: redactErr(err)}
 	}
 	for k, v := range m.cfg.Headers {
 		req.Header.Set(k, v)
@@ -315,7 +317,7 @@ func (m *Monitor) fetch(
 	m.redirectStop = ""
 	resp, err := m.client.Do(req)
 	if err != nil {
-		return 0, time.Time{}, classify(ctx, redactErr(err), ReasonConnect, m.cfg.Timeout)
+		return 0, time.Time{}, classify(ctx, redactErr(err), failure.KindConnect, m.cfg.Timeout)
 	}
 	at := time.Now()
 	defer func() {
@@ -328,29 +330,29 @@ func (m *Monitor) fetch(
 	}
 	n, err := m.buf.ReadFrom(io.LimitReader(resp.Body, m.cfg.MaxBodyBytes+1))
 	if err != nil {
-		return 0, at, classify(ctx, err, ReasonRead, m.cfg.Timeout)
+		return 0, at, classify(ctx, err, failure.KindRead, m.cfg.Timeout)
 	}
 	if n > m.cfg.MaxBodyBytes {
 		m.buf.Reset()
-		return 0, at, scrapeErr(ReasonBodyTooLarge, "GET %s: body larger than %d bytes", RedactURL(url), m.cfg.MaxBodyBytes)
+		return 0, at, scrapeErr(failure.KindBodyTooLarge, "GET %s: body larger than %d bytes", RedactURL(url), m.cfg.MaxBodyBytes)
 	}
 	return resp.StatusCode, at, nil
 }
 
 // classify maps a transport error: the caller's context ending → canceled; our deadline or a
 // network timeout → timeout; anything else → fallback.
-func classify(parent context.Context, err error, fallback Reason, timeout time.Duration) *ScrapeError {
+func classify(parent context.Context, err error, fallback failure.Kind, timeout time.Duration) *ScrapeError {
 	if parent.Err() != nil {
-		return &ScrapeError{Reason: ReasonCanceled, Err: err}
+		return &ScrapeError{Kind: failure.KindCanceled, Err: err}
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &ScrapeError{Reason: ReasonTimeout, Err: fmt.Errorf("no complete response within %s: %w", timeout, err)}
+		return &ScrapeError{Kind: failure.KindTimeout, Err: fmt.Errorf("no complete response within %s: %w", timeout, err)}
 	}
 	if errors.Is(err, context.Canceled) {
-		return &ScrapeError{Reason: ReasonCanceled, Err: err}
+		return &ScrapeError{Kind: failure.KindCanceled, Err: err}
 	}
-	return &ScrapeError{Reason: fallback, Err: err}
+	return &ScrapeError{Kind: fallback, Err: err}
 }
 
 // statusErr is the http_status failure of a GET of shown (a redacted URL); a redirect that was
@@ -359,7 +361,7 @@ func (m *Monitor) statusErr(shown string, status int, detail string) *ScrapeErro
 	if status/100 == 3 && m.redirectStop != "" {
 		detail += ": " + m.redirectStop
 	}
-	e := scrapeErr(ReasonHTTPStatus, "GET %s: %s%s", shown, statusText(status), detail)
+	e := scrapeErr(failure.KindHTTPStatus, "GET %s: %s%s", shown, statusText(status), detail)
 	e.Status = status
 	return e
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // want is the expected Reading of one scrape.
@@ -23,9 +25,9 @@ type want struct {
 	source  string // "" means SourceMetrics
 	mode    Mode
 	series  int
-	reason  Reason // "" when ok
-	healthz Reason // the fallback's reason when both failed
-	errHas  string // substring of the error message
+	reason  failure.Kind // "" when ok
+	healthz failure.Kind // the fallback's reason when both failed
+	errHas  string       // substring of the error message
 }
 
 func TestScrapeScenarios(t *testing.T) {
@@ -56,7 +58,7 @@ func TestScrapeScenarios(t *testing.T) {
 			name:    "labels match nothing",
 			cfg:     Config{Labels: map[string]string{"app": "other"}},
 			metrics: []step{{file: "promclient_gauge.prom"}},
-			wants:   []want{{reason: ReasonMissingMetric, errHas: `app="other"`}},
+			wants:   []want{{reason: failure.KindMissingMetric, errHas: `app="other"`}},
 		},
 		{ // 4
 			name:    "gauge below min: OK but not Pass",
@@ -95,7 +97,7 @@ func TestScrapeScenarios(t *testing.T) {
 		{ // 9
 			name:    "duplicate series without aggregate: ambiguous",
 			metrics: []step{{file: "duplicate_series.prom"}},
-			wants:   []want{{reason: ReasonAmbiguous, errHas: "4 series"}},
+			wants:   []want{{reason: failure.KindAmbiguous, errHas: "4 series"}},
 		},
 		{ // 10
 			name:    "duplicate series, mean over the app's series",
@@ -130,22 +132,22 @@ func TestScrapeScenarios(t *testing.T) {
 		{ // 15
 			name:    "NaN",
 			metrics: []step{{file: "nan.prom"}},
-			wants:   []want{{reason: ReasonNaN}},
+			wants:   []want{{reason: failure.KindNaN}},
 		},
 		{ // 16
 			name:    "+Inf",
 			metrics: []step{{file: "inf.prom"}},
-			wants:   []want{{reason: ReasonNaN}},
+			wants:   []want{{reason: failure.KindNaN}},
 		},
 		{ // 17
 			name:    "malformed line",
 			metrics: []step{{file: "malformed.prom"}},
-			wants:   []want{{reason: ReasonParse, errHas: "line 3"}},
+			wants:   []want{{reason: failure.KindParse, errHas: "line 3"}},
 		},
 		{ // 18
 			name:    "family declared without samples",
 			metrics: []step{{file: "missing.prom"}},
-			wants:   []want{{reason: ReasonMissingMetric}},
+			wants:   []want{{reason: failure.KindMissingMetric}},
 		},
 		{ // 19
 			name:    "untyped exposition reads as a gauge",
@@ -168,13 +170,13 @@ func TestScrapeScenarios(t *testing.T) {
 			name:    "gauge mode on a histogram",
 			cfg:     Config{Metric: "loop_tick_seconds", Mode: ModeGauge},
 			metrics: []step{{file: "histogram_1.prom"}},
-			wants:   []want{{reason: ReasonTypeMismatch}},
+			wants:   []want{{reason: failure.KindTypeMismatch}},
 		},
 		{ // 23
 			name:    "oversized body",
 			cfg:     Config{MaxBodyBytes: 1024},
 			metrics: []step{{size: 4096}},
-			wants:   []want{{reason: ReasonBodyTooLarge, errHas: "1024"}},
+			wants:   []want{{reason: failure.KindBodyTooLarge, errHas: "1024"}},
 		},
 		{ // 24
 			name:    "a body exactly at the cap is fine",
@@ -185,18 +187,18 @@ func TestScrapeScenarios(t *testing.T) {
 		{ // 25
 			name:    "non-2xx",
 			metrics: []step{{status: http.StatusInternalServerError, body: "boom"}},
-			wants:   []want{{reason: ReasonHTTPStatus, errHas: "500"}},
+			wants:   []want{{reason: failure.KindHTTPStatus, errHas: "500"}},
 		},
 		{ // 26
 			name:    "timeout",
 			cfg:     Config{Timeout: 50 * time.Millisecond},
 			metrics: []step{{file: "promclient_gauge.prom", delay: 2 * time.Second}},
-			wants:   []want{{reason: ReasonTimeout}},
+			wants:   []want{{reason: failure.KindTimeout}},
 		},
 		{ // 27
 			name:        "connect refused",
 			metricsDown: true,
-			wants:       []want{{reason: ReasonConnect}},
+			wants:       []want{{reason: failure.KindConnect}},
 		},
 		{ // 28
 			name:    "metrics 500, healthz fallback",
@@ -221,25 +223,25 @@ func TestScrapeScenarios(t *testing.T) {
 			name:        "both down",
 			metricsDown: true,
 			healthzDown: true,
-			wants:       []want{{reason: ReasonConnect, healthz: ReasonConnect, errHas: "healthz fallback"}},
+			wants:       []want{{reason: failure.KindConnect, healthz: failure.KindConnect, errHas: "healthz fallback"}},
 		},
 		{ // 32
 			name:    "metrics NaN, healthz 500",
 			metrics: []step{{file: "nan.prom"}},
 			healthz: []step{{status: http.StatusInternalServerError}},
-			wants:   []want{{reason: ReasonNaN, healthz: ReasonHTTPStatus}},
+			wants:   []want{{reason: failure.KindNaN, healthz: failure.KindHTTPStatus}},
 		},
 		{ // 33
 			name:    "healthz without hz",
 			metrics: []step{{status: http.StatusNotFound}},
 			healthz: []step{{file: "healthz_nohz.json"}},
-			wants:   []want{{reason: ReasonHTTPStatus, healthz: ReasonHealthzParse, errHas: `"hz"`}},
+			wants:   []want{{reason: failure.KindHTTPStatus, healthz: failure.KindHealthzParse, errHas: `"hz"`}},
 		},
 		{ // 34
 			name:    "healthz 503 with an HTML body",
 			metrics: []step{{status: http.StatusBadGateway}},
 			healthz: []step{{status: http.StatusServiceUnavailable, file: "healthz_html.txt"}},
-			wants:   []want{{reason: ReasonHTTPStatus, healthz: ReasonHTTPStatus}},
+			wants:   []want{{reason: failure.KindHTTPStatus, healthz: failure.KindHTTPStatus}},
 		},
 		{ // 35
 			name:      "healthz only",
@@ -256,7 +258,7 @@ func TestScrapeScenarios(t *testing.T) {
 			metrics: []step{{file: "counter_1.prom"}, {file: "malformed.prom"}, {file: "counter_2.prom"}},
 			wants: []want{
 				{ok: true, mode: ModeCounter, series: 1},
-				{reason: ReasonParse},
+				{reason: failure.KindParse},
 				{ok: true, hasHz: true, hz: 100, pass: true, mode: ModeCounter, series: 1},
 			},
 		},
@@ -319,12 +321,12 @@ func checkReading(t *testing.T, scenario, scrape int, w want, r Reading) {
 	}
 	var se *ScrapeError
 	require.True(t, errors.As(r.Err, &se), msg("a *ScrapeError"))
-	assert.Equal(t, w.reason, se.Reason, msg("reason; err: "+se.Error()))
-	assert.Equal(t, w.reason, ReasonOf(r.Err), msg("ReasonOf"))
-	assert.ErrorIs(t, r.Err, &ScrapeError{Reason: w.reason})
+	assert.Equal(t, w.reason, se.Kind, msg("reason; err: "+se.Error()))
+	assert.Equal(t, w.reason, KindOf(r.Err), msg("KindOf"))
+	assert.ErrorIs(t, r.Err, &ScrapeError{Kind: w.reason})
 	if w.healthz != "" {
 		require.NotNil(t, se.Healthz, msg("healthz error"))
-		assert.Equal(t, w.healthz, se.Healthz.Reason, msg("healthz reason; err: "+se.Error()))
+		assert.Equal(t, w.healthz, se.Healthz.Kind, msg("healthz reason; err: "+se.Error()))
 		assert.Contains(t, se.Error(), "metrics: ", msg("message names /metrics"))
 	} else {
 		assert.Nil(t, se.Healthz, msg("no healthz error"))
@@ -360,11 +362,11 @@ func TestScrapeCanceledDoesNotFallBack(t *testing.T) {
 	time.AfterFunc(50*time.Millisecond, cancel)
 	r := m.Scrape(ctx)
 	// Had the cancel not ended the scrape, the delayed answer would have arrived: reason none.
-	assert.Equal(t, ReasonCanceled, ReasonOf(r.Err))
+	assert.Equal(t, failure.KindCanceled, KindOf(r.Err))
 	assert.Zero(t, b.hi.Load(), "no fallback after cancellation")
 
 	r = m.Scrape(ctx)
-	assert.Equal(t, ReasonCanceled, ReasonOf(r.Err), "an ended context fails at once")
+	assert.Equal(t, failure.KindCanceled, KindOf(r.Err), "an ended context fails at once")
 }
 
 func TestScrapeCounterLocalClock(t *testing.T) {
@@ -429,13 +431,13 @@ func TestConfigValidate(t *testing.T) {
 func TestScrapeErrorMessage(t *testing.T) {
 	t.Parallel()
 	err := &ScrapeError{
-		Reason: ReasonConnect, Err: errors.New("refused"),
-		Healthz: &ScrapeError{Reason: ReasonHTTPStatus, Err: errors.New("HTTP 500")},
+		Kind: failure.KindConnect, Err: errors.New("refused"),
+		Healthz: &ScrapeError{Kind: failure.KindHTTPStatus, Err: errors.New("HTTP 500")},
 	}
 	assert.Equal(t, "metrics: connect: refused; healthz fallback: http_status: HTTP 500", err.Error())
 	assert.ErrorIs(t, err, &ScrapeError{})
-	assert.NotErrorIs(t, err, &ScrapeError{Reason: ReasonNaN})
-	assert.Len(t, Reasons, 13)
+	assert.NotErrorIs(t, err, &ScrapeError{Kind: failure.KindNaN})
+	assert.Len(t, failure.HzKinds(), 13)
 }
 
 func TestScrapeConcurrentUseIsSafe(t *testing.T) {

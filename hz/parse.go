@@ -10,6 +10,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // seriesValue is the value of one selected series.
@@ -36,11 +38,11 @@ func extract(body io.Reader, cfg Config) (extraction, *ScrapeError) {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(body)
 	if err != nil {
-		return extraction{}, &ScrapeError{Reason: ReasonParse, Err: err}
+		return extraction{}, &ScrapeError{Kind: failure.KindParse, Err: err}
 	}
 	fam, implied := lookup(fams, cfg.Metric, cfg.Mode)
 	if fam == nil {
-		return extraction{}, scrapeErr(ReasonMissingMetric, "no samples of metric %q in the exposition", cfg.Metric)
+		return extraction{}, scrapeErr(failure.KindMissingMetric, "no samples of metric %q in the exposition", cfg.Metric)
 	}
 	mode, serr := resolveMode(fam, cfg.Mode, implied)
 	if serr != nil {
@@ -55,10 +57,10 @@ func extract(body io.Reader, cfg Config) (extraction, *ScrapeError) {
 		var ok bool
 		sv.value, ok = metricValue(m)
 		if !ok {
-			return extraction{}, scrapeErr(ReasonMissingMetric, "%s%s: no sample count (_count line)", fam.GetName(), sv.key)
+			return extraction{}, scrapeErr(failure.KindMissingMetric, "%s%s: no sample count (_count line)", fam.GetName(), sv.key)
 		}
 		if math.IsNaN(sv.value) || math.IsInf(sv.value, 0) {
-			return extraction{}, scrapeErr(ReasonNaN, "%s%s = %v", fam.GetName(), sv.key, sv.value)
+			return extraction{}, scrapeErr(failure.KindNaN, "%s%s = %v", fam.GetName(), sv.key, sv.value)
 		}
 		if m.TimestampMs != nil {
 			sv.tsMs, sv.hasTs = m.GetTimestampMs(), true
@@ -67,7 +69,7 @@ func extract(body io.Reader, cfg Config) (extraction, *ScrapeError) {
 	}
 	switch {
 	case len(ex.series) == 0:
-		return extraction{}, scrapeErr(ReasonMissingMetric, "none of the %d series of %s matches labels %s",
+		return extraction{}, scrapeErr(failure.KindMissingMetric, "none of the %d series of %s matches labels %s",
 			len(fam.GetMetric()), fam.GetName(), mapKey(cfg.Labels))
 	case len(ex.series) > 1 && cfg.Aggregate == AggregateNone:
 		keys := make([]string, 0, 3)
@@ -78,7 +80,7 @@ func extract(body io.Reader, cfg Config) (extraction, *ScrapeError) {
 			}
 			keys = append(keys, s.key)
 		}
-		return extraction{}, scrapeErr(ReasonAmbiguous,
+		return extraction{}, scrapeErr(failure.KindAmbiguous,
 			"%d series of %s match labels %s (%s): narrow the labels or set an aggregate",
 			len(ex.series), fam.GetName(), mapKey(cfg.Labels), strings.Join(keys, ", "))
 	}
@@ -130,7 +132,7 @@ func resolveMode(fam *dto.MetricFamily, mode, implied Mode) (Mode, *ScrapeError)
 	switch mode {
 	case ModeGauge:
 		if hist {
-			return "", scrapeErr(ReasonTypeMismatch, "%s is a %s: it has no single value to read as a gauge; use mode histogram",
+			return "", scrapeErr(failure.KindTypeMismatch, "%s is a %s: it has no single value to read as a gauge; use mode histogram",
 				fam.GetName(), strings.ToLower(fam.GetType().String()))
 		}
 		return ModeGauge, nil

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // TestEvalFixture checks the parse-and-select step on the prom-client fixture; it shares
@@ -97,7 +99,7 @@ func FuzzParseAndCompute(f *testing.F) {
 		for i := range 2 {
 			ex, serr := extract(bytes.NewReader(body), cfg)
 			if serr != nil {
-				require.Contains(t, Reasons, serr.Reason)
+				require.Contains(t, failure.HzKinds(), serr.Kind)
 				require.NotEmpty(t, serr.Error())
 				return
 			}

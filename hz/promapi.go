@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // SourcePrometheus is the Source of a Reading taken from a Prometheus server's query API.
@@ -90,26 +92,26 @@ func decodeQueryResponse(status int, body []byte, shown string) (model.Vector, *
 		if jsonErr == nil && resp.errorText() != "" {
 			detail = ": " + resp.errorText()
 		}
-		e := scrapeErr(ReasonHTTPStatus, "GET %s: %s%s", shown, statusText(status), detail)
+		e := scrapeErr(failure.KindHTTPStatus, "GET %s: %s%s", shown, statusText(status), detail)
 		e.Status = status
 		return nil, e
 	}
 	switch {
 	case jsonErr != nil:
-		return nil, scrapeErr(ReasonParse, "Prometheus API response is not valid JSON: %v", jsonErr)
+		return nil, scrapeErr(failure.KindParse, "Prometheus API response is not valid JSON: %v", jsonErr)
 	case resp.Status != "success":
-		return nil, scrapeErr(ReasonParse, "Prometheus answered status %q: %s", resp.Status, resp.errorText())
+		return nil, scrapeErr(failure.KindParse, "Prometheus answered status %q: %s", resp.Status, resp.errorText())
 	case resp.Data == nil:
-		return nil, scrapeErr(ReasonParse, "Prometheus API response has no data")
+		return nil, scrapeErr(failure.KindParse, "Prometheus API response has no data")
 	case resp.Data.ResultType != model.ValVector:
-		return nil, scrapeErr(ReasonParse,
+		return nil, scrapeErr(failure.KindParse,
 			"expected a vector result from an instant query, got a %s: query an instant vector "+
 				"(a selector such as consciousness_loop_hz, or e.g. avg_over_time(consciousness_loop_hz[1m]))",
 			resp.Data.ResultType)
 	}
 	var vec model.Vector
 	if err := json.Unmarshal(resp.Data.Result, &vec); err != nil {
-		return nil, scrapeErr(ReasonParse, "Prometheus vector result: %v", err)
+		return nil, scrapeErr(failure.KindParse, "Prometheus vector result: %v", err)
 	}
 	return vec, nil
 }
@@ -119,21 +121,21 @@ func decodeQueryResponse(status int, body []byte, shown string) (model.Vector, *
 // parse failure, a NaN or infinite value is nan.
 func seriesReadings(vec model.Vector, query string, minHz float64) ([]SeriesHz, *ScrapeError) {
 	if len(vec) == 0 {
-		return nil, scrapeErr(ReasonMissingMetric, "query %q returned no series", query)
+		return nil, scrapeErr(failure.KindMissingMetric, "query %q returned no series", query)
 	}
 	slices.SortFunc(vec, func(a, b *model.Sample) int { return strings.Compare(a.Metric.String(), b.Metric.String()) })
 	out := make([]SeriesHz, 0, len(vec))
 	for _, s := range vec {
 		if s == nil {
-			return nil, scrapeErr(ReasonParse, "query %q: null sample in the result", query)
+			return nil, scrapeErr(failure.KindParse, "query %q: null sample in the result", query)
 		}
 		if s.Histogram != nil {
-			return nil, scrapeErr(ReasonParse, "query %q: series %s is a native histogram, expected a number",
+			return nil, scrapeErr(failure.KindParse, "query %q: series %s is a native histogram, expected a number",
 				query, s.Metric)
 		}
 		v := float64(s.Value)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, scrapeErr(ReasonNaN, "query %q: series %s = %v", query, s.Metric, v)
+			return nil, scrapeErr(failure.KindNaN, "query %q: series %s = %v", query, s.Metric, v)
 		}
 		labels := make(map[string]string, len(s.Metric))
 		for k, lv := range s.Metric {
@@ -180,7 +182,7 @@ func (m *Monitor) scrapePrometheus(ctx context.Context) Reading {
 	r.Hz, r.HasHz = aggregate(vals, m.cfg.Aggregate), true
 	if math.IsNaN(r.Hz) || math.IsInf(r.Hz, 0) {
 		r.Hz, r.HasHz, r.OK = 0, false, false
-		r.Err = scrapeErr(ReasonNaN, "aggregate (%s) of query %q is not finite", m.cfg.Aggregate, m.cfg.Query)
+		r.Err = scrapeErr(failure.KindNaN, "aggregate (%s) of query %q is not finite", m.cfg.Aggregate, m.cfg.Query)
 	}
 	return r
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 // promServer answers /api/v1/query with one recorded response (testdata/prom_*.json) and
@@ -66,7 +68,7 @@ func TestPrometheusQueryResponses(t *testing.T) {
 		hz        float64 // with an aggregate (or a single value)
 		perSeries []SeriesHz
 		pass      bool
-		reason    Reason
+		reason    failure.Kind
 		errHas    []string
 		httpCode  int
 	}{
@@ -93,51 +95,51 @@ func TestPrometheusQueryResponses(t *testing.T) {
 			ok: true, perSeries: []SeriesHz{{Labels: map[string]string{}, Hz: 90}},
 		},
 		{
-			name: "empty vector", file: "prom_vector_empty.json", reason: ReasonMissingMetric,
+			name: "empty vector", file: "prom_vector_empty.json", reason: failure.KindMissingMetric,
 			errHas: []string{"returned no series"},
 		},
 		{
-			name: "NaN", file: "prom_vector_nan.json", reason: ReasonNaN,
+			name: "NaN", file: "prom_vector_nan.json", reason: failure.KindNaN,
 			errHas: []string{`instance="127.0.0.1:18091"`, "NaN"},
 		},
 		{
-			name: "NaN with an aggregate", file: "prom_vector_nan.json", aggregate: AggregateMin, reason: ReasonNaN,
+			name: "NaN with an aggregate", file: "prom_vector_nan.json", aggregate: AggregateMin, reason: failure.KindNaN,
 		},
 		{
-			name: "matrix", file: "prom_matrix.json", reason: ReasonParse,
+			name: "matrix", file: "prom_matrix.json", reason: failure.KindParse,
 			errHas: []string{"expected a vector result", "got a matrix"},
 		},
 		{
-			name: "scalar", file: "prom_scalar.json", reason: ReasonParse,
+			name: "scalar", file: "prom_scalar.json", reason: failure.KindParse,
 			errHas: []string{"expected a vector result", "got a scalar"},
 		},
 		{
-			name: "string", file: "prom_string.json", reason: ReasonParse,
+			name: "string", file: "prom_string.json", reason: failure.KindParse,
 			errHas: []string{"expected a vector result", "got a string"},
 		},
 		{
 			name: "bad_data error response", file: "prom_error_bad_data.json", status: 400,
-			reason: ReasonHTTPStatus, httpCode: 400,
+			reason: failure.KindHTTPStatus, httpCode: 400,
 			errHas: []string{"HTTP 400 Bad Request", "bad_data: invalid parameter", "parse error: unexpected end of input inside braces"},
 		},
 		{
 			name: "execution error response", file: "prom_error_execution.json", status: 422,
-			reason: ReasonHTTPStatus, httpCode: 422,
+			reason: failure.KindHTTPStatus, httpCode: 422,
 			errHas: []string{"HTTP 422", "execution: found duplicate series", "many-to-many matching not allowed"},
 		},
 		{
 			name: "timeout error response", file: "prom_error_timeout.json", status: 503,
-			reason: ReasonHTTPStatus, httpCode: 503, errHas: []string{"HTTP 503", "timeout: query timed out"},
+			reason: failure.KindHTTPStatus, httpCode: 503, errHas: []string{"HTTP 503", "timeout: query timed out"},
 		},
 		{
-			name: "error status in a 200 response", file: "prom_error_bad_data.json", reason: ReasonParse,
+			name: "error status in a 200 response", file: "prom_error_bad_data.json", reason: failure.KindParse,
 			errHas: []string{`Prometheus answered status "error"`, "bad_data: invalid parameter"},
 		},
 		{
-			name: "not JSON", file: "healthz_html.txt", reason: ReasonParse, errHas: []string{"not valid JSON"},
+			name: "not JSON", file: "healthz_html.txt", reason: failure.KindParse, errHas: []string{"not valid JSON"},
 		},
 		{
-			name: "not JSON, non-2xx", file: "healthz_html.txt", status: 502, reason: ReasonHTTPStatus, httpCode: 502,
+			name: "not JSON, non-2xx", file: "healthz_html.txt", status: 502, reason: failure.KindHTTPStatus, httpCode: 502,
 			errHas: []string{"HTTP 502 Bad Gateway"},
 		},
 	} {
@@ -156,7 +158,7 @@ func TestPrometheusQueryResponses(t *testing.T) {
 			require.Equal(t, tc.ok, r.OK, "%v", r.Err)
 			assert.Equal(t, tc.pass, r.Pass, "pass")
 			if !tc.ok {
-				assert.Equal(t, tc.reason, ReasonOf(r.Err), "%v", r.Err)
+				assert.Equal(t, tc.reason, KindOf(r.Err), "%v", r.Err)
 				for _, s := range tc.errHas {
 					assert.ErrorContains(t, r.Err, s)
 				}
@@ -226,7 +228,7 @@ func TestPrometheusErrorsMaskTheURLPassword(t *testing.T) {
 	u.User = url.UserPassword("reader", "s3cret")
 	m := newTestMonitor(t, Config{PrometheusURL: u.String(), Query: "up"})
 	r := m.Scrape(t.Context())
-	require.Equal(t, ReasonHTTPStatus, ReasonOf(r.Err))
+	require.Equal(t, failure.KindHTTPStatus, KindOf(r.Err))
 	assert.NotContains(t, r.Err.Error(), "s3cret")
 	assert.NotContains(t, r.Err.Error(), "reader")
 	assert.Contains(t, r.Err.Error(), "****:****@")
@@ -240,7 +242,7 @@ func TestPrometheusUnreachableIsConnect(t *testing.T) {
 	t.Parallel()
 	m := newTestMonitor(t, Config{PrometheusURL: closedURL(t, ""), Query: "up"})
 	r := m.Scrape(t.Context())
-	assert.Equal(t, ReasonConnect, ReasonOf(r.Err))
+	assert.Equal(t, failure.KindConnect, KindOf(r.Err))
 	assert.Equal(t, SourcePrometheus, r.Source)
 }
 
@@ -259,7 +261,7 @@ func TestPrometheusRedirectsFollowTheLimit(t *testing.T) {
 
 	stops := newTestMonitor(t, Config{PrometheusURL: front.URL, Query: "min(up)", MaxRedirects: 0})
 	r = stops.Scrape(t.Context())
-	require.Equal(t, ReasonHTTPStatus, ReasonOf(r.Err))
+	require.Equal(t, failure.KindHTTPStatus, KindOf(r.Err))
 	assert.Equal(t, http.StatusFound, asScrapeError(r.Err).Status)
 	assert.ErrorContains(t, r.Err, "stopped after 0 redirects (maxRedirects 0)")
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/failure"
 )
 
 const testPassword = "S3cr3t-Pa55"
@@ -48,7 +50,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 
 	refused := newTestMonitor(t, Config{URL: withUser(closedURL(t, "/metrics")), HealthzURL: withUser(closedURL(t, "/healthz"))})
 	r = refused.Scrape(context.Background())
-	require.Equal(t, ReasonConnect, ReasonOf(r.Err))
+	require.Equal(t, failure.KindConnect, KindOf(r.Err))
 	check("connect error", r.Err.Error())
 
 	// A redirect to a URL with userinfo, then a failure there.
