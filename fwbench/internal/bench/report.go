@@ -21,6 +21,7 @@ type Meta struct {
 	Load1     float64 `json:"load1"`          // the machine's 1-minute load average when the run started
 	Run       int     `json:"run,omitempty"`  // the run's number in its cell (from 1; 0 in older results)
 	Mode      string  `json:"mode,omitempty"` // session or oneshot ("" in older results: session)
+	FwsimNice int     `json:"fwsim_nice"`     // fwsim's nice value (negative: ahead of the client for the CPU)
 }
 
 // Result is one run's figures (RUNDIR/result.json).

@@ -27,15 +27,19 @@ type Settings struct {
 	Clients   []string      // native, websockets, promise, session or plain
 	Mode      string        // session (one WebSocket per user, the default) or oneshot (one per turn)
 	Runs      int           // runs of every cell, interleaved (run 1 of every cell, then run 2, ...)
-	K6        string        // ./k6
-	Fwplain   string        // bin/fwplain
-	Fwsim     string        // bin/fwsim
-	Settle    time.Duration // pause before each run, so the previous run's sockets wind down
-	Ramp      time.Duration // scale clients (promise, session) start their streams over it
-	PlainRamp bool          // the plain client ramps over Ramp too (scale)
-	Profile   bool          // k6 runs with --profiling-enabled; CPU and heap profiles half way through
-	ScaleVUs  int           // VUs of examples/bench/scale.js
-	Log       io.Writer     // progress lines
+	// ServerNice is fwsim's nice value (negative: ahead of the client for the CPU, so that the
+	// client's load does not delay the server's own record, the benchmark's truth). 0: as the
+	// caller's. A negative value needs root; without it fwsim runs at the caller's priority.
+	ServerNice int
+	K6         string        // ./k6
+	Fwplain    string        // bin/fwplain
+	Fwsim      string        // bin/fwsim
+	Settle     time.Duration // pause before each run, so the previous run's sockets wind down
+	Ramp       time.Duration // scale clients (promise, session) start their streams over it
+	PlainRamp  bool          // the plain client ramps over Ramp too (scale)
+	Profile    bool          // k6 runs with --profiling-enabled; CPU and heap profiles half way through
+	ScaleVUs   int           // VUs of examples/bench/scale.js
+	Log        io.Writer     // progress lines
 }
 
 // WorkloadFlags are fwsim's flags for a workload.
@@ -121,10 +125,15 @@ func (s Settings) RunOne(ctx context.Context, workload string, users int, client
 		return "", err
 	}
 	defer func() { _ = simLog.Close() }()
-	sim, err := harness.StartFwsim(ctx, harness.FwsimOptions{
+	simOpts := harness.FwsimOptions{
 		Binary: s.Fwsim, Log: simLog,
 		Flags: append(flags, "-jitter", "0.2", "-seed", "1", "-record-turns", "5000000"),
-	})
+	}
+	nice := s.serverNice()
+	if nice != 0 {
+		simOpts.Binary, simOpts.Prefix = "nice", []string{"-n", strconv.Itoa(nice), s.Fwsim}
+	}
+	sim, err := harness.StartFwsim(ctx, simOpts)
 	if err != nil {
 		return "", err
 	}
@@ -139,7 +148,7 @@ func (s Settings) RunOne(ctx context.Context, workload string, users int, client
 	_ = sim.Stop()
 	meta := Meta{
 		Client: client, Workload: workload, Users: users, Duration: s.Duration.Seconds(), Run: run, Mode: s.Mode,
-		FwsimArgs: strings.Join(flags, " "), ExitCode: exit.Code, Load1: load,
+		FwsimArgs: strings.Join(flags, " "), ExitCode: exit.Code, Load1: load, FwsimNice: nice,
 	}
 	if err := writeJSON(filepath.Join(dir, "meta.json"), meta); err != nil {
 		return "", err
@@ -201,6 +210,15 @@ func (s Settings) runClient(
 	cancel()
 	<-profiled
 	return exit, sampler.Stop(), err
+}
+
+// serverNice is the nice value fwsim gets: ServerNice, or 0 where it would need a privilege the
+// benchmark lacks.
+func (s Settings) serverNice() int {
+	if s.ServerNice < 0 && os.Geteuid() != 0 {
+		return 0
+	}
+	return s.ServerNice
 }
 
 // clientProcess is the command line of a client; api is k6's REST address when profiling.
