@@ -20,6 +20,11 @@ import (
 type stampedConn struct {
 	*net.TCPConn
 	raw   syscall.RawConn
+	recv  func(fd uintptr) bool // the read, made once (a closure per read would be an allocation)
+	p     []byte                // the buffer of the read in progress
+	n     int                   // what recv read: bytes, control bytes, error
+	oobn  int
+	rerr  error
 	oob   [64]byte     // room for one SCM_TIMESTAMPNS control message
 	last  atomic.Int64 // unix nanoseconds of the last read's newest data; 0: none
 	born  time.Time    // the origin of write (keeps the monotonic clock)
@@ -40,7 +45,18 @@ func stampArrivals(tcp *net.TCPConn) (net.Conn, arrivalClock) {
 		return tcp, nil
 	}
 	s := &stampedConn{TCPConn: tcp, raw: raw, born: time.Now()}
+	s.recv = s.recvmsg
 	return s, s
+}
+
+// recvmsg is the read: false (wait until the socket is readable) while nothing is there.
+func (s *stampedConn) recvmsg(fd uintptr) bool {
+	for {
+		s.n, s.oobn, _, _, s.rerr = unix.Recvmsg(int(fd), s.p, s.oob[:], unix.MSG_CMSG_CLOEXEC)
+		if s.rerr != unix.EINTR {
+			return s.rerr != unix.EAGAIN
+		}
+	}
 }
 
 // Write records when it began, then writes as net.TCPConn does.
@@ -62,16 +78,10 @@ func (s *stampedConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n, oobn int
-	var rerr error
-	err := s.raw.Read(func(fd uintptr) bool {
-		for {
-			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), p, s.oob[:], unix.MSG_CMSG_CLOEXEC)
-			if rerr != unix.EINTR {
-				return rerr != unix.EAGAIN // false: wait until the socket is readable
-			}
-		}
-	})
+	s.p, s.n, s.oobn, s.rerr = p, 0, 0, nil
+	err := s.raw.Read(s.recv)
+	n, oobn, rerr := s.n, s.oobn, s.rerr
+	s.p = nil
 	if err == nil && rerr != nil {
 		err = os.NewSyscallError("recvmsg", rerr)
 	}
@@ -94,21 +104,44 @@ func (s *stampedConn) lastArrival() (time.Time, bool) {
 }
 
 // receiveStamp is the SCM_TIMESTAMPNS time in oob, in unix nanoseconds; 0 when there is none.
+// It walks the control messages in place (unix.ParseSocketControlMessage would allocate on every
+// read).
 func receiveStamp(oob []byte) int64 {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return 0
+	hdr := unix.CmsgLen(0)            // a header, aligned: where a message's data starts
+	lenSize := unix.SizeofCmsghdr - 8 // cmsg_len is a size_t; cmsg_level and cmsg_type are ints
+	for len(oob) >= hdr {
+		var msgLen int
+		if lenSize == 8 {
+			msgLen = int(binary.NativeEndian.Uint64(oob)) // #nosec G115 -- bounded by len(oob) below
+		} else {
+			msgLen = int(binary.NativeEndian.Uint32(oob))
+		}
+		if msgLen < hdr || msgLen > len(oob) {
+			return 0
+		}
+		level := int32(binary.NativeEndian.Uint32(oob[lenSize:])) // #nosec G115 -- a C int
+		typ := int32(binary.NativeEndian.Uint32(oob[lenSize+4:])) // #nosec G115 -- a C int
+		if level == unix.SOL_SOCKET && typ == unix.SCM_TIMESTAMPNS {
+			return timespecNanos(oob[hdr:msgLen])
+		}
+		next := unix.CmsgSpace(msgLen - hdr)
+		if next > len(oob) {
+			return 0
+		}
+		oob = oob[next:]
 	}
-	for _, m := range msgs {
-		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
-			continue
-		}
-		switch len(m.Data) { // struct timespec: two longs
-		case 16:
-			return int64(binary.NativeEndian.Uint64(m.Data[:8]))*1e9 + int64(binary.NativeEndian.Uint64(m.Data[8:])) // #nosec G115 -- a timespec's fields are longs
-		case 8:
-			return int64(int32(binary.NativeEndian.Uint32(m.Data[:4])))*1e9 + int64(int32(binary.NativeEndian.Uint32(m.Data[4:]))) // #nosec G115 -- a timespec's fields are longs
-		}
+	return 0
+}
+
+// timespecNanos is a struct timespec (two longs) in unix nanoseconds; 0 for another size.
+func timespecNanos(b []byte) int64 {
+	switch len(b) {
+	case 16:
+		sec, nsec := binary.NativeEndian.Uint64(b), binary.NativeEndian.Uint64(b[8:])
+		return int64(sec)*1e9 + int64(nsec) // #nosec G115 -- a timespec's fields are longs
+	case 8:
+		sec, nsec := int32(binary.NativeEndian.Uint32(b)), int32(binary.NativeEndian.Uint32(b[4:])) // #nosec G115 -- longs
+		return int64(sec)*1e9 + int64(nsec)
 	}
 	return 0
 }
