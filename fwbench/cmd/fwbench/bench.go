@@ -16,7 +16,7 @@ import (
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
 )
 
-// benchmark is `fwbench compare` or `fwbench scale`: its defaults and its table's text.
+// benchmark is `fwbench sidebyside` or `fwbench scale`: its defaults and its table's text.
 type benchmark struct {
 	name       string // the table is Out/../<name>.md
 	out        string
@@ -33,26 +33,26 @@ type benchmark struct {
 	notes      string
 }
 
-// compareBench is make bench WHAT=compare: native vs k6/websockets vs plain Go on the same fwsim.
+// sideBySideBench is make bench-sidebyside: native vs k6/websockets vs plain Go on the same fwsim.
 // BENCH_QUICK=1: 10 s per run instead of 30 s (all 12 runs in ~5 minutes).
-func compareBench() benchmark {
+func sideBySideBench() benchmark {
 	duration := "30s"
 	if os.Getenv("BENCH_QUICK") == "1" {
 		duration = "10s"
 	}
 	return benchmark{
-		name: "bench-compare", out: "out/bench", duration: duration, workloads: "fast slow",
+		name: "bench-sidebyside", out: "out/bench", duration: duration, workloads: "fast slow",
 		users: "200 1000", usersVar: "BENCH_USERS", clients: "native websockets plain", ramp: "10s",
 		profile: os.Getenv("BENCH_PROFILE") == "1", fdHeadroom: 100,
 		intro: func(s bench.Settings, _ uint64) string {
 			return fmt.Sprintf("Each run: %s of turns back to back per user, its own fwsim (jitter 0.2, seed 1) on "+
 				"loopback, the client and fwsim sharing the machine.", secs(s.Duration))
 		},
-		notes: compareNotes,
+		notes: sideBySideNotes,
 	}
 }
 
-const compareNotes = `
+const sideBySideNotes = `
 - CPU: the client process's utime+stime (from /proc) between fwsim's first prompt read and its last
   token write (k6's VU initialisation and end-of-test summary excluded), per 1,000 tokens received.
 - TTFT/ITL error: the client's p50 (p99) minus fwsim's own p50 (p99) of the same run (fwsim: prompt

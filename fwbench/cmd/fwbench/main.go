@@ -1,7 +1,8 @@
 // Command fwbench runs the bundled scenario and the benchmarks on the harness (package harness):
 //
 //	fwbench run        the bundled scenario against its own fwsim (make run, make smoke)
-//	fwbench compare    native client vs k6/websockets vs plain Go, same fwsim (make bench WHAT=compare)
+//	fwbench sidebyside native client vs k6/websockets vs plain Go, same fwsim (make bench-sidebyside;
+//	                   `fwbench compare`, deprecated, is the same)
 //	fwbench scale      concurrent streams one machine holds (make bench WHAT=scale)
 //	fwbench soak       the bundled scenario with a long hold, k6 sampled for growth (make soak)
 //	fwbench table DIR… the markdown table of benchmark run directories
@@ -23,7 +24,7 @@ func main() {
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = "usage: fwbench run|compare|scale|soak|table [args] (see docs/BENCHMARKS.md)"
+const usage = "usage: fwbench run|sidebyside|scale|soak|table [args] (see docs/BENCHMARKS.md)"
 
 func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -40,8 +41,12 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCmd(ctx, stdout, stderr)
+	case "sidebyside":
+		return benchCmd(ctx, quit, sideBySideBench(), stdout, stderr)
 	case "compare":
-		return benchCmd(ctx, quit, compareBench(), stdout, stderr)
+		printf(stderr, "fwbench: `fwbench compare` is deprecated: `fwbench sidebyside` (the regression check is "+
+			"`k6 x featherweight compare`)\n")
+		return benchCmd(ctx, quit, sideBySideBench(), stdout, stderr)
 	case "scale":
 		return benchCmd(ctx, quit, scaleBench(), stdout, stderr)
 	case "soak":

@@ -31,7 +31,7 @@ func TestBenchSettingsFromEnvironment(t *testing.T) {
 	t.Setenv("FW_K6", "/bin/sh") // any existing files: Check only wants them present
 	t.Setenv("FWPLAIN", "/bin/sh")
 	t.Setenv("FWSIM", "/bin/sh")
-	s, err := compareBench().settings(io.Discard)
+	s, err := sideBySideBench().settings(io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 10*time.Second, s.Duration, "BENCH_QUICK=1: 10 s per run")
 	require.Equal(t, []string{"slow"}, s.Workloads)
@@ -49,12 +49,12 @@ func TestBenchSettingsFromEnvironment(t *testing.T) {
 	for name, bad := range map[string]string{"BENCH_DURATION": "1.5s", "BENCH_USERS": "many", "BENCH_CLIENTS": "curl"} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, bad)
-			_, err := compareBench().settings(io.Discard)
+			_, err := sideBySideBench().settings(io.Discard)
 			require.Error(t, err)
 		})
 	}
 	t.Setenv("FW_K6", "/nonexistent/k6")
-	_, err = compareBench().settings(io.Discard)
+	_, err = sideBySideBench().settings(io.Discard)
 	require.ErrorContains(t, err, "/nonexistent/k6 is missing")
 }
 

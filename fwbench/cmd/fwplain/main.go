@@ -1,6 +1,6 @@
-// Command fwplain is the plain Go reference client of `make bench-compare` and `make bench-scale`:
+// Command fwplain is the plain Go reference client of `make bench-sidebyside` and `make bench-scale`:
 // the streaming-chat load a Go programmer would write with gorilla/websocket and encoding/json,
-// run as its own process so that `fwbench compare` can measure it beside the extension's clients.
+// run as its own process so that `fwbench sidebyside` can measure it beside the extension's clients.
 //
 //	fwplain run -url ws://127.0.0.1:PORT/api/chat -users 200 -duration 30s [-ramp 10s] [-turns FILE]
 //
