@@ -23,7 +23,7 @@ type Settings struct {
 	Out       string        // run directories go to Out/<workload>-<users>-<client>
 	Duration  time.Duration // how long users start new turns (whole seconds)
 	Workloads []string      // fast, slow or stream (see WorkloadFlags)
-	Users     []int         // users (compare) or streams (scale)
+	Users     []int         // users (sidebyside) or streams (scale)
 	Clients   []string      // native, websockets, promise, session or plain
 	Mode      string        // session (one WebSocket per user, the default) or oneshot (one per turn)
 	Runs      int           // runs of every cell, interleaved (run 1 of every cell, then run 2, ...)
@@ -78,20 +78,20 @@ func (s Settings) Check() error {
 	}
 	for _, b := range []string{s.K6, s.Fwplain, s.Fwsim} {
 		if _, err := os.Stat(b); err != nil {
-			return fmt.Errorf("%s is missing (make bench WHAT=compare builds ./k6, bin/fwsim and bin/fwplain): %w", b, err)
+			return fmt.Errorf("%s is missing (make bench-sidebyside builds ./k6, bin/fwsim and bin/fwplain): %w", b, err)
 		}
 	}
 	if s.Runs < 1 {
-		return fmt.Errorf("BENCH_RUNS=%d: want a positive number of runs", s.Runs)
+		return fmt.Errorf("-runs (FW_BENCH_RUNS) %d: want a positive number of runs", s.Runs)
 	}
 	if s.Mode != ModeSession && s.Mode != ModeOneShot {
-		return fmt.Errorf("BENCH_MODE=%q: want %s or %s", s.Mode, ModeSession, ModeOneShot)
+		return fmt.Errorf("-mode (FW_BENCH_MODE) %q: want %s or %s", s.Mode, ModeSession, ModeOneShot)
 	}
 	if s.Mode == ModeOneShot && slices.ContainsFunc(s.Clients, func(c string) bool { return c != "native" && c != "plain" }) {
-		return fmt.Errorf("BENCH_MODE=%s runs the native and plain clients only, not %q", ModeOneShot, s.Clients)
+		return fmt.Errorf("-mode %s runs the native and plain clients only, not %q", ModeOneShot, s.Clients)
 	}
 	if s.Duration < time.Second || s.Duration%time.Second != 0 {
-		return fmt.Errorf("BENCH_DURATION must be whole seconds such as 30s, got %s", s.Duration)
+		return fmt.Errorf("-duration (FW_BENCH_DURATION) must be whole seconds such as 30s, got %s", s.Duration)
 	}
 	return nil
 }
