@@ -46,7 +46,7 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 	out := filepath.Join(t.TempDir(), "capacity.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, "FW_FWCAPACITY")) // #nosec G204 -- the fwcapacity binary under test, named by FW_FWCAPACITY
+	cmd := exec.CommandContext(ctx, binary(t, "FW_FWCAPACITY"))
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "FW_CHAT_URL=") && !strings.HasPrefix(kv, "FW_CAPACITY_") {
 			cmd.Env = append(cmd.Env, kv)
@@ -70,7 +70,7 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 		}
 	})
 	require.NoError(t, err, "fwcapacity exits 0 when the search reaches a verdict")
-	raw, err := os.ReadFile(out) // #nosec G304 -- the report fwcapacity wrote into the test's temp dir
+	raw, err := os.ReadFile(out)
 	require.NoError(t, err)
 	var rep capacityReport
 	require.NoError(t, json.Unmarshal(raw, &rep))

@@ -87,7 +87,7 @@ var ciTolerances = []string{
 
 func runCompare(t *testing.T, args ...string) compareRun {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), fwcompare(t), args...) // #nosec G204 -- the fwcompare binary under test
+	cmd := exec.CommandContext(t.Context(), fwcompare(t), args...)
 	cmd.Env = append(os.Environ(), ciTolerances...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -105,7 +105,7 @@ func runCompare(t *testing.T, args ...string) compareRun {
 // edited writes a copy of the summary at path with edit applied to its JSON, and returns its path.
 func edited(t *testing.T, path string, edit func(raw map[string]any)) string {
 	t.Helper()
-	b, err := os.ReadFile(path) // #nosec G304 -- a summary the test's own k6 run wrote
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal(b, &raw))

@@ -76,7 +76,6 @@ func StartFwsim(ctx context.Context, o FwsimOptions) (*Fwsim, error) {
 	f := &Fwsim{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
-		defer func() { _ = recover() }() // nothing in Wait panics; the guard keeps done closed if it did
 		_ = cmd.Wait()
 	}()
 	select {

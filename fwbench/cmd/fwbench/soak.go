@@ -76,7 +76,6 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	)
 	sc.started = func(k6 *harness.Process) {
 		wg.Go(func() {
-			defer func() { _ = recover() }() // a broken sampler loses samples, never the soak
 			start := time.Now()
 			t := time.NewTicker(time.Duration(every) * time.Second)
 			defer t.Stop()

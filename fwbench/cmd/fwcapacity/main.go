@@ -282,7 +282,6 @@ func startFwsim(ctx context.Context, c config, logPath string) (*harness.Fwsim, 
 		return nil, fmt.Errorf("%w; see %s", err, logPath)
 	}
 	go func() { // the log is fwsim's until it exits
-		defer func() { _ = recover() }()
 		<-sim.Done()
 		_ = log.Close()
 	}()

@@ -158,7 +158,7 @@ func TestReportOutputs(t *testing.T) {
 
 	dir := t.TempDir()
 	require.NoError(t, rep.WriteJSON(filepath.Join(dir, "sub", "capacity.json")))
-	raw, err := os.ReadFile(filepath.Join(dir, "sub", "capacity.json")) // #nosec G304 -- the test's temp dir
+	raw, err := os.ReadFile(filepath.Join(dir, "sub", "capacity.json"))
 	require.NoError(t, err)
 	for _, key := range []string{`"users": 30`, `"ttft_p95_ms"`, `"itl_p50_ms"`, `"tokens_per_s"`, `"hz_avg"`, `"hz_min"`, `"failed_thresholds"`, `"k6_cores"`, `"verdict": "knee"`} {
 		require.Contains(t, string(raw), key)
@@ -166,7 +166,7 @@ func TestReportOutputs(t *testing.T) {
 
 	pngPath := filepath.Join(dir, "capacity.png")
 	require.NoError(t, rep.WriteChart(pngPath))
-	pngData, err := os.ReadFile(pngPath) // #nosec G304 -- the chart the test wrote into its temp dir
+	pngData, err := os.ReadFile(pngPath)
 	require.NoError(t, err)
 	img, err := png.Decode(bytes.NewReader(pngData))
 	require.NoError(t, err)
@@ -174,7 +174,7 @@ func TestReportOutputs(t *testing.T) {
 
 	svgPath := filepath.Join(dir, "capacity.svg")
 	require.NoError(t, rep.WriteChart(svgPath))
-	svg, err := os.ReadFile(svgPath) // #nosec G304 -- the chart the test wrote into its temp dir
+	svg, err := os.ReadFile(svgPath)
 	require.NoError(t, err)
 	require.Contains(t, string(svg), "knee 30")
 	require.Contains(t, string(svg), "capacity 20")
