@@ -84,3 +84,46 @@ func TestCheckTrackedFilesFailsWhenACommandsOutputIsNotIgnored(t *testing.T) {
 	code, out = checkTrackedFiles(t, gitRepo(t, files))
 	require.Zero(t, code, out)
 }
+
+// xk6LintVerdict runs scripts/xk6-lint-verdict.sh on a compact `xk6 lint --json` output.
+func xk6LintVerdict(t *testing.T, report string, args ...string) (int, string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "xk6-lint.json")
+	require.NoError(t, os.WriteFile(file, []byte(report), 0o600))
+	script, err := filepath.Abs("../scripts/xk6-lint-verdict.sh")
+	require.NoError(t, err)
+	var out bytes.Buffer
+	cmd := exec.CommandContext(t.Context(), script, append([]string{file}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, "%s", out.String())
+		return exit.ExitCode(), out.String()
+	}
+	return 0, out.String()
+}
+
+func TestXk6LintVerdictRequiresTheNamedChecksAndTheGrade(t *testing.T) {
+	t.Parallel()
+	// The shape xk6 v0.20.1 writes with --json --compact (details first, then id and passed).
+	report := `{"checks":[{"details":"no issues found","id":"security","passed":true},` +
+		`{"details":"missing release tags","id":"versions","passed":false},` +
+		`{"details":"error: exit status 1 {\"x\"}","id":"smoke","passed":false}],"grade":"C","level":74,"timestamp":1}`
+
+	code, out := xk6LintVerdict(t, report, "C", "security")
+	require.Zero(t, code, out)
+	require.Contains(t, out, "security       pass  no issues found")
+	require.Contains(t, out, "versions       FAIL  missing release tags")
+
+	code, out = xk6LintVerdict(t, report, "C", "security", "smoke")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "the required check 'smoke' did not pass")
+
+	code, out = xk6LintVerdict(t, report, "B", "security")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "grade C is below B")
+
+	code, out = xk6LintVerdict(t, `{"grade":"A"}`, "C")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "no checks")
+}
