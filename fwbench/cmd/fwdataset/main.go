@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 func main() {
@@ -56,7 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func write(out string, stdout io.Writer, opts Options) (err error) {
 	w := stdout
 	if out != "-" {
-		f, err := os.Create(out) // #nosec G304 -- the output file the user names
+		f, err := os.Create(filepath.Clean(out)) // the output file the user names
 		if err != nil {
 			return err
 		}
