@@ -51,8 +51,8 @@ const (
 )
 
 // Dial opens a WebSocket connection. The error, if any, is a *Error of kind failure.KindConnect,
-// failure.KindHandshake, failure.KindCanceled or failure.KindProtocol (bad protocol options); ConnectInfo is filled as far
-// as the attempt went.
+// failure.KindHandshake, failure.KindCanceled or failure.KindProtocol (bad protocol options);
+// ConnectInfo is filled as far as the attempt went.
 func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, error) {
 	codec := opts.Codec
 	if codec == nil {

@@ -6,7 +6,7 @@
 // # Usage
 //
 //	conn, info, err := chatws.Dial(ctx, "ws://127.0.0.1:8080/api/chat", chatws.Options{})
-//	if err != nil { ... } // err is a *chatws.Error with Kind failure.KindConnect, failure.KindHandshake or failure.KindCanceled
+//	if err != nil { ... } // a *chatws.Error of Kind failure.KindConnect, KindHandshake or KindCanceled
 //	defer conn.Close()
 //	res := conn.Turn(ctx, "hello", chatws.TurnOptions{})
 //	if !res.OK { log.Print(res.Err.Kind) }

@@ -92,7 +92,7 @@ func TestPooledSketchesAreIndependent(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(g), 7)) // #nosec G115 -- g is small
+			r := rand.New(rand.NewPCG(uint64(g), 7))
 			for round := range 100 {
 				gaps := make([]time.Duration, 1+r.IntN(3*ITLBatch)) // with and without buckets
 				for i := range gaps {

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"go.k6.io/k6/errext"
+	"go.k6.io/k6/errext/exitcodes"
 	"go.k6.io/k6/lib"
 	"go.k6.io/k6/lib/executor"
 	"go.k6.io/k6/metrics"
@@ -62,7 +65,7 @@ func (e *openModelExecutor) Init(context.Context) error {
 // seed returns the configured seed, or a random one that it logs so the run can be repeated.
 func (e *openModelExecutor) seed() uint64 {
 	if e.opts.Seed.Valid {
-		return uint64(e.opts.Seed.Int64) //nolint:gosec // any integer is a seed; negative ones wrap
+		return uint64(e.opts.Seed.Int64) // #nosec G115 -- any integer is a seed: a negative one's bits are the seed
 	}
 	seed := rand.Uint64N(maxRandomSeed) // #nosec G404 -- a seed to log, not a secret
 	e.logger.Infof("%s %q: arrival seed %d (set seed: %d in the scenario to repeat these arrivals)",
@@ -110,7 +113,6 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	})
 	pool := newVUPool(iterCtx, e.es, e.logger, abort)
 	bar.pool = pool
-	modifyBar(e.GetProgress().Modify, bar.snapshot, 0)
 
 	params := lib.VUActivationParams{
 		Scenario: e.base.GetName(), Exec: e.base.GetExec(), Env: e.base.GetEnv(), Tags: e.base.GetTags(),
@@ -136,22 +138,12 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	close(grow)
 	<-grown
 	close(stop)
-	if parentCtx.Err() == nil && runCtx.Err() == nil && graceful > 0 {
-		modifyBar(e.GetProgress().Modify, nil, barStopping)
-	}
 	select {
 	case <-pool.drained():
 	case <-iterCtx.Done():
 	}
 	endIterations()
 	pool.wait()
-
-	frac, right := bar.snapshot()
-	status := rune(barDone)
-	if parentCtx.Err() != nil || abortErr != nil || frac < 1 {
-		status = barInterrupted
-	}
-	modifyBar(e.GetProgress().Modify, func() (float64, []string) { return frac, right }, status)
 	return abortErr
 }
 
@@ -238,7 +230,7 @@ func (s *stripedArrivals) next() (arrival.Arrival, iterationIndex, bool) {
 			return arrival.Arrival{}, iterationIndex{}, false
 		}
 		if a.Index == global-1 {
-			return a, iterationIndex{local: uint64(local - 1), global: uint64(a.Index)}, true //nolint:gosec // indexes are >= 0
+			return a, iterationIndex{local: uint64(max(local-1, 0)), global: uint64(max(a.Index, 0))}, true
 		}
 	}
 }
@@ -253,7 +245,9 @@ func (e *openModelExecutor) growVUs(
 		defer close(grown)
 		defer func() {
 			if r := recover(); r != nil {
-				e.logger.Errorf("initialising a VU beyond preAllocatedVUs failed: %v", r)
+				pe := &panicError{where: "initialising a VU beyond preAllocatedVUs", value: r, stack: debug.Stack()}
+				e.logger.WithField("source", "stacktrace").Errorf("%v\n%s", pe, pe.stack)
+				pool.abort(errext.WithExitCodeIfNone(pe, exitcodes.GoPanic))
 				for range grow { // drain so the sender never blocks
 				}
 			}

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -158,7 +159,11 @@ func seededArrivals(t *testing.T, rate float64, d time.Duration, k float64, seed
 func TestRunStartsOrDropsEveryArrivalOfTheSeededSequenceOnce(t *testing.T) {
 	t.Parallel()
 	c := poissonConfig(t, `{"rate":400,"duration":"1s","preAllocatedVUs":20,"seed":9,"burstiness":0.5,"gracefulStop":"1s"}`)
-	h, ex := newHarness(t, c, nil)
+	var scenario atomic.Pointer[lib.ScenarioState]
+	h, ex := newHarness(t, c, func(ctx context.Context) error {
+		scenario.Store(lib.GetScenarioState(ctx))
+		return nil
+	})
 	require.NoError(t, h.run(t, ex))
 
 	want := seededArrivals(t, 400, time.Second, 0.5, 9)
@@ -173,10 +178,13 @@ func TestRunStartsOrDropsEveryArrivalOfTheSeededSequenceOnce(t *testing.T) {
 	require.Equal(t, uint64(len(h.ran.indexes)), h.es.GetFullIterationCount())
 	require.Zero(t, h.es.GetCurrentlyActiveVUsCount())
 
-	bar := ex.GetProgress().Render(0, 0)
-	require.Equal(t, "✓", bar.Status())
-	require.Len(t, bar.Right, 3)
-	require.Contains(t, bar.Right[2], "started")
+	// The scenario's progress (the script's exec.scenario.progress) ends at 1 and counts every arrival.
+	state := scenario.Load()
+	require.NotNil(t, state)
+	frac, right := state.ProgressFn()
+	require.InDelta(t, 1.0, frac, 0)
+	require.Len(t, right, 3)
+	require.Contains(t, right[2], fmt.Sprintf("%d started, %d dropped", len(h.ran.indexes), h.dropped.Load()))
 }
 
 func TestRunDropsArrivalsWithoutAFreeVUAndGrowsToMaxVUs(t *testing.T) {

@@ -3,6 +3,8 @@ package executor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"go.k6.io/k6/errext"
+	"go.k6.io/k6/errext/exitcodes"
 	"go.k6.io/k6/lib"
 )
 
@@ -92,39 +95,45 @@ func (p *vuPool) activate(vu lib.InitializedVU, params lib.VUActivationParams, s
 	go p.loop(active, &current, stop)
 }
 
+// loop runs the arrivals handed to vu until stop is closed or an iteration panicked.
 func (p *vuPool) loop(vu lib.ActiveVU, current *atomic.Pointer[iterationIndex], stop <-chan struct{}) {
 	defer p.loops.Done()
-	defer func() {
-		if r := recover(); r != nil {
-			p.logger.Errorf("open-model VU loop stopped: %v", r)
-		}
-	}()
 	for {
 		select {
 		case <-stop:
 			return
 		case idx := <-p.start:
 			current.Store(&idx)
-			p.run(vu)
+			if !p.run(vu) {
+				return
+			}
 		}
 	}
 }
 
-// run runs one iteration and accounts for it as k6's own executors do.
-func (p *vuPool) run(vu lib.ActiveVU) {
-	p.es.ModCurrentlyActiveVUsCount(+1)
-	err := vu.RunOnce()
-	p.es.ModCurrentlyActiveVUsCount(-1)
+// run runs one iteration and accounts for it as k6's own executors do. It returns false when the
+// iteration panicked: the panic aborts the run (its error, with the stack logged, is the scenario's
+// result and k6 exits with code 109, a Go panic) and the VU is not used again.
+func (p *vuPool) run(vu lib.ActiveVU) bool {
 	defer p.running.Add(-1)
+	p.es.ModCurrentlyActiveVUsCount(+1)
+	err := runOnce(vu)
+	p.es.ModCurrentlyActiveVUsCount(-1)
 
+	if pe, ok := errors.AsType[*panicError](err); ok {
+		p.es.AddInterruptedIterations(1)
+		p.logger.WithField("source", "stacktrace").Errorf("%v\n%s", pe, pe.stack)
+		p.abort(errext.WithExitCodeIfNone(pe, exitcodes.GoPanic))
+		return false
+	}
 	if p.iterCtx.Err() != nil {
 		p.es.AddInterruptedIterations(1)
-		return
+		return true
 	}
 	if err != nil && errext.IsInterruptError(err) {
 		p.es.AddInterruptedIterations(1)
 		p.abort(err)
-		return
+		return true
 	}
 	if err != nil {
 		if exception, ok := errors.AsType[errext.Exception](err); ok {
@@ -134,6 +143,28 @@ func (p *vuPool) run(vu lib.ActiveVU) {
 		}
 	}
 	p.es.AddFullIterations(1)
+	return true
+}
+
+// panicError is a recovered panic (a bug in k6, an extension or this executor) that aborts the run.
+type panicError struct {
+	where string // what panicked: "a VU iteration"
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("open-model executor: %s panicked: %v", e.where, e.value)
+}
+
+// runOnce runs vu.RunOnce and returns a panic in it as a *panicError.
+func runOnce(vu lib.ActiveVU) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &panicError{where: "a VU iteration", value: r, stack: debug.Stack()}
+		}
+	}()
+	return vu.RunOnce()
 }
 
 // drained is closed once every VU loop has seen stop and finished its iteration.

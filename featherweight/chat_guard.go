@@ -45,7 +45,13 @@ func (c *chatCall) recoverTurn(out *map[string]any) {
 		TokensSource: chatws.TokensFrames,
 	}
 	func() {
-		defer func() { _ = recover() }() // emitting must not panic again
+		// The first panic may have come from emitting itself: a second one is logged, never lost.
+		defer func() {
+			if r := recover(); r != nil && c.logger != nil {
+				c.logger.Errorf("featherweight: internal error emitting an internal error's metrics "+
+					"(the turn is not counted): %v\n%s", r, debug.Stack())
+			}
+		}()
 		c.emitTurn(&res)
 	}()
 	*out = resultObject(&res)

@@ -95,7 +95,7 @@ func datasetOptionTable() *optionTable[datasetOptions] {
 			if err != nil {
 				return err
 			}
-			s := uint64(n) // #nosec G115 -- optInt returns a non-negative integer
+			s := uint64(max(n, 0)) // optInt returns n >= 0
 			dst.seed = &s
 			return nil
 		}},
@@ -168,7 +168,7 @@ func (mi *ModuleInstance) datasetObject(e *datasetEntry, order dataset.Order, se
 		if err != nil {
 			common.Throw(rt, fmt.Errorf("dataset %s: %w", d.Name(), err))
 		}
-		i := order.Index(uint64(k)) // #nosec G115 -- optInt returns a non-negative integer
+		i := order.Index(uint64(max(k, 0))) // optInt returns k >= 0
 		e.usage.Mark(i)
 		turns := d.Conversation(i)
 		vals := make([]any, len(turns))

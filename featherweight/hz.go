@@ -290,36 +290,41 @@ type hzOption struct {
 	option[hzOptions]
 }
 
+// hzOpt is the option key, parsed by parse, that sets hz.Config's field.
+func hzOpt(field, key string, parse func(*sobek.Runtime, *hzOptions, sobek.Value, string) error) hzOption {
+	return hzOption{field: field, option: option[hzOptions]{key: key, parse: parse}}
+}
+
 // hzOptionList returns the options of new HzMonitor(options), in the order "unknown option" lists them.
 // hz.Config.Validate checks the values it knows (URLs, mode, aggregate, min); the parsers check
 // types and what the script must not leave to a default (an empty metric, a zero timeout or body cap, a negative min).
 func hzOptionList() []hzOption {
 	return []hzOption{
-		{"URL", option[hzOptions]{"url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })}},
-		{"PrometheusURL", option[hzOptions]{"prometheus", stringOpt(func(o *hzOptions) *string { return &o.cfg.PrometheusURL })}},
-		{"Query", option[hzOptions]{"query", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		hzOpt("URL", "url", stringOpt(func(o *hzOptions) *string { return &o.cfg.URL })),
+		hzOpt("PrometheusURL", "prometheus", stringOpt(func(o *hzOptions) *string { return &o.cfg.PrometheusURL })),
+		hzOpt("Query", "query", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.Query, err = optString(v, name); err == nil && o.cfg.Query == "" {
 				err = errors.New("query must not be empty")
 			}
 			return err
-		}}},
-		{"Metric", option[hzOptions]{"metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}),
+		hzOpt("Metric", "metric", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.Metric, err = optString(v, name); err == nil && o.cfg.Metric == "" {
 				err = errors.New("metric must not be empty")
 			}
 			return err
-		}}},
-		{"Labels", option[hzOptions]{"labels", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}),
+		hzOpt("Labels", "labels", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.cfg.Labels, err = optStringMap(rt, v, name)
 			return err
-		}}},
-		{"Mode", option[hzOptions]{"mode", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}),
+		hzOpt("Mode", "mode", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			s, err := optString(v, name)
 			o.cfg.Mode = hz.Mode(s)
 			return err
-		}}},
-		{"HealthzURL", option[hzOptions]{"healthz", stringOpt(func(o *hzOptions) *string { return &o.cfg.HealthzURL })}},
-		{"Min", option[hzOptions]{"min", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}),
+		hzOpt("HealthzURL", "healthz", stringOpt(func(o *hzOptions) *string { return &o.cfg.HealthzURL })),
+		hzOpt("Min", "min", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			switch x := v.Export().(type) {
 			case int64:
 				o.cfg.Min = float64(x)
@@ -332,42 +337,42 @@ func hzOptionList() []hzOption {
 				return fmt.Errorf("%s must be a finite number >= 0, got %v", name, o.cfg.Min)
 			}
 			return nil
-		}}},
-		{"Timeout", option[hzOptions]{"timeout", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}),
+		hzOpt("Timeout", "timeout", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.Timeout, err = optDuration(v, name); err == nil && o.cfg.Timeout == 0 {
 				err = errors.New("timeout must be positive")
 			}
 			return err
-		}}},
-		{"MaxBodyBytes", option[hzOptions]{"maxBodyBytes", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}),
+		hzOpt("MaxBodyBytes", "maxBodyBytes", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			if o.cfg.MaxBodyBytes, err = optInt(v, name); err == nil && o.cfg.MaxBodyBytes == 0 {
 				err = errors.New("maxBodyBytes must be positive")
 			}
 			return err
-		}}},
-		{"Aggregate", option[hzOptions]{"aggregate", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}),
+		hzOpt("Aggregate", "aggregate", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			s, err := optString(v, name)
 			o.cfg.Aggregate = hz.Aggregate(s)
 			return err
-		}}},
-		{"Headers", option[hzOptions]{"headers", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}),
+		hzOpt("Headers", "headers", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.cfg.Headers, err = optStringMap(rt, v, name)
 			return err
-		}}},
-		{"", option[hzOptions]{"tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}),
+		hzOpt("", "tags", func(rt *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.tags, err = optStringMap(rt, v, name)
 			return err
-		}}},
-		{"MaxRedirects", option[hzOptions]{"redirects", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
+		}),
+		hzOpt("MaxRedirects", "redirects", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) error {
 			n, err := optInt(v, name)
 			o.cfg.MaxRedirects, o.redirectsSet = int(min(n, 1<<20)), true
 			return err
-		}}},
-		{"UserAgent", option[hzOptions]{"userAgent", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
+		}),
+		hzOpt("UserAgent", "userAgent", func(_ *sobek.Runtime, o *hzOptions, v sobek.Value, name string) (err error) {
 			o.cfg.UserAgent, err = optString(v, name)
 			o.userAgentSet = true
 			return err
-		}}},
+		}),
 	}
 }
 

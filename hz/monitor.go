@@ -334,7 +334,8 @@ func (m *Monitor) fetch(
 	}
 	if n > m.cfg.MaxBodyBytes {
 		m.buf.Reset()
-		return 0, at, scrapeErr(failure.KindBodyTooLarge, "GET %s: body larger than %d bytes", RedactURL(url), m.cfg.MaxBodyBytes)
+		return 0, at, scrapeErr(failure.KindBodyTooLarge, "GET %s: body larger than %d bytes",
+			RedactURL(url), m.cfg.MaxBodyBytes)
 	}
 	return resp.StatusCode, at, nil
 }

@@ -57,7 +57,8 @@ func extract(body io.Reader, cfg Config) (extraction, *ScrapeError) {
 		var ok bool
 		sv.value, ok = metricValue(m)
 		if !ok {
-			return extraction{}, scrapeErr(failure.KindMissingMetric, "%s%s: no sample count (_count line)", fam.GetName(), sv.key)
+			return extraction{}, scrapeErr(failure.KindMissingMetric, "%s%s: no sample count (_count line)",
+				fam.GetName(), sv.key)
 		}
 		if math.IsNaN(sv.value) || math.IsInf(sv.value, 0) {
 			return extraction{}, scrapeErr(failure.KindNaN, "%s%s = %v", fam.GetName(), sv.key, sv.value)
@@ -132,7 +133,8 @@ func resolveMode(fam *dto.MetricFamily, mode, implied Mode) (Mode, *ScrapeError)
 	switch mode {
 	case ModeGauge:
 		if hist {
-			return "", scrapeErr(failure.KindTypeMismatch, "%s is a %s: it has no single value to read as a gauge; use mode histogram",
+			return "", scrapeErr(failure.KindTypeMismatch,
+				"%s is a %s: it has no single value to read as a gauge; use mode histogram",
 				fam.GetName(), strings.ToLower(fam.GetType().String()))
 		}
 		return ModeGauge, nil

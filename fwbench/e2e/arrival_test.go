@@ -374,7 +374,7 @@ func TestInspectGivesTheArrivalExamplesVUNeeds(t *testing.T) {
 		{"arrival-ramping-poisson.js", 300, "2m30s"}, // 2 m of stages + the default gracefulStop 30 s
 	} {
 		args := []string{"inspect", "--execution-requirements", "../../examples/" + tc.example}
-		cmd := exec.CommandContext(t.Context(), binary(t, "FW_K6"), args...) // #nosec G204 -- the k6 binary under test
+		cmd := exec.CommandContext(t.Context(), binary(t, "FW_K6"), args...)
 		cmd.Env = append(os.Environ(), "K6_NO_USAGE_REPORT=true")
 		out, err := cmd.Output()
 		require.NoError(t, err, "%v", args)

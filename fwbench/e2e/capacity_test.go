@@ -47,7 +47,7 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 	out := filepath.Join(t.TempDir(), "capacity.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	// #nosec G204 -- the k6 binary under test, named by FW_K6
+
 	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), "x", "featherweight", "capacity")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "FW_CHAT_URL=") && !strings.HasPrefix(kv, "FW_CAPACITY_") && !strings.HasPrefix(kv, "FW_K6=") {
@@ -73,7 +73,7 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 		}
 	})
 	require.NoError(t, err, "capacity exits 0 when the search reaches a verdict")
-	raw, err := os.ReadFile(out) // #nosec G304 -- the report capacity wrote into the test's temp dir
+	raw, err := os.ReadFile(out)
 	require.NoError(t, err)
 	var rep capacityReport
 	require.NoError(t, json.Unmarshal(raw, &rep))
@@ -84,7 +84,7 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 		require.Positive(t, st.Turns, "step %d users ran chat turns", st.Users)
 	}
 	require.Equal(t, ".svg", filepath.Ext(rep.Chart))
-	chart, err := os.ReadFile(rep.Chart) // #nosec G304 -- the chart capacity wrote into the test's temp dir
+	chart, err := os.ReadFile(rep.Chart)
 	require.NoError(t, err, "the chart is written")
 	require.Contains(t, string(chart), "<polyline", "the chart draws the steps")
 	return rep

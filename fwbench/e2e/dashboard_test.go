@@ -31,7 +31,7 @@ type reportEvent struct {
 // JSON-lines block in <script id="data">).
 func readReport(t *testing.T, path string) []reportEvent {
 	t.Helper()
-	html, err := os.ReadFile(path) // #nosec G304 -- the report the test's k6 run wrote into its temp dir
+	html, err := os.ReadFile(path)
 	require.NoError(t, err)
 	m := regexp.MustCompile(`(?s)<script id="data"[^>]*>(.*?)</script>`).FindSubmatch(html)
 	require.NotNil(t, m, "no data block in %s", path)
@@ -176,11 +176,14 @@ func TestDashboardReportShowsTheChat(t *testing.T) {
 		}
 	}
 	// The report's y axes are widened (fwbench run), so labels such as "15ms 500µs" fit.
-	html, err := os.ReadFile(report) // #nosec G304 -- the report the test's run wrote
+	html, err := os.ReadFile(report)
 	require.NoError(t, err)
 	axis := regexp.MustCompile(`=1,[A-Za-z_$][\w$]*=(\d+),[A-Za-z_$][\w$]*=[A-Za-z_$][\w$]*\.sync\("chart"\)`).FindAllSubmatch(html, -1)
 	require.Len(t, axis, 1, "the report bundle's axis width constant")
 	require.Equal(t, "96", string(axis[0][1]))
+	// ... and fw_loop_hz and its floor are formatted in Hz ("100 Hz"), not as a rate ("100/s").
+	require.Contains(t, string(html), `.name.startsWith("fw_loop_hz")?"hz":"rps"`, "the loop's unit")
+	require.Contains(t, string(html), `case"hz":return `, "the Hz format")
 	// Trends carry avg, max, med, min, p(90), p(95), p(99) (the order announced in the param event);
 	// the Hz floor line sits at 95.
 	for _, row := range data["fw_loop_hz_floor"] {

@@ -756,7 +756,7 @@ func TestFaultBadArguments(t *testing.T) {
 func TestFaultSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	t.Log("guards against: secrets leak")
-	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET" // #nosec G101 -- fake credentials the test checks are never printed
+	const password, token = "S3cr3t-Pa55w0rd", "tok-Zq9x7-SECRET"
 	rejecting := newFaultServer(t, "featherweight", handshake{status: 401}, false, nil)
 	healthy := newFaultServer(t, "featherweight", handshake{}, false, nil)
 	hz := newHzServer(t, false, status(401), status(500))
@@ -790,7 +790,7 @@ func TestFaultSecretsNeverLeak(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name())) // #nosec G304 -- a file the test's k6 run wrote into its temp dir
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		require.NoError(t, err)
 		outputs[e.Name()] = string(b)
 	}

@@ -34,7 +34,6 @@ func featherweight(t *testing.T, timeout time.Duration, env []string, args ...st
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()
-	// #nosec G204 -- the k6 binary under test, named by FW_K6
 	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), append([]string{"x", "featherweight"}, args...)...)
 	cmd.Env = append(append(os.Environ(), "K6_AUTO_EXTENSION_RESOLUTION=false", "K6_NO_USAGE_REPORT=true"), env...)
 	var stdout, stderr bytes.Buffer

@@ -26,7 +26,7 @@ func binary(t *testing.T, name string) string {
 	t.Helper()
 	p := os.Getenv(name)
 	require.NotEmpty(t, p, "%s is not set: run the tests through make (test-e2e, test-deploy)", name)
-	_, err := os.Stat(p) // #nosec G703 -- a path from the test's own environment (FW_K6, FW_FWSIM)
+	_, err := os.Stat(p)
 	require.NoError(t, err, "%s=%s", name, p)
 	return p
 }

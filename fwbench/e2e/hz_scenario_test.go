@@ -18,7 +18,7 @@ import (
 // userinfo.
 func TestScenarioHzFallbackSummary(t *testing.T) {
 	t.Log("guards against: a silent /healthz fallback and leaked secrets in the bundled scenario")
-	const password = "Hz-Pa55-w0rd" // #nosec G101 -- a fake credential the test checks is never printed
+	const password = "Hz-Pa55-w0rd"
 	f := StartFwsim(t)
 	env := scenarioEnv(t, f)
 	withUser := func(u string) string { return strings.Replace(u, "://", "://fwuser:"+password+"@", 1) }

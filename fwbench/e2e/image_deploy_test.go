@@ -85,12 +85,12 @@ func TestImage(t *testing.T) {
 
 	// The image's default command with the smoke profile; each run's summary.json goes to runs/<name>.
 	runs := t.TempDir()
-	require.NoError(t, os.Chmod(runs, 0o777)) // #nosec G302 -- the image's user 12345 writes there
+	require.NoError(t, os.Chmod(runs, 0o777))
 	smoke := func(name string, flags ...string) (string, int) {
 		f := StartFwsim(t, flags...)
 		dir := filepath.Join(runs, name)
-		require.NoError(t, os.Mkdir(dir, 0o777)) // #nosec G301 -- k6 in the image (user 12345) writes summary.json
-		require.NoError(t, os.Chmod(dir, 0o777)) // #nosec G302 -- past the umask
+		require.NoError(t, os.Mkdir(dir, 0o777))
+		require.NoError(t, os.Chmod(dir, 0o777))
 		args := envFlags(f, "FW_OUT_DIR=/out", "FW_PROFILE=smoke", "K6_NO_USAGE_REPORT=true")
 		args = append(args, "--network", "host", "-v", dir+":/out")
 		out, code := e.run(t, append(args, image)...)

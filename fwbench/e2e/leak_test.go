@@ -64,7 +64,7 @@ func TestLeakSessionTurns(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), "run", "--quiet", "--no-color", "--log-format", "json", // #nosec G204 -- the k6 binary under test, named by FW_K6
+	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), "run", "--quiet", "--no-color", "--log-format", "json",
 		"--address", api, "--profiling-enabled", "testdata/faults/leak.js")
 	cmd.Env = append(os.Environ(), "K6_NO_USAGE_REPORT=true",
 		"FW_URL="+healthy.URL("/api/chat"), "FW_URL_DROP="+dropping.URL("/api/chat"),

@@ -68,7 +68,6 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 	for _, k := range []string{"FW_PROFILE", "FW_VUS", "FW_HZ_SCRAPERS"} {
 		inspect = append(inspect, "-e", k+"="+env[k])
 	}
-	// #nosec G204 -- the k6 binary under test, named by FW_K6
 	out, err := exec.CommandContext(t.Context(), binary(t, "FW_K6"), append(inspect, bundledScenario)...).Output()
 	require.NoError(t, err, "k6 inspect")
 	var plan struct {

@@ -21,7 +21,7 @@ import (
 // extension's loader: per conversation line, its non-empty human turns.
 func humanTurns(t *testing.T, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(path) // #nosec G304 -- a dataset file of the repository
+	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer func() { _ = f.Close() }()
 	var out [][]string
@@ -63,7 +63,7 @@ type workloadIdentity struct {
 
 func readIdentity(t *testing.T, dir string) workloadIdentity {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "summary.json")) // #nosec G304 -- a file k6 wrote into the test's temp dir
+	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	require.NoError(t, err)
 	var s struct {
 		Featherweight workloadIdentity `json:"featherweight"`

@@ -62,7 +62,6 @@ func SampleProcess(ctx context.Context, pid int, every time.Duration) *Sampler {
 	s := &Sampler{stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		defer func() { _ = recover() }() // a sampler that breaks loses samples, never the run
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {

@@ -159,7 +159,7 @@ func TestConfirmOutputsAndErrors(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "capacity.json")
 	require.NoError(t, rep.WriteJSON(path))
-	raw, err := os.ReadFile(path) // #nosec G304 -- the test's temp dir
+	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var doc struct {
 		Verdict string       `json:"verdict"`

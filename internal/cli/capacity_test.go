@@ -153,7 +153,7 @@ func TestRunConfirmWithFakeK6(t *testing.T) {
 	require.Equal(t, exitcode.Unstable, runCapacity(context.Background(), append(args, "-confirm", "1"), knob.OSEnv(), &stdout, io.Discard))
 	require.Contains(t, stdout.String(), "unstable: the knee between 20 and 30 users did not hold in the majority of 1 re-runs: "+
 		"20 users passed 1 of 1 re-runs (pass); 30 users failed 0 of 1 re-runs (pass)")
-	raw, err := os.ReadFile(filepath.Join(dir, "capacity.json")) // #nosec G304 -- the test's temp dir
+	raw, err := os.ReadFile(filepath.Join(dir, "capacity.json"))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), `"verdict": "unstable"`)
 	require.Contains(t, string(raw), `"confirming": true`)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +26,7 @@ type Dataset struct {
 
 // Load reads the JSONL file at path. The dataset's name is the file's base name.
 func Load(path string) (*Dataset, error) {
-	f, err := os.Open(path) // #nosec G304 -- the dataset file the script names
+	f, err := os.Open(filepath.Clean(path)) // any file the script names, as k6's open() reads
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +127,13 @@ func (d *Dataset) add(b []byte) (int, error) {
 	default:
 		return 0, errors.New(`expected a "conversations" array (ShareGPT) or a "turns" array of strings`)
 	}
-	n := len(d.prompts) - before
+	end := len(d.prompts)
+	if end > math.MaxUint32 {
+		return 0, fmt.Errorf("more than %d prompts in one dataset", uint32(math.MaxUint32))
+	}
+	n := end - before
 	if n > 0 {
-		d.starts = append(d.starts, uint32(len(d.prompts))) // #nosec G115 -- bounded by the file's size / 2
+		d.starts = append(d.starts, uint32(end))
 	}
 	return n, nil
 }

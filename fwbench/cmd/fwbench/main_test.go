@@ -120,24 +120,48 @@ func TestDispatchRefusesUnknownCommands(t *testing.T) {
 	require.Equal(t, 1, dispatch([]string{"table", t.TempDir()}, io.Discard, io.Discard), "no result.json")
 }
 
-func TestWidenReportAxesOnlyWhenTheConstantIsFoundOnce(t *testing.T) {
+// bundleExcerpt holds the three places of the xk6-dashboard v0.8.1 report bundle that patchReport
+// changes, as minified in that bundle.
+const bundleExcerpt = `x=1,Yw=70,$c=Q.sync("chart");` +
+	`unit(e,t){switch(n.type){case"trend":switch(n.contains){case"time":return"duration";case"data":return"bps";` +
+	`default:return"rps"}default:return""}}` +
+	`function Ki(e,t,n=!1){switch(e){case _n.bps:return Bo(t)+"/s";case _n.rps:return jl(t).format("0.[00]a")+"/s";}}`
+
+func TestPatchReportWidensTheAxesAndLabelsTheLoopInHz(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := dir + "/" + name
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
-		return p
-	}
+	p := dir + "/report.html"
+	require.NoError(t, os.WriteFile(p, []byte(bundleExcerpt), 0o600))
 	var warn bytes.Buffer
-	p := write("ok.html", `x=1,Yw=70,$c=Q.sync("chart");`)
-	widenReportAxes(p, &warn)
-	b, err := os.ReadFile(p) // #nosec G304 -- the test's temp dir
+	patchReport(p, &warn)
+	b, err := os.ReadFile(p)
 	require.NoError(t, err)
-	require.Equal(t, `x=1,Yw=96,$c=Q.sync("chart");`, string(b))
 	require.Empty(t, warn.String())
+	require.Equal(t, `x=1,Yw=96,$c=Q.sync("chart");`+
+		`unit(e,t){switch(n.type){case"trend":switch(n.contains){case"time":return"duration";case"data":return"bps";`+
+		`default:return n.name.startsWith("fw_loop_hz")?"hz":"rps"}default:return""}}`+
+		`function Ki(e,t,n=!1){switch(e){case _n.bps:return Bo(t)+"/s";`+
+		`case"hz":return jl(t).format("0.[0]")+" Hz";case _n.rps:return jl(t).format("0.[00]a")+"/s";}}`, string(b))
+}
 
-	p = write("other.html", `no such constant`)
-	widenReportAxes(p, &warn)
-	require.Contains(t, warn.String(), "the dashboard's axis width was not found")
-	widenReportAxes(dir+"/missing.html", &warn) // no report: nothing to do
+func TestPatchReportSkipsWhatTheBundleDoesNotHaveExactlyOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := dir + "/other.html"
+	// the axis constant twice, no unit switch: only the value format is patched
+	body := `x=1,Yw=70,$c=Q.sync("chart");x=1,Yw=70,$c=Q.sync("chart");case _n.rps:return jl(t).format("0")`
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	var warn bytes.Buffer
+	patchReport(p, &warn)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.Equal(t, `x=1,Yw=70,$c=Q.sync("chart");x=1,Yw=70,$c=Q.sync("chart");`+
+		`case"hz":return jl(t).format("0.[0]")+" Hz";case _n.rps:return jl(t).format("0")`, string(b))
+	require.Contains(t, warn.String(), "the axis width not found")
+	require.Contains(t, warn.String(), "the unit of a Trend not found")
+	require.NotContains(t, warn.String(), "the value format")
+
+	warn.Reset()
+	patchReport(dir+"/missing.html", &warn) // no report: nothing to do
+	require.Empty(t, warn.String())
 }

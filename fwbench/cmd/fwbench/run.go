@@ -140,7 +140,7 @@ func (sc scenario) run(ctx context.Context, log io.Writer) int {
 		printf(log, "fwbench run: k6: %v\n", err)
 	}
 	report := env("K6_WEB_DASHBOARD_EXPORT", filepath.Join(sc.outDir, "report.html"))
-	widenReportAxes(report, sc.k6Stderr)
+	patchReport(report, sc.k6Stderr)
 	printf(log, "k6 exit code: %d; summary: %s, report: %s\n", exit.Code, filepath.Join(sc.outDir, "summary.json"), report)
 	return exit.Code
 }

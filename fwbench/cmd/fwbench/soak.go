@@ -85,7 +85,6 @@ func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, 
 	)
 	sc.started = func(k6 *harness.Process) {
 		wg.Go(func() {
-			defer func() { _ = recover() }() // a broken sampler loses samples, never the soak
 			start := time.Now()
 			t := time.NewTicker(every)
 			defer t.Stop()

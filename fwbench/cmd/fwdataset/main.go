@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/featherweight/xk6-featherweight/internal/exitcode"
 	"github.com/featherweight/xk6-featherweight/internal/knob"
@@ -75,7 +76,7 @@ func runWith(args []string, env knob.LookupEnv, stdout, stderr io.Writer) int {
 func write(out string, stdout io.Writer, opts Options) (err error) {
 	w := stdout
 	if out != "-" {
-		f, err := os.Create(out) // #nosec G304 -- the output file the user names
+		f, err := os.Create(filepath.Clean(out)) // the output file the user names
 		if err != nil {
 			return err
 		}

@@ -201,7 +201,6 @@ func (s Settings) runClient(
 	profiled := make(chan struct{})
 	go func() {
 		defer close(profiled)
-		defer func() { _ = recover() }() // a failed profile is logged, never the run's end
 		if api != "" {
 			profile(runCtx, dir, api, s.Duration/2, s.Log)
 		}
