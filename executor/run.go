@@ -15,6 +15,7 @@ import (
 	"go.k6.io/k6/metrics"
 
 	"github.com/featherweight/xk6-featherweight/executor/arrival"
+	"github.com/featherweight/xk6-featherweight/executor/pacer"
 )
 
 // maxRandomSeed keeps random seeds below 2^53, so a logged seed can be pasted into a script's
@@ -130,7 +131,12 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	}
 	grow, grown := e.growVUs(iterCtx, regCtx, pool, params, stop)
 
-	e.startArrivals(runCtx, parentCtx, out, seq, pool, bar, grow, unplanned)
+	if err := pacer.Run(func(w pacer.Waiter) {
+		e.startArrivals(runCtx, parentCtx, out, w, seq, pool, bar, grow, unplanned)
+	}); err != nil {
+		e.logger.WithError(err).Errorf("%s %q: the arrival loop failed", e.base.GetType(), e.base.GetName())
+		abort(err)
+	}
 
 	<-regCtx.Done()
 	close(grow)
@@ -159,17 +165,16 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 const yieldWithin = time.Millisecond
 
 // startArrivals walks the global sequence and starts this instance's arrivals on schedule until the
-// sequence ends (it holds no arrival at or after the duration) or the run is aborted. An arrival
-// without a free VU is dropped and counted; one that comes due late (a loaded machine) still starts
-// or is counted, never skipped.
+// sequence ends (it holds no arrival at or after the duration) or the run is aborted. It runs on
+// the pacer's goroutine and waits for each arrival with w. An arrival without a free VU is dropped
+// and counted; one that comes due late (a loaded machine) still starts or is counted, never skipped.
 func (e *openModelExecutor) startArrivals(
-	runCtx, parentCtx context.Context, out chan<- metrics.SampleContainer, seq *arrival.Sequence,
-	pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
+	runCtx, parentCtx context.Context, out chan<- metrics.SampleContainer, w pacer.Waiter,
+	seq *arrival.Sequence, pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
 ) {
 	dropped := e.droppedSeries()
 	arrivals := newStripedArrivals(seq, e.stripe)
-	timer, handoff := time.NewTimer(time.Hour), time.NewTimer(time.Hour)
-	defer timer.Stop()
+	handoff := time.NewTimer(time.Hour)
 	handoff.Stop()
 	warned := false
 	for {
@@ -177,17 +182,11 @@ func (e *openModelExecutor) startArrivals(
 		if !ok {
 			return
 		}
-		wait := time.Until(bar.start.Add(a.At))
-		if wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-runCtx.Done():
-				return
-			}
-		} else if runCtx.Err() != nil {
+		due := bar.start.Add(a.At)
+		if w.Until(runCtx, due) != nil {
 			return
 		}
+		late := time.Since(due)
 		if pool.tryStart(idx, handoff) {
 			bar.started.Add(1)
 			// Let the VU just handed the arrival run now: Go readies it on this P, and the next
@@ -195,7 +194,7 @@ func (e *openModelExecutor) startArrivals(
 			// starting the cluster's earlier arrivals late (measured in docs/BENCHMARKS.md). Not
 			// when the loop is behind its schedule (an overloaded machine): then it catches up
 			// first, and arrivals without a free VU are dropped rather than started ever later.
-			if -wait < yieldWithin {
+			if late < yieldWithin {
 				runtime.Gosched()
 			}
 			continue
