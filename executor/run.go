@@ -22,15 +22,15 @@ import (
 // options as a JavaScript number without losing digits.
 const maxRandomSeed = 1 << 53
 
-// openModelExecutor runs both executor types: it walks the arrival sequence of its profile and
-// starts the arrivals of its execution segment on free VUs.
+// openModelExecutor runs every executor type of the package: it walks the arrival sequence of its
+// schedule and starts the arrivals of its execution segment on free VUs.
 type openModelExecutor struct {
 	*executor.BaseExecutor
-	base    executor.BaseConfig
-	opts    OpenModelOptions
-	profile *arrival.Profile
-	es      *lib.ExecutionState
-	logger  *logrus.Entry
+	base     executor.BaseConfig
+	opts     OpenModelOptions
+	schedule schedule
+	es       *lib.ExecutionState
+	logger   *logrus.Entry
 
 	// stripe selects this instance's arrival indexes; set by Init.
 	stripe *lib.ExecutionTuple
@@ -39,12 +39,12 @@ type openModelExecutor struct {
 var _ lib.Executor = &openModelExecutor{}
 
 func newOpenModelExecutor(
-	cfg lib.ExecutorConfig, base executor.BaseConfig, opts OpenModelOptions, profile *arrival.Profile,
+	cfg lib.ExecutorConfig, base executor.BaseConfig, opts OpenModelOptions, sched schedule,
 	es *lib.ExecutionState, logger *logrus.Entry,
 ) *openModelExecutor {
 	return &openModelExecutor{
 		BaseExecutor: executor.NewBaseExecutor(cfg, es, logger),
-		base:         base, opts: opts, profile: profile, es: es, logger: logger,
+		base:         base, opts: opts, schedule: sched, es: es, logger: logger,
 	}
 }
 
@@ -81,13 +81,11 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	if e.stripe == nil {
 		return errNoStripe
 	}
-	seq, err := arrival.NewSequence(arrival.Options{
-		Profile: e.profile, Burstiness: e.opts.Burstiness.Float64, Seed: e.seed(),
-	})
+	seq, err := e.schedule.arrivals(e)
 	if err != nil {
 		return err
 	}
-	duration, graceful := e.profile.Duration(), e.base.GetGracefulStop()
+	duration, graceful := e.schedule.Duration(), e.base.GetGracefulStop()
 	start := time.Now()
 
 	runCtx, abortRun := context.WithCancelCause(parentCtx)
@@ -105,7 +103,7 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	regCtx, endArrivals := context.WithDeadline(iterCtx, start.Add(duration))
 	defer endArrivals()
 
-	bar := &progress{start: start, duration: duration, mean: e.profile.Expected() / duration.Seconds()}
+	bar := &progress{start: start, duration: duration, mean: e.schedule.Expected() / duration.Seconds()}
 	iterCtx = lib.WithScenarioState(iterCtx, &lib.ScenarioState{
 		Name: e.base.GetName(), Executor: e.base.GetType(), StartTime: start, ProgressFn: bar.snapshot,
 	})
@@ -170,7 +168,7 @@ const yieldWithin = time.Millisecond
 // and counted; one that comes due late (a loaded machine) still starts or is counted, never skipped.
 func (e *openModelExecutor) startArrivals(
 	runCtx, parentCtx context.Context, out chan<- metrics.SampleContainer, w pacer.Waiter,
-	seq *arrival.Sequence, pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
+	seq arrivalSource, pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
 ) {
 	dropped := e.droppedSeries()
 	arrivals := newStripedArrivals(seq, e.stripe)
@@ -220,11 +218,11 @@ func (e *openModelExecutor) startArrivals(
 // stripedArrivals yields the arrivals of one instance: the global sequence, filtered to the
 // arrival indexes of the instance's stripe of the execution segment sequence.
 type stripedArrivals struct {
-	seq    *arrival.Sequence
+	seq    arrivalSource
 	stripe *lib.SegmentedIndex
 }
 
-func newStripedArrivals(seq *arrival.Sequence, et *lib.ExecutionTuple) *stripedArrivals {
+func newStripedArrivals(seq arrivalSource, et *lib.ExecutionTuple) *stripedArrivals {
 	return &stripedArrivals{seq: seq, stripe: lib.NewSegmentedIndex(et)}
 }
 
