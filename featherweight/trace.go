@@ -9,6 +9,7 @@ import (
 	"go.k6.io/k6/lib"
 
 	"github.com/featherweight/xk6-featherweight/executor"
+	"github.com/featherweight/xk6-featherweight/executor/trace"
 )
 
 // errTraceRowInInit is thrown by fw.traceRow() outside an iteration.
@@ -66,4 +67,50 @@ func (mi *ModuleInstance) traceRow() *sobek.Object {
 		row["hashIds"] = ids
 	}
 	return rt.ToValue(row).ToObject(rt)
+}
+
+// traceInfo implements fw.trace(path, options?): what a trace file holds (its format, rows, span
+// and token totals), read through the same once-per-process cache as the trace-arrival executor,
+// so that a script can size its other scenarios to the replay.
+func (mi *ModuleInstance) traceInfo(path, options sobek.Value) *sobek.Object {
+	rt := mi.vu.Runtime()
+	p, err := optString(path, "path")
+	if err != nil || p == "" {
+		common.Throw(rt, fmt.Errorf("fw.trace: path must be a non-empty string, got %s", typeOf(path)))
+	}
+	format := ""
+	obj, err := optObject(rt, options, "options")
+	if err == nil && obj != nil {
+		for _, k := range obj.Keys() {
+			if k != "format" {
+				err = fmt.Errorf("unknown option %q (known: format)", k)
+				break
+			}
+			format, err = optString(obj.Get(k), "format")
+		}
+	}
+	if err != nil {
+		common.Throw(rt, fmt.Errorf("fw.trace: %w", err))
+	}
+	f, err := trace.ParseFormat(format)
+	if err != nil {
+		common.Throw(rt, fmt.Errorf("fw.trace: %w", err))
+	}
+	t, err := trace.Load(p, f)
+	if err != nil {
+		common.Throw(rt, fmt.Errorf("fw.trace: %w", err))
+	}
+	var in, out int64
+	for _, r := range t.Rows {
+		in += r.InputTokens
+		out += r.OutputTokens
+	}
+	info := map[string]any{
+		"file": t.Path, "format": string(t.Format), "rows": len(t.Rows), "duration": t.Duration().Seconds(),
+		"inputTokens": nil, "outputTokens": nil,
+	}
+	if t.Format.HasTokens() {
+		info["inputTokens"], info["outputTokens"] = in, out
+	}
+	return rt.ToValue(info).ToObject(rt)
 }

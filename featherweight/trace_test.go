@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -69,4 +70,30 @@ func TestTraceRowThrowsOutsideATraceIteration(t *testing.T) {
 	c := traceScenario(t, "0\n1\n", "t.txt")
 	_, err = traceVU(t, "replay", c, 2).rt.VU.Runtime().RunString(`fw.traceRow()`)
 	require.ErrorContains(t, err, "iteration 2 is past the 2 rows")
+}
+
+func TestTraceDescribesAFileAndThrowsNamingItsErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "a.csv")
+	require.NoError(t, os.WriteFile(good, []byte("TIMESTAMP,ContextTokens,GeneratedTokens\n"+
+		"2023-11-16 18:15:46,10,1\n2023-11-16 18:15:50.25,20,2\n"), 0o600))
+	bad := filepath.Join(dir, "b.txt")
+	require.NoError(t, os.WriteFile(bad, []byte("1\n2\n0.5\n"), 0o600))
+	rt := newModuleRuntime(t).VU.Runtime()
+	v, err := rt.RunString(`JSON.stringify(fw.trace(` + strconv.Quote(good) + `))`)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"file":`+strconv.Quote(good)+`,"format":"azure","rows":2,"duration":4.25,"inputTokens":30,"outputTokens":3}`, v.String())
+
+	for code, want := range map[string]string{
+		`fw.trace(` + strconv.Quote(bad) + `)`:                          bad + ":3: timestamp goes back in time",
+		`fw.trace(` + strconv.Quote(good) + `, { format: 'mooncake' })`: good + ":1: not a Mooncake row",
+		`fw.trace(` + strconv.Quote(good) + `, { format: 'parquet' })`:  `unknown trace format "parquet"`,
+		`fw.trace(` + strconv.Quote(good) + `, { fromat: 'azure' })`:    `unknown option "fromat"`,
+		`fw.trace('')`: "path must be a non-empty string",
+		`fw.trace(` + strconv.Quote(filepath.Join(dir, "none.csv")) + `)`: "none.csv: no such file",
+	} {
+		_, err := rt.RunString(code)
+		require.ErrorContains(t, err, want, code)
+	}
 }
