@@ -62,7 +62,7 @@ func (c *TraceConfig) Validate() []error {
 	if s := c.Speed.Float64; !(s > 0) || math.IsInf(s, 0) {
 		errs = append(errs, optionError("speed must be a number more than 0, got %v", s))
 	}
-	errs = append(errs, c.VUOptions.validate()...)
+	errs = append(errs, c.validate()...)
 	if _, err := trace.ParseFormat(c.Format.String); err != nil {
 		return append(errs, optionError("format: %v", err))
 	}
@@ -106,7 +106,7 @@ func (c *TraceConfig) GetDescription(et *lib.ExecutionTuple) string {
 		return fmt.Sprintf("Trace arrivals from %s: %v", c.Trace.String, err)
 	}
 	return fmt.Sprintf("Trace arrivals: %d requests of %s (%s) over %s at speed %g (%s%s)",
-		len(t.Rows), t.Path, t.Format, c.duration(), c.Speed.Float64, c.VUOptions.describe(et), baseFacts(c.BaseConfig))
+		len(t.Rows), t.Path, t.Format, c.duration(), c.Speed.Float64, c.describe(et), baseFacts(c.BaseConfig))
 }
 
 // HasWork reports whether the instance of et gets any VU.

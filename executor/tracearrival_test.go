@@ -120,8 +120,9 @@ func TestTraceRunStartsEveryRowOnceWithItsIndex(t *testing.T) {
 func TestTraceRowsWithoutAFreeVUAreDroppedAndCounted(t *testing.T) {
 	t.Parallel()
 	// 40 rows at one instant, then nothing for a while: one VU takes one of them.
-	s := make([]float64, 40)
-	c := traceConfig(t, `{"trace":%q,"preAllocatedVUs":1,"gracefulStop":"1s"}`, writeTrace(t, append(s, 0.2)...))
+	s := make([]float64, 41)
+	s[40] = 0.2
+	c := traceConfig(t, `{"trace":%q,"preAllocatedVUs":1,"gracefulStop":"1s"}`, writeTrace(t, s...))
 	h, ex := newHarness(t, c, func(ctx context.Context) error {
 		select {
 		case <-time.After(50 * time.Millisecond):

@@ -13,7 +13,8 @@ import (
 )
 
 // errTraceRowInInit is thrown by fw.traceRow() outside an iteration.
-var errTraceRowInInit = errors.New("fw.traceRow() can only be called in VU code, in an iteration of a trace-arrival scenario")
+var errTraceRowInInit = errors.New(
+	"fw.traceRow() can only be called in VU code, in an iteration of a trace-arrival scenario")
 
 // traceRow implements fw.traceRow(): the row of the trace that started the current iteration of a
 // trace-arrival scenario (row exec.scenario.iterationInTest of the scenario's trace file, which

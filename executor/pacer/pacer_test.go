@@ -22,8 +22,10 @@ func TestWaitsNeverEndBeforeTheirDeadline(t *testing.T) {
 		require.NoError(t, run(func(w Waiter) {
 			start := time.Now()
 			// Short waits (the OS sleep alone) and one past CoarseMargin (the Go timer, then the sleep).
-			for _, offset := range []time.Duration{50 * time.Microsecond, 300 * time.Microsecond, time.Millisecond,
-				CoarseMargin + 500*time.Microsecond} {
+			for _, offset := range []time.Duration{
+				50 * time.Microsecond, 300 * time.Microsecond, time.Millisecond,
+				CoarseMargin + 500*time.Microsecond,
+			} {
 				at := start.Add(offset)
 				assert.NoError(t, w.Until(t.Context(), at), name)
 				assert.False(t, time.Now().Before(at), "%s: woke before the deadline at %s", name, offset)

@@ -17,19 +17,43 @@ func TestEachFormatGivesOffsetsFromTheFirstRowAndTokens(t *testing.T) {
 		at         []time.Duration
 		in, out    []int64
 	}{
-		{"azure", "TIMESTAMP,ContextTokens,GeneratedTokens\n" +
-			"2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n2023-11-16 18:15:50.9951690,5,0\n",
-			Azure, []time.Duration{0, 4314579000, 4314579000}, []int64{374, 396, 5}, []int64{44, 109, 0}},
-		{"azure, columns in another order and CRLF", "GeneratedTokens,TIMESTAMP,ContextTokens\r\n7,2024-05-10 00:00:00,3\r\n8,2024-05-10 00:00:01.5,4\r\n",
-			Azure, []time.Duration{0, 1500 * time.Millisecond}, []int64{3, 4}, []int64{7, 8}},
-		{"mooncake", `{"timestamp": 27482, "input_length": 6955, "output_length": 52, "hash_ids": [46, 47]}` + "\n\n" +
-			`{"timestamp": 30535, "input_length": 6472, "output_length": 26, "hash_ids": [46]}` + "\n",
-			Mooncake, []time.Duration{0, 3053 * time.Millisecond}, []int64{6955, 6472}, []int64{52, 26}},
-		{"burstgpt", "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n" +
-			"5,ChatGPT,472,18,490,Conversation log\n45,GPT-4,1087,230,1317,API log\n",
-			BurstGPT, []time.Duration{0, 40 * time.Second}, []int64{472, 1087}, []int64{18, 230}},
-		{"timestamps", "10.5\n10.75\n\n12\n", Timestamps,
-			[]time.Duration{0, 250 * time.Millisecond, 1500 * time.Millisecond}, []int64{0, 0, 0}, []int64{0, 0, 0}},
+		{
+			"azure", "TIMESTAMP,ContextTokens,GeneratedTokens\n" +
+				"2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n2023-11-16 18:15:50.9951690,5,0\n",
+			Azure,
+			[]time.Duration{0, 4314579000, 4314579000},
+			[]int64{374, 396, 5},
+			[]int64{44, 109, 0},
+		},
+		{
+			"azure, columns in another order and CRLF", "GeneratedTokens,TIMESTAMP,ContextTokens\r\n7,2024-05-10 00:00:00,3\r\n8,2024-05-10 00:00:01.5,4\r\n",
+			Azure,
+			[]time.Duration{0, 1500 * time.Millisecond},
+			[]int64{3, 4},
+			[]int64{7, 8},
+		},
+		{
+			"mooncake", `{"timestamp": 27482, "input_length": 6955, "output_length": 52, "hash_ids": [46, 47]}` + "\n\n" +
+				`{"timestamp": 30535, "input_length": 6472, "output_length": 26, "hash_ids": [46]}` + "\n",
+			Mooncake,
+			[]time.Duration{0, 3053 * time.Millisecond},
+			[]int64{6955, 6472},
+			[]int64{52, 26},
+		},
+		{
+			"burstgpt", "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n" +
+				"5,ChatGPT,472,18,490,Conversation log\n45,GPT-4,1087,230,1317,API log\n",
+			BurstGPT,
+			[]time.Duration{0, 40 * time.Second},
+			[]int64{472, 1087},
+			[]int64{18, 230},
+		},
+		{
+			"timestamps", "10.5\n10.75\n\n12\n", Timestamps,
+			[]time.Duration{0, 250 * time.Millisecond, 1500 * time.Millisecond},
+			[]int64{0, 0, 0},
+			[]int64{0, 0, 0},
+		},
 	} {
 		for _, f := range []Format{"", tc.format} { // detected, then named
 			tr, err := Parse("t", []byte(tc.data), f)

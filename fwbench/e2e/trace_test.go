@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,9 +124,10 @@ func TestScenarioTracePromptsHaveEachRowsInputLength(t *testing.T) {
 		if dropped := run.Sum("dropped_iterations", "scenario", "chat"); dropped > 0 {
 			t.Fatalf("%v rows dropped (a stalled machine): the prompt lengths cannot be matched to the rows", dropped)
 		}
-		var words []int
+		conns := rec.Conns()
+		words := make([]int, 0, len(conns))
 		vocabulary := map[string]bool{}
-		for _, prompts := range rec.Conns() {
+		for _, prompts := range conns {
 			require.Len(t, prompts, 1, "one prompt per session (dataset %q)", dataset)
 			fields := strings.Fields(prompts[0])
 			words = append(words, len(fields))
@@ -138,7 +140,7 @@ func TestScenarioTracePromptsHaveEachRowsInputLength(t *testing.T) {
 			datasetWords := map[string]bool{}
 			for _, conv := range humanTurns(t, dataset) {
 				for _, turn := range conv {
-					for _, w := range strings.Fields(turn) {
+					for w := range strings.FieldsSeq(turn) {
 						datasetWords[w] = true
 					}
 				}
@@ -217,9 +219,7 @@ func TestScenarioBadTraceFailsAtInitAndSendsNothing(t *testing.T) {
 			"FW_PROFILE": "smoke", "FW_CHAT_URL": rec.URL(),
 			"FW_METRICS_URL": rec.srv.URL + "/metrics", "FW_HEALTHZ_URL": rec.srv.URL + "/healthz",
 		}
-		for k, v := range tc.env {
-			env[k] = v
-		}
+		maps.Copy(env, tc.env)
 		run := RunK6(t, bundledScenario, env)
 		require.Equal(t, 107, run.ExitCode, "a script exception at init: %v", tc.env)
 		require.Contains(t, run.Stderr, tc.want)

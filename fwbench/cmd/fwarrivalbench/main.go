@@ -265,8 +265,10 @@ func measure(c config, rec *recorder, dropped map[string]float64) ([]row, error)
 			rec.mu.Lock()
 			starts := rec.starts[scenario]
 			rec.mu.Unlock()
-			r := row{executor: ex.name, rate: rate, started: len(starts), dropped: dropped[scenario],
-				server: viewOf(starts, float64(rate), ex.prefix == "poisson")}
+			r := row{
+				executor: ex.name, rate: rate, started: len(starts), dropped: dropped[scenario],
+				server: viewOf(starts, float64(rate), ex.prefix == "poisson"),
+			}
 			points := lags(starts, ex.schedule)
 			if len(points) > 0 {
 				q := func(p float64) time.Duration {
