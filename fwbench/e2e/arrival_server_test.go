@@ -5,6 +5,7 @@ package e2e
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,19 @@ import (
 // sqrt(n) (large-sample approximation).
 const ksCriticalAlpha01 = 1.628
 
+// sessionsRun runs sessions.js with env (no samples written: they would load k6 at 1,000/s) and
+// returns the dropped iterations its summary printed.
+func sessionsRun(t *testing.T, env map[string]string) float64 {
+	t.Helper()
+	run := StartK6(t, K6Options{Script: "testdata/arrival/sessions.js", Env: env, NoSamples: true}).Wait(t)
+	require.Equal(t, 0, run.ExitCode, run.Stderr)
+	_, after, ok := strings.Cut(run.Stdout, "dropped=")
+	require.True(t, ok, run.Stdout)
+	dropped, err := strconv.ParseFloat(strings.TrimSpace(after), 64)
+	require.NoError(t, err)
+	return dropped
+}
+
 // serverArrivalGaps runs sessions.js (one WebSocket session of one turn per arrival) against fwsim
 // and returns the gaps between the prompts as fwsim read them (its own turn log, not the
 // executor's schedule), in seconds, and the dropped iterations.
@@ -25,8 +39,7 @@ func serverArrivalGaps(t *testing.T, env map[string]string) ([]float64, float64)
 	t.Helper()
 	f := StartFwsim(t, "-record-turns", "20000", "-tokens", "1", "-ttft", "0", "-itl", "0")
 	env["URL"] = f.WS + "/api/chat"
-	run := RunK6(t, "testdata/arrival/sessions.js", env)
-	require.Equal(t, 0, run.ExitCode, run.Stderr)
+	dropped := sessionsRun(t, env)
 	body, err := f.TurnsNDJSON(t.Context())
 	require.NoError(t, err)
 	turns, unrecorded, err := fwsim.ReadTurns(strings.NewReader(string(body)))
@@ -41,7 +54,7 @@ func serverArrivalGaps(t *testing.T, env map[string]string) ([]float64, float64)
 	for i := 1; i < len(received); i++ {
 		gaps = append(gaps, time.Duration(received[i]-received[i-1]).Seconds())
 	}
-	return gaps, run.Sum("dropped_iterations")
+	return gaps, dropped
 }
 
 // Seen from a server on loopback, the arrivals of poisson-arrival-rate come with exponential
@@ -58,9 +71,10 @@ func TestPoissonGapsAtTheServerAreExponential(t *testing.T) {
 	})
 	t.Run("1000 requests per second at an HTTP server", func(t *testing.T) {
 		srv := newArrivalServer(t)
-		run := arrivalRun(t, srv, "poisson.js", "ks", map[string]string{"RATE": "1000", "DURATION": "4s", "VUS": "300", "SEED": "2032"})
-		require.Equal(t, 0, run.ExitCode, run.Stderr)
-		checkExponentialGaps(t, serverGaps(srv.arrivals("ks")), run.Sum("dropped_iterations"), 1000)
+		dropped := sessionsRun(t, map[string]string{
+			"MODE": "http", "URL": srv.URL, "RUN": "ks", "RATE": "1000", "DURATION": "4s", "VUS": "300", "SEED": "2032",
+		})
+		checkExponentialGaps(t, serverGaps(srv.arrivals("ks")), dropped, 1000)
 	})
 }
 

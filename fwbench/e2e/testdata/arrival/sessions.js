@@ -1,18 +1,34 @@
-// poisson-arrival-rate (or constant-arrival-rate, EXECUTOR) sessions against fwsim: each arrival is
-// one WebSocket session of one turn, so fwsim's turn log holds the server's view of the arrivals.
+// poisson-arrival-rate arrivals whose times the server records itself: each arrival is one
+// WebSocket session of one turn (fwsim's turn log holds the server's view), or with MODE=http one
+// GET carrying its arrival index. The summary prints only `dropped=N`, so the run needs no --out.
+import http from 'k6/http';
+import exec from 'k6/execution';
 import fw from 'k6/x/featherweight';
 
-const scenario = {
-  executor: __ENV.EXECUTOR || 'poisson-arrival-rate',
-  rate: Number(__ENV.RATE),
-  duration: __ENV.DURATION,
-  preAllocatedVUs: Number(__ENV.VUS),
-  gracefulStop: '5s',
+export const options = {
+  discardResponseBodies: true,
+  scenarios: {
+    arrivals: {
+      executor: 'poisson-arrival-rate',
+      rate: Number(__ENV.RATE),
+      duration: __ENV.DURATION,
+      preAllocatedVUs: Number(__ENV.VUS),
+      seed: Number(__ENV.SEED),
+      gracefulStop: '5s',
+    },
+  },
+  thresholds: { dropped_iterations: ['count>=0'] }, // keep the count for the summary
 };
-if (scenario.executor === 'poisson-arrival-rate') scenario.seed = Number(__ENV.SEED);
-
-export const options = { scenarios: { sessions: scenario } };
 
 export default function () {
+  if (__ENV.MODE === 'http') {
+    http.get(`${__ENV.URL}/arrival?run=${__ENV.RUN}&i=${exec.scenario.iterationInTest}`);
+    return;
+  }
   fw.chat(__ENV.URL, 'hi');
+}
+
+export function handleSummary(data) {
+  const d = data.metrics.dropped_iterations;
+  return { stdout: `dropped=${d ? d.values.count : 0}\n` };
 }
