@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"go.k6.io/k6/lib"
+	"go.k6.io/k6/metrics"
 )
 
 // writeTrace writes a timestamps trace of the given offsets in seconds and returns its path.
@@ -166,4 +167,37 @@ func TestExecutionSegmentsSplitTheTraceRowsExactly(t *testing.T) {
 	for i, g := range union {
 		require.Equal(t, uint64(i), g, "row %d started by exactly one instance", i)
 	}
+}
+
+func TestTraceIterationsThatOutlastGracefulStopAreInterrupted(t *testing.T) {
+	t.Parallel()
+	c := traceConfig(t, `{"trace":%q,"preAllocatedVUs":5,"gracefulStop":"100ms"}`, writeTrace(t, 0, 0.05, 0.1))
+	h, ex := newHarness(t, c, func(ctx context.Context) error {
+		<-ctx.Done() // never ends by itself
+		return ctx.Err()
+	})
+	require.NoError(t, h.run(t, ex)) // returns only because gracefulStop interrupts the iterations
+	require.Zero(t, h.es.GetFullIterationCount())
+	require.Equal(t, uint64(len(h.ran.indexes)), h.es.GetPartialIterationCount())
+	require.Equal(t, 3, len(h.ran.indexes)+int(h.dropped.Load()))
+}
+
+func TestCancellingTheRunEndsTheWaitForTheNextRow(t *testing.T) {
+	t.Parallel()
+	// The second row is an hour away: only the run's context can end the wait for it.
+	c := traceConfig(t, `{"trace":%q,"preAllocatedVUs":1,"gracefulStop":"0s"}`, writeTrace(t, 0, 3600))
+	h, ex := newHarness(t, c, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	out := make(chan metrics.SampleContainer, 10)
+	done := make(chan error, 1)
+	go func() { done <- ex.Run(ctx, out) }()
+	require.Eventually(t, func() bool { return h.es.GetFullIterationCount() == 1 }, time.Minute, time.Millisecond,
+		"the first row starts")
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a liveness bound, not a speed claim
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	require.Equal(t, []uint64{0}, h.ran.indexes)
 }
