@@ -195,7 +195,8 @@ func TestCancellingTheRunEndsTheWaitForTheNextRow(t *testing.T) {
 		"the first row starts")
 	cancel()
 	select {
-	case <-done:
+	case err := <-done:
+		require.NoError(t, err, "a cancelled run is not an error of the executor")
 	case <-time.After(time.Minute): // a liveness bound, not a speed claim
 		t.Fatal("Run did not return after its context was cancelled")
 	}
