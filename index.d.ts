@@ -458,12 +458,65 @@ export class HzMonitor {
   scrape(): HzReading;
 }
 
+/** The formats of a request trace (docs/executors.md, "Formats"). */
+export type TraceFormat = 'azure' | 'mooncake' | 'burstgpt' | 'timestamps';
+
+/** One request of a trace: the row that started the current `trace-arrival` iteration. */
+export interface TraceRow {
+  /** The row's index from 0; equals `exec.scenario.iterationInTest`. */
+  readonly index: number;
+  /** The row's line in the file, from 1. */
+  readonly line: number;
+  /** Seconds from the first row, before `speed`. */
+  readonly offset: number;
+  /** The request's prompt size in tokens; `null` for a `timestamps` trace. */
+  readonly inputTokens: number | null;
+  /** The request's reply size in tokens; `null` for a `timestamps` trace. */
+  readonly outputTokens: number | null;
+  /** BurstGPT's `Model` column; `null` in the other formats. */
+  readonly model: string | null;
+  /** Mooncake's `hash_ids` (prompt block hashes); `null` in the other formats. */
+  readonly hashIds: number[] | null;
+  /** The trace file as the scenario names it. */
+  readonly file: string;
+  readonly format: TraceFormat;
+}
+
+/**
+ * The trace row of the running iteration of a `trace-arrival` scenario (docs/executors.md). The
+ * executor and every VU share one copy of the file, parsed once per k6 process. Throws outside an
+ * iteration of a `trace-arrival` scenario.
+ */
+export function traceRow(): TraceRow;
+
+/** What {@link trace} read of a trace file. */
+export interface TraceInfo {
+  readonly file: string;
+  readonly format: TraceFormat;
+  /** The number of rows (requests). */
+  readonly rows: number;
+  /** Seconds from the first row to the last, before any `speed`. */
+  readonly duration: number;
+  /** Total input and output tokens over the rows; `null` for a `timestamps` trace. */
+  readonly inputTokens: number | null;
+  readonly outputTokens: number | null;
+}
+
+/**
+ * Describe a trace file (for sizing other scenarios to a replay), read through the same
+ * once-per-process cache as the `trace-arrival` executor. `format` is detected when omitted.
+ * Throws naming the file and line for a malformed row or a timestamp going backwards.
+ */
+export function trace(path: string, options?: { format?: TraceFormat }): TraceInfo;
+
 /** The default export: the same functions and class as the named exports. */
 declare const featherweight: {
   chat: typeof chat;
   chatAsync: typeof chatAsync;
   connect: typeof connect;
   dataset: typeof dataset;
+  trace: typeof trace;
+  traceRow: typeof traceRow;
   HzMonitor: typeof HzMonitor;
 };
 export default featherweight;

@@ -21,11 +21,14 @@
 // combines the replicas with FW_HZ_AGGREGATE (default min: the slowest replica must reach FW_HZ_MIN;
 // none: one sample and check per replica, tagged with its labels).
 //
-// Workload (docs/workloads.md): FW_ARRIVAL (closed | poisson), FW_RATE (sessions/s), FW_BURSTINESS,
+// Workload (docs/workloads.md): FW_ARRIVAL (closed | poisson | trace), FW_RATE (sessions/s), FW_BURSTINESS,
 // FW_MAX_VUS, FW_SEED, FW_THINK_DIST (uniform | exponential), FW_DATASET (a JSONL file of
-// conversations). The default is the closed model: FW_VUS users, each looping sessions. With
-// FW_ARRIVAL=poisson the chat scenario is open: sessions arrive at random (poisson-arrival-rate,
-// FW_RATE a second for the whole span of the profile) whether or not earlier ones ended.
+// conversations), FW_TRACE and FW_TRACE_SPEED (a request trace to replay). The default is the closed
+// model: FW_VUS users, each looping sessions. With FW_ARRIVAL=poisson the chat scenario is open:
+// sessions arrive at random (poisson-arrival-rate, FW_RATE a second for the whole span of the
+// profile) whether or not earlier ones ended. With FW_ARRIVAL=trace each row of the trace FW_TRACE
+// starts a one-prompt session at the row's time (trace-arrival, FW_TRACE_SPEED times as fast) whose
+// prompt has the row's input length in words.
 //
 // Split runs (k6-operator parallelism N, or --execution-segment): set FW_HZ_SCRAPERS=N. The hz scenario
 // then runs N scrapers at one scrape a second each, so every segment gets one and judges the Hz
@@ -95,22 +98,33 @@ function int(name, dflt) {
 // the open one (sessions arriving at random, FW_RATE a second), the think-time distribution, and
 // synthetic prompts or conversations from a dataset (docs/workloads.md).
 const workload = {
-  arrival: oneOf('FW_ARRIVAL', ['closed', 'poisson']),
+  arrival: oneOf('FW_ARRIVAL', ['closed', 'poisson', 'trace']),
   thinkDist: oneOf('FW_THINK_DIST', ['uniform', 'exponential']),
   rate: null, // sessions per second (open model)
   burstiness: null, // gamma shape of the gaps between arrivals: 1 = Poisson, < 1 burstier (open model)
   maxVUs: null, // VUs the open model may use; an arrival with none free is a dropped iteration
   seed: env.FW_SEED ? int0('FW_SEED') : undefined, // arrivals, dataset order and think times
   dataset: env.FW_DATASET || null,
+  trace: null, // the trace file replayed (FW_ARRIVAL=trace), and what fw.trace() read of it
+  traceSpeed: null,
+  traceInfo: null,
 };
+for (const [name, models] of [['FW_RATE', ['poisson']], ['FW_BURSTINESS', ['poisson']],
+  ['FW_MAX_VUS', ['poisson', 'trace']], ['FW_TRACE', ['trace']], ['FW_TRACE_SPEED', ['trace']]]) {
+  if (env[name] && !models.includes(workload.arrival)) {
+    throw new Error(`${name} applies to FW_ARRIVAL=${models.join(' or ')} (or unset ${name})`);
+  }
+}
 if (workload.arrival === 'poisson') {
   workload.rate = positive('FW_RATE', profile.rate);
   workload.burstiness = positive('FW_BURSTINESS', 1);
   workload.maxVUs = int('FW_MAX_VUS', 2 * cfg.vus);
-} else {
-  for (const name of ['FW_RATE', 'FW_BURSTINESS', 'FW_MAX_VUS']) {
-    if (env[name]) throw new Error(`${name} applies to the open model: set FW_ARRIVAL=poisson (or unset ${name})`);
-  }
+} else if (workload.arrival === 'trace') {
+  if (!env.FW_TRACE) throw new Error('FW_ARRIVAL=trace needs FW_TRACE, the trace file to replay');
+  workload.trace = env.FW_TRACE;
+  workload.traceSpeed = positive('FW_TRACE_SPEED', 1);
+  workload.maxVUs = int('FW_MAX_VUS', 2 * cfg.vus);
+  workload.traceInfo = fw.trace(workload.trace);
 }
 if (workload.seed !== undefined) randomSeed((workload.seed % 2 ** 31) * 65536 + __VU); // think times and turn counts
 
@@ -149,13 +163,28 @@ function seconds(d) {
 const ERROR_KINDS = ['connect', 'handshake', 'timeout_first_token', 'timeout_idle', 'timeout_total',
   'closed', 'server_error', 'protocol', 'canceled'];
 
-const span = seconds(cfg.ramp) + seconds(cfg.hold) + seconds(cfg.rampDown);
+// span is how long the chat scenario starts sessions: the profile's stages, or the trace's replay.
+const span = workload.traceInfo
+  ? workload.traceInfo.duration / workload.traceSpeed
+  : seconds(cfg.ramp) + seconds(cfg.hold) + seconds(cfg.rampDown);
 
 // chatScenario is the chat scenario of the workload's model. Closed: FW_VUS users ramp up, hold and
 // ramp down, each starting its next session when the last one (and its think time) ended. Open:
 // sessions arrive at random, FW_RATE a second over the same span, whether or not earlier ones ended;
-// an arrival that finds no free VU (FW_MAX_VUS) is counted in dropped_iterations.
+// an arrival that finds no free VU (FW_MAX_VUS) is counted in dropped_iterations. Trace: one
+// session at each row of FW_TRACE, FW_TRACE_SPEED times as fast.
 function chatScenario() {
+  if (workload.arrival === 'trace') {
+    return {
+      executor: 'trace-arrival',
+      exec: 'chat',
+      trace: workload.trace,
+      speed: workload.traceSpeed,
+      preAllocatedVUs: Math.min(cfg.vus, workload.maxVUs),
+      maxVUs: workload.maxVUs,
+      gracefulStop: '30s',
+    };
+  }
   if (workload.arrival === 'poisson') {
     return {
       executor: 'poisson-arrival-rate',
@@ -270,15 +299,46 @@ const identity = {
 // prompt_chars: the length of every prompt sent, in characters, when the prompts come from a dataset.
 const promptChars = conversations ? new Trend('prompt_chars') : null;
 
-// sessionPrompts are the prompts of this session, in order: a conversation's human turns (at most
-// FW_TURNS), or 1 to FW_TURNS synthetic ones.
+// trace_output_tokens: the output tokens the trace's rows asked for, summed over the sessions
+// started (FW_ARRIVAL=trace), for the summary beside the tokens received.
+const traceOutputTokens = workload.traceInfo ? new Counter('trace_output_tokens') : null;
+
+// sessionPrompts are the prompts of this session, in order: the trace row's one prompt
+// (FW_ARRIVAL=trace), a conversation's human turns (at most FW_TURNS), or 1 to FW_TURNS synthetic ones.
 function sessionPrompts() {
+  if (workload.traceInfo) {
+    const row = fw.traceRow();
+    if (row.outputTokens !== null) traceOutputTokens.add(row.outputTokens);
+    return [row.inputTokens === null ? prompt(0) : promptOfWords(row.inputTokens, row.index)];
+  }
   if (conversations) {
     return conversations.conversation(exec.scenario.iterationInTest).slice(0, cfg.turns);
   }
   const turns = 1 + Math.floor(Math.random() * cfg.turns);
   return Array.from({ length: turns }, (_, t) => prompt(t));
 }
+
+// promptOfWords is a prompt of exactly n whitespace-separated words (at least one), the input length
+// of trace row `index`: the words of the dataset's conversations from conversation `index` on
+// (FW_DATASET), else synthetic words that differ from row to row.
+function promptOfWords(n, index) {
+  const want = Math.max(1, n);
+  const words = [];
+  if (conversations) {
+    for (let k = index; words.length < want && k < index + 2 * conversations.size; k++) {
+      for (const turn of conversations.conversation(k)) {
+        words.push(...turn.split(/\s+/).filter((w) => w !== ''));
+        if (words.length >= want) break;
+      }
+    }
+  }
+  const vocabulary = SYNTHETIC_WORDS;
+  for (let j = words.length; j < want; j++) words.push(vocabulary[(index * 7 + j) % vocabulary.length]);
+  words.length = want;
+  return words.join(' ');
+}
+
+const SYNTHETIC_WORDS = [...new Set([...TOPICS, ...ASKS].join(' ').toLowerCase().split(/\s+/))];
 
 // chars counts Unicode code points (a JS string's length counts UTF-16 units).
 function chars(s) {
@@ -369,6 +429,7 @@ function workloadIdentity() {
   return {
     arrival: workload.arrival, rate: workload.rate, burstiness: workload.burstiness,
     thinkDist: workload.thinkDist, dataset: conversations ? conversations.name : null,
+    ...(workload.traceInfo ? { trace: workload.traceInfo.file, traceSpeed: workload.traceSpeed } : {}),
   };
 }
 
@@ -378,14 +439,27 @@ function workloadLines(data) {
   const count = (name) => (m[name] ? m[name].values.count : 0);
   const seed = workload.seed === undefined ? '' : `, seed ${workload.seed}`;
   const lines = ['workload'];
-  if (workload.arrival === 'poisson') {
+  if (workload.traceInfo) {
+    const t = workload.traceInfo;
+    lines.push(`  arrivals               trace replay: trace-arrival ${t.file} (${t.format}, ${t.rows} rows over ` +
+      `${t.duration.toFixed(1)} s) at speed ${workload.traceSpeed}, max ${workload.maxVUs} VUs`);
+    if (m.trace_output_tokens) {
+      const received = m.fw_chat_tokens ? m.fw_chat_tokens.values.count : 0;
+      lines.push(`  output tokens          ${m.trace_output_tokens.values.count} requested by the trace rows started, ` +
+        `${received} received (the backend decides the reply's length)`);
+    }
+  } else if (workload.arrival === 'poisson') {
     lines.push(`  arrivals               open model: poisson-arrival-rate ${workload.rate}/s, burstiness ` +
       `${workload.burstiness} (gap CV ${(1 / Math.sqrt(workload.burstiness)).toFixed(2)}), max ${workload.maxVUs} VUs${seed}`);
   } else {
     lines.push(`  arrivals               closed model: ${cfg.vus} VUs, each starting its next session when the last ended${seed}`);
   }
   lines.push(`  sessions               ${count('iterations{scenario:chat}')} completed, ${count('dropped_iterations')} dropped (no free VU)`);
-  lines.push(`  think time             ${workload.thinkDist}, mean ${cfg.think} s; at most ${cfg.turns} turns a session`);
+  if (workload.traceInfo) {
+    lines.push('  turns                  one prompt a session, as many words as the row\'s input tokens');
+  } else {
+    lines.push(`  think time             ${workload.thinkDist}, mean ${cfg.think} s; at most ${cfg.turns} turns a session`);
+  }
   if (conversations) {
     const pc = m.prompt_chars ? m.prompt_chars.values : null;
     lines.push(`  dataset                ${conversations.name}: ${conversations.used} of ${conversations.size} conversations used` +
@@ -439,7 +513,11 @@ function summaryText(data) {
   const m = data.metrics;
   const lines = [];
   const seconds = data.state.testRunDurationMs / 1000;
-  const model = workload.arrival === 'poisson' ? `open model, ${workload.rate} sessions/s` : `closed model, ${cfg.vus} VUs`;
+  const model = {
+    poisson: `open model, ${workload.rate} sessions/s`,
+    trace: `trace replay at speed ${workload.traceSpeed}`,
+    closed: `closed model, ${cfg.vus} VUs`,
+  }[workload.arrival];
   lines.push('', `Featherweight load test — profile ${profileName}, ${model}, ${seconds.toFixed(0)} s`, '');
   lines.push(...workloadLines(data), '');
   lines.push('chat');

@@ -5,13 +5,17 @@
 //   - poisson-arrival-rate: arrivals at a constant mean rate with gamma-distributed gaps
 //     (burstiness k = 1 is a Poisson process);
 //   - ramping-poisson-arrival-rate: the same process with a mean rate that follows stages, like
-//     k6's ramping-arrival-rate.
+//     k6's ramping-arrival-rate;
+//   - trace-arrival: one arrival at each row of a request trace (package trace), offset from the
+//     first row and divided by a speed.
 //
 // An arrival starts an iteration on a free VU whether or not earlier iterations ended; with no free
 // VU it is counted in dropped_iterations and never queued. The arrival times come from the
 // k6-agnostic package arrival; every k6 instance generates the whole seeded sequence and starts the
 // arrivals whose index falls in its execution segment's stripe, so several instances together start
-// exactly the arrivals of one run with the same seed.
+// exactly the arrivals of one run with the same seed (and, for a trace, every row once). The
+// arrival loop waits with package pacer: clock_nanosleep on a locked thread on Linux, a Go timer
+// elsewhere.
 //
 // Importing the package registers the executors (see register.go at the repository root).
 package executor

@@ -20,16 +20,21 @@ const (
 	DefaultBurstiness = 1.0
 )
 
-// OpenModelOptions are the options both executors share besides k6's common ones (startTime,
-// gracefulStop, exec, env, tags).
-type OpenModelOptions struct {
-	// TimeUnit is the period rates are counted in (default 1s).
-	TimeUnit types.NullDuration `json:"timeUnit"`
+// VUOptions are the VU options of every executor of the package, as in k6's arrival-rate ones.
+type VUOptions struct {
 	// PreAllocatedVUs are initialised before the test starts (required, >= 0).
 	PreAllocatedVUs null.Int `json:"preAllocatedVUs"`
 	// MaxVUs caps the VUs, initialising more during the run when the preallocated ones are busy
 	// (default: preAllocatedVUs).
 	MaxVUs null.Int `json:"maxVUs"`
+}
+
+// OpenModelOptions are the options both Poisson executors share besides k6's common ones
+// (startTime, gracefulStop, exec, env, tags).
+type OpenModelOptions struct {
+	// TimeUnit is the period rates are counted in (default 1s).
+	TimeUnit types.NullDuration `json:"timeUnit"`
+	VUOptions
 	// Burstiness is the gamma shape k of the gaps (default 1, a Poisson process); their
 	// coefficient of variation is 1/sqrt(k).
 	Burstiness null.Float `json:"burstiness"`
@@ -58,6 +63,16 @@ func (o OpenModelOptions) validate() []error {
 	if o.TimeUnit.TimeDuration() <= 0 {
 		errs = append(errs, optionError("timeUnit must be more than 0, got %s", o.TimeUnit.TimeDuration()))
 	}
+	errs = append(errs, o.VUOptions.validate()...)
+	if b := o.Burstiness.Float64; !(b > 0) || math.IsInf(b, 0) {
+		errs = append(errs, optionError("burstiness must be a number more than 0, got %v", b))
+	}
+	return errs
+}
+
+// validate checks the VU options.
+func (o VUOptions) validate() []error {
+	var errs []error
 	switch {
 	case !o.PreAllocatedVUs.Valid:
 		errs = append(errs, optionError("preAllocatedVUs is required"))
@@ -71,14 +86,11 @@ func (o OpenModelOptions) validate() []error {
 	case o.maxVUs() < 1 && o.PreAllocatedVUs.Valid:
 		errs = append(errs, optionError("maxVUs must be at least 1 (set preAllocatedVUs or maxVUs)"))
 	}
-	if b := o.Burstiness.Float64; !(b > 0) || math.IsInf(b, 0) {
-		errs = append(errs, optionError("burstiness must be a number more than 0, got %v", b))
-	}
 	return errs
 }
 
 // maxVUs is MaxVUs, or PreAllocatedVUs when MaxVUs is unset.
-func (o OpenModelOptions) maxVUs() int64 {
+func (o VUOptions) maxVUs() int64 {
 	if o.MaxVUs.Valid {
 		return o.MaxVUs.Int64
 	}
@@ -92,7 +104,7 @@ func (o OpenModelOptions) perSecond(rate float64) float64 {
 
 // requirements are the VU needs of one instance: the scaled preallocated VUs from the start, up to
 // the scaled maxVUs, until the end of the graceful stop.
-func (o OpenModelOptions) requirements(et *lib.ExecutionTuple, end time.Duration) []lib.ExecutionStep {
+func (o VUOptions) requirements(et *lib.ExecutionTuple, end time.Duration) []lib.ExecutionStep {
 	planned := et.ScaleInt64(o.PreAllocatedVUs.Int64)
 	unplanned := et.ScaleInt64(o.maxVUs()) - planned
 	return []lib.ExecutionStep{
@@ -106,14 +118,18 @@ func (o OpenModelOptions) requirements(et *lib.ExecutionTuple, end time.Duration
 }
 
 // hasWork reports whether the instance of et gets any VU (and so any arrival).
-func (o OpenModelOptions) hasWork(et *lib.ExecutionTuple) bool {
+func (o VUOptions) hasWork(et *lib.ExecutionTuple) bool {
 	return et.ScaleInt64(o.maxVUs()) > 0
 }
 
 // describe is the VU part of a scenario description.
+func (o VUOptions) describe(et *lib.ExecutionTuple) string {
+	return fmt.Sprintf("maxVUs: %d-%d", et.ScaleInt64(o.PreAllocatedVUs.Int64), et.ScaleInt64(o.maxVUs()))
+}
+
+// describe is the process and VU part of a Poisson scenario's description.
 func (o OpenModelOptions) describe(et *lib.ExecutionTuple) string {
-	s := fmt.Sprintf("burstiness %g, maxVUs: %d-%d", o.Burstiness.Float64,
-		et.ScaleInt64(o.PreAllocatedVUs.Int64), et.ScaleInt64(o.maxVUs()))
+	s := fmt.Sprintf("burstiness %g, %s", o.Burstiness.Float64, o.VUOptions.describe(et))
 	if o.Seed.Valid {
 		s += fmt.Sprintf(", seed %d", o.Seed.Int64)
 	}

@@ -88,7 +88,7 @@ func (c *PoissonConfig) NewExecutor(es *lib.ExecutionState, logger *logrus.Entry
 	if err != nil {
 		return nil, err
 	}
-	return newOpenModelExecutor(c, c.BaseConfig, c.OpenModelOptions, profile, es, logger), nil
+	return newOpenModelExecutor(c, c.BaseConfig, c.OpenModelOptions, poissonSchedule{profile}, es, logger), nil
 }
 
 // baseFacts lists the common options that differ from their defaults, for descriptions.

@@ -127,5 +127,5 @@ func (c *RampingPoissonConfig) NewExecutor(es *lib.ExecutionState, logger *logru
 	if err != nil {
 		return nil, err
 	}
-	return newOpenModelExecutor(c, c.BaseConfig, c.OpenModelOptions, profile, es, logger), nil
+	return newOpenModelExecutor(c, c.BaseConfig, c.OpenModelOptions, poissonSchedule{profile}, es, logger), nil
 }

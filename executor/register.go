@@ -7,4 +7,5 @@ import (
 func init() {
 	lib.RegisterExecutorConfigType(PoissonType, newPoissonConfigFromJSON)
 	lib.RegisterExecutorConfigType(RampingPoissonType, newRampingPoissonConfigFromJSON)
+	lib.RegisterExecutorConfigType(TraceType, newTraceConfigFromJSON)
 }

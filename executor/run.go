@@ -18,21 +18,22 @@ import (
 	"go.k6.io/k6/metrics"
 
 	"github.com/featherweight/xk6-featherweight/executor/arrival"
+	"github.com/featherweight/xk6-featherweight/executor/pacer"
 )
 
 // maxRandomSeed keeps random seeds below 2^53, so a logged seed can be pasted into a script's
 // options as a JavaScript number without losing digits.
 const maxRandomSeed = 1 << 53
 
-// openModelExecutor runs both executor types: it walks the arrival sequence of its profile and
-// starts the arrivals of its execution segment on free VUs.
+// openModelExecutor runs every executor type of the package: it walks the arrival sequence of its
+// schedule and starts the arrivals of its execution segment on free VUs.
 type openModelExecutor struct {
 	*executor.BaseExecutor
-	base    executor.BaseConfig
-	opts    OpenModelOptions
-	profile *arrival.Profile
-	es      *lib.ExecutionState
-	logger  *logrus.Entry
+	base     executor.BaseConfig
+	opts     OpenModelOptions
+	schedule schedule
+	es       *lib.ExecutionState
+	logger   *logrus.Entry
 
 	// stripe selects this instance's arrival indexes; set by Init.
 	stripe *lib.ExecutionTuple
@@ -41,12 +42,12 @@ type openModelExecutor struct {
 var _ lib.Executor = &openModelExecutor{}
 
 func newOpenModelExecutor(
-	cfg lib.ExecutorConfig, base executor.BaseConfig, opts OpenModelOptions, profile *arrival.Profile,
+	cfg lib.ExecutorConfig, base executor.BaseConfig, opts OpenModelOptions, sched schedule,
 	es *lib.ExecutionState, logger *logrus.Entry,
 ) *openModelExecutor {
 	return &openModelExecutor{
 		BaseExecutor: executor.NewBaseExecutor(cfg, es, logger),
-		base:         base, opts: opts, profile: profile, es: es, logger: logger,
+		base:         base, opts: opts, schedule: sched, es: es, logger: logger,
 	}
 }
 
@@ -83,13 +84,11 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	if e.stripe == nil {
 		return errNoStripe
 	}
-	seq, err := arrival.NewSequence(arrival.Options{
-		Profile: e.profile, Burstiness: e.opts.Burstiness.Float64, Seed: e.seed(),
-	})
+	seq, err := e.schedule.arrivals(e)
 	if err != nil {
 		return err
 	}
-	duration, graceful := e.profile.Duration(), e.base.GetGracefulStop()
+	duration, graceful := e.schedule.Duration(), e.base.GetGracefulStop()
 	start := time.Now()
 
 	runCtx, abortRun := context.WithCancelCause(parentCtx)
@@ -107,7 +106,7 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	regCtx, endArrivals := context.WithDeadline(iterCtx, start.Add(duration))
 	defer endArrivals()
 
-	bar := &progress{start: start, duration: duration, mean: e.profile.Expected() / duration.Seconds()}
+	bar := &progress{start: start, duration: duration, mean: e.schedule.Expected() / duration.Seconds()}
 	iterCtx = lib.WithScenarioState(iterCtx, &lib.ScenarioState{
 		Name: e.base.GetName(), Executor: e.base.GetType(), StartTime: start, ProgressFn: bar.snapshot,
 	})
@@ -132,7 +131,12 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	}
 	grow, grown := e.growVUs(iterCtx, regCtx, pool, params, stop)
 
-	e.startArrivals(runCtx, parentCtx, out, seq, pool, bar, grow, unplanned)
+	if err := pacer.Run(func(w pacer.Waiter) {
+		e.startArrivals(runCtx, parentCtx, out, w, seq, pool, bar, grow, unplanned)
+	}); err != nil {
+		e.logger.WithError(err).Errorf("%s %q: the arrival loop failed", e.base.GetType(), e.base.GetName())
+		abort(err)
+	}
 
 	<-regCtx.Done()
 	close(grow)
@@ -151,17 +155,16 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 const yieldWithin = time.Millisecond
 
 // startArrivals walks the global sequence and starts this instance's arrivals on schedule until the
-// sequence ends (it holds no arrival at or after the duration) or the run is aborted. An arrival
-// without a free VU is dropped and counted; one that comes due late (a loaded machine) still starts
-// or is counted, never skipped.
+// sequence ends (it holds no arrival at or after the duration) or the run is aborted. It runs on
+// the pacer's goroutine and waits for each arrival with w. An arrival without a free VU is dropped
+// and counted; one that comes due late (a loaded machine) still starts or is counted, never skipped.
 func (e *openModelExecutor) startArrivals(
-	runCtx, parentCtx context.Context, out chan<- metrics.SampleContainer, seq *arrival.Sequence,
-	pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
+	runCtx, parentCtx context.Context, out chan<- metrics.SampleContainer, w pacer.Waiter,
+	seq arrivalSource, pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
 ) {
 	dropped := e.droppedSeries()
 	arrivals := newStripedArrivals(seq, e.stripe)
-	timer, handoff := time.NewTimer(time.Hour), time.NewTimer(time.Hour)
-	defer timer.Stop()
+	handoff := time.NewTimer(time.Hour)
 	handoff.Stop()
 	warned := false
 	for {
@@ -169,17 +172,11 @@ func (e *openModelExecutor) startArrivals(
 		if !ok {
 			return
 		}
-		wait := time.Until(bar.start.Add(a.At))
-		if wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-runCtx.Done():
-				return
-			}
-		} else if runCtx.Err() != nil {
+		due := bar.start.Add(a.At)
+		if w.Until(runCtx, due) != nil {
 			return
 		}
+		late := time.Since(due)
 		if pool.tryStart(idx, handoff) {
 			bar.started.Add(1)
 			// Let the VU just handed the arrival run now: Go readies it on this P, and the next
@@ -187,7 +184,7 @@ func (e *openModelExecutor) startArrivals(
 			// starting the cluster's earlier arrivals late (measured in docs/BENCHMARKS.md). Not
 			// when the loop is behind its schedule (an overloaded machine): then it catches up
 			// first, and arrivals without a free VU are dropped rather than started ever later.
-			if -wait < yieldWithin {
+			if late < yieldWithin {
 				runtime.Gosched()
 			}
 			continue
@@ -213,11 +210,11 @@ func (e *openModelExecutor) startArrivals(
 // stripedArrivals yields the arrivals of one instance: the global sequence, filtered to the
 // arrival indexes of the instance's stripe of the execution segment sequence.
 type stripedArrivals struct {
-	seq    *arrival.Sequence
+	seq    arrivalSource
 	stripe *lib.SegmentedIndex
 }
 
-func newStripedArrivals(seq *arrival.Sequence, et *lib.ExecutionTuple) *stripedArrivals {
+func newStripedArrivals(seq arrivalSource, et *lib.ExecutionTuple) *stripedArrivals {
 	return &stripedArrivals{seq: seq, stripe: lib.NewSegmentedIndex(et)}
 }
 

@@ -52,6 +52,8 @@ func (mi *ModuleInstance) Exports() modules.Exports {
 		"connect":   mi.connect,
 		"HzMonitor": mi.newHzMonitor,
 		"dataset":   mi.dataset,
+		"trace":     mi.traceInfo,
+		"traceRow":  mi.traceRow,
 	}
 	return modules.Exports{Default: named, Named: named}
 }

@@ -26,6 +26,9 @@ type K6Options struct {
 	// OutDir receives the samples (--out json=OutDir/samples.json) and, through FW_OUT_DIR, the
 	// bundled scenario's summary.json and report. Default: a new temporary directory, FW_OUT_DIR unset.
 	OutDir string
+	// NoSamples leaves out --out json: at thousands of iterations a second, writing every sample
+	// loads k6 itself (the K6Run then has no Samples).
+	NoSamples bool
 }
 
 // K6Process is a `k6 run` started by StartK6; Wait collects its outcome.
@@ -51,7 +54,11 @@ func StartK6(t *testing.T, o K6Options) *K6Process {
 		env = append(env, "FW_OUT_DIR="+dir)
 	}
 	p := &K6Process{outDir: dir, samples: filepath.Join(dir, "samples.json"), stdout: &syncBuffer{}, stderr: &syncBuffer{}}
-	p.args = append([]string{"run", "--quiet", "--no-color", "--out", "json=" + p.samples}, o.Flags...)
+	p.args = []string{"run", "--quiet", "--no-color", "--out", "json=" + p.samples}
+	if o.NoSamples {
+		p.args, p.samples = p.args[:3], ""
+	}
+	p.args = append(p.args, o.Flags...)
 	p.args = append(p.args, o.Script)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	t.Cleanup(cancel)
@@ -77,7 +84,7 @@ func (p *K6Process) Wait(t *testing.T) K6Run {
 			t.Logf("k6 %v exit %d\nstdout:\n%s\nstderr:\n%s", p.args, run.ExitCode, tail(run.Stdout, 6000), tail(run.Stderr, 6000))
 		}
 	})
-	if _, err := os.Stat(p.samples); err == nil {
+	if _, err := os.Stat(p.samples); p.samples != "" && err == nil {
 		samples, err := harness.ReadSamplesFile(p.samples)
 		require.NoError(t, err)
 		run.Samples = samples

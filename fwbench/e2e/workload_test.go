@@ -185,7 +185,7 @@ func TestScenarioBadWorkloadFailsAtInitAndSendsNothing(t *testing.T) {
 		{"3 no human turns", map[string]string{"FW_DATASET": noHuman}, noHuman + ": no human turns in the dataset"},
 		{"4 missing file", map[string]string{"FW_DATASET": filepath.Join(dir, "nope.jsonl")}, "no such file"},
 		{"5 unknown arrival model", map[string]string{"FW_ARRIVAL": "uniform"}, "FW_ARRIVAL=uniform: expected one of closed, poisson"},
-		{"6 rate without the open model", map[string]string{"FW_RATE": "5"}, "FW_RATE applies to the open model"},
+		{"6 rate without the open model", map[string]string{"FW_RATE": "5"}, "FW_RATE applies to FW_ARRIVAL=poisson"},
 		{"7 non-positive rate", map[string]string{"FW_ARRIVAL": "poisson", "FW_RATE": "0"}, "FW_RATE=0: expected a number greater than 0"},
 		{"8 unknown think distribution", map[string]string{"FW_THINK_DIST": "normal"}, "FW_THINK_DIST=normal: expected one of uniform, exponential"},
 	}

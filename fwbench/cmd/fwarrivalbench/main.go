@@ -11,6 +11,12 @@
 // start is not observable with enough precision, so each scenario's lags are measured from its
 // smallest (arrival − schedule): lag_i = (arrival_i − scheduled_i) − min_j(arrival_j − scheduled_j).
 // The same path (JS iteration, k6 HTTP client, loopback, server) is in both executors' figures.
+//
+// The server's view: the gaps between consecutive requests as the server read them (its own clock,
+// not the schedule), with the share under 0.2 ms and under 1 ms (for poisson-arrival-rate beside
+// what an exponential gap gives, 1 − e^(−rate·t)) and, for poisson-arrival-rate, the
+// Kolmogorov-Smirnov statistic D of those gaps against Exp(rate) with its critical value at
+// alpha = 0.01 (1.628/√n): D below it is a pass.
 package main
 
 import (
@@ -21,6 +27,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -203,6 +211,47 @@ type row struct {
 	started       int
 	dropped       float64
 	p50, p99, max time.Duration
+	server        serverView
+}
+
+// serverView summarises the gaps between requests as the server saw them.
+type serverView struct {
+	gaps                 int
+	under200us, under1ms float64 // shares of the gaps
+	ksD, ksCritical      float64 // against Exp(rate); 0 when not computed
+}
+
+// viewOf computes the server's view of one scenario's request times; ks asks for the KS test.
+func viewOf(starts map[int64]time.Time, rate float64, ks bool) serverView {
+	times := slices.SortedFunc(maps.Values(starts), time.Time.Compare)
+	if len(times) < 2 {
+		return serverView{}
+	}
+	gaps := make([]float64, len(times)-1)
+	for i := range gaps {
+		gaps[i] = times[i+1].Sub(times[i]).Seconds()
+	}
+	v := serverView{gaps: len(gaps)}
+	for _, g := range gaps {
+		if g < 0.0002 {
+			v.under200us++
+		}
+		if g < 0.001 {
+			v.under1ms++
+		}
+	}
+	v.under200us /= float64(len(gaps))
+	v.under1ms /= float64(len(gaps))
+	if ks {
+		slices.Sort(gaps)
+		n := float64(len(gaps))
+		for i, x := range gaps {
+			f := 1 - math.Exp(-rate*x)
+			v.ksD = max(v.ksD, f-float64(i)/n, float64(i+1)/n-f)
+		}
+		v.ksCritical = 1.628 / math.Sqrt(n)
+	}
+	return v
 }
 
 func measure(c config, rec *recorder, dropped map[string]float64) ([]row, error) {
@@ -235,7 +284,10 @@ func measure(c config, rec *recorder, dropped map[string]float64) ([]row, error)
 			rec.mu.Lock()
 			starts := rec.starts[scenario]
 			rec.mu.Unlock()
-			r := row{executor: ex.name, rate: rate, started: len(starts), dropped: dropped[scenario]}
+			r := row{
+				executor: ex.name, rate: rate, started: len(starts), dropped: dropped[scenario],
+				server: viewOf(starts, float64(rate), ex.prefix == "poisson"),
+			}
 			points := lags(starts, ex.schedule)
 			if len(points) > 0 {
 				q := func(p float64) time.Duration {
@@ -312,12 +364,30 @@ func printTable(w io.Writer, c config, rows []row, load0, load1 string) {
 	_, _ = fmt.Fprintf(w, "fwarrivalbench: %d CPUs (GOMAXPROCS of this process %d), load average %s before, %s after; "+
 		"%s per scenario, %d VUs, seed %d\n\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), load0, load1,
 		c.duration, c.vus, c.seed)
-	_, _ = fmt.Fprintln(w, "| rate/s | executor | started | dropped | lag p50 | lag p99 | lag max |")
-	_, _ = fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|")
+	_, _ = fmt.Fprintln(w, "| rate/s | executor | started | dropped | lag p50 | lag p99 | lag max |"+
+		" server: gaps < 0.2 ms | gaps < 1 ms | KS D (critical, α 0.01) |")
+	_, _ = fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range rows {
-		_, _ = fmt.Fprintf(w, "| %d | %s | %d | %.0f | %s | %s | %s |\n", r.rate, r.executor, r.started, r.dropped,
-			fmtLag(r.p50), fmtLag(r.p99), fmtLag(r.max))
+		_, _ = fmt.Fprintf(w, "| %d | %s | %d | %.0f | %s | %s | %s | %s |\n", r.rate, r.executor, r.started, r.dropped,
+			fmtLag(r.p50), fmtLag(r.p99), fmtLag(r.max), r.server.cells(float64(r.rate)))
 	}
+}
+
+// cells are the server-view columns; the expected shares are given for the Poisson rows.
+func (v serverView) cells(rate float64) string {
+	if v.gaps == 0 {
+		return "- | - | -"
+	}
+	if v.ksCritical == 0 {
+		return fmt.Sprintf("%.2f%% | %.2f%% | -", 100*v.under200us, 100*v.under1ms)
+	}
+	verdict := "pass"
+	if v.ksD >= v.ksCritical {
+		verdict = "fail"
+	}
+	return fmt.Sprintf("%.2f%% (exp. %.2f%%) | %.2f%% (exp. %.2f%%) | %.4f (%.4f) %s",
+		100*v.under200us, 100*(1-math.Exp(-rate*0.0002)), 100*v.under1ms, 100*(1-math.Exp(-rate*0.001)),
+		v.ksD, v.ksCritical, verdict)
 }
 
 func fmtLag(d time.Duration) string {
