@@ -36,7 +36,6 @@ import (
 	"time"
 
 	"github.com/featherweight/xk6-featherweight/executor/arrival"
-
 	"github.com/featherweight/xk6-featherweight/internal/exitcode"
 	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
