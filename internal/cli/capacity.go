@@ -74,7 +74,8 @@ func defineCapacityFlags(fs *knob.FlagSet, env knob.LookupEnv) *capacityConfig {
 	return c
 }
 
-// parseCapacity reads the command line; the error names the bad option.
+// parseCapacity reads the command line; done is true when the command ends here with code (help,
+// or a bad option, named on stderr).
 func parseCapacity(args []string, env knob.LookupEnv, stderr io.Writer) (*capacityConfig, int, bool) {
 	// The search steps the closed model's users (FW_VUS): under the open model (FW_ARRIVAL=poisson)
 	// the users are not the load, the arrival rate is. Refuse rather than search the wrong knob.
