@@ -4,6 +4,7 @@ package chatws
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -53,8 +54,8 @@ func stampArrivals(tcp *net.TCPConn) (net.Conn, arrivalClock) {
 func (s *stampedConn) recvmsg(fd uintptr) bool {
 	for {
 		s.n, s.oobn, _, _, s.rerr = unix.Recvmsg(int(fd), s.p, s.oob[:], unix.MSG_CMSG_CLOEXEC)
-		if s.rerr != unix.EINTR {
-			return s.rerr != unix.EAGAIN
+		if !errors.Is(s.rerr, unix.EINTR) {
+			return !errors.Is(s.rerr, unix.EAGAIN)
 		}
 	}
 }

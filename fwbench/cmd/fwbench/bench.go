@@ -110,7 +110,8 @@ func (b benchmark) flags(fs *knob.FlagSet) *benchKnobs {
 	fs.DurationVar(&k.ramp, "ramp", "FW_BENCH_RAMP", b.ramp, "ramp of the users or streams, inside the window")
 	fs.IntVar(&k.scaleVUs, "scale-vus", "FW_BENCH_SCALE_VUS", 10, "k6 VUs that carry the scale benchmark's streams")
 	fs.BoolVar(&k.profile, "profile", "FW_BENCH_PROFILE", b.profile, "write CPU profiles of the clients")
-	fs.IntVar(&k.runs, "runs", "FW_BENCH_RUNS", b.runs, "runs of every cell, interleaved (the TTFT rule takes their median)")
+	fs.IntVar(&k.runs, "runs", "FW_BENCH_RUNS", b.runs,
+		"runs of every cell, interleaved (the TTFT rule takes their median)")
 	fs.StringVar(&k.mode, "mode", "FW_BENCH_MODE", bench.ModeSession,
 		"session (one WebSocket per user) or oneshot (one per turn: fw.chat() per iteration, fwplain -oneshot)")
 	fs.IntVar(&k.serverNice, "server-nice", "FW_BENCH_SERVER_NICE", -5,
@@ -141,7 +142,8 @@ func (b benchmark) settings(k *benchKnobs, durationSet bool, log io.Writer) (ben
 		errs = append(errs, fmt.Errorf("-scale-vus (FW_BENCH_SCALE_VUS) %d: expected a positive integer", k.scaleVUs))
 	}
 	if k.serverNice < -20 || k.serverNice > 19 {
-		errs = append(errs, fmt.Errorf("-server-nice (FW_BENCH_SERVER_NICE) %d: expected a nice value from -20 to 19", k.serverNice))
+		errs = append(errs, fmt.Errorf(
+			"-server-nice (FW_BENCH_SERVER_NICE) %d: expected a nice value from -20 to 19", k.serverNice))
 	}
 	for f := range strings.FieldsSeq(k.users) {
 		n, err := strconv.Atoi(f)
@@ -190,28 +192,9 @@ func benchCmd(ctx, quit context.Context, b benchmark, args []string, env knob.Lo
 	}
 	fds := raiseFDLimit()
 	printf(stderr, "%s: open files limit %d\n", b.name, fds)
-	var dirs []string
-	for run := 1; run <= s.Runs; run++ { // runs interleaved: a drift of the machine spreads over every cell
-		for _, w := range s.Workloads {
-			for _, users := range s.Users {
-				if uint64(users)+b.fdHeadroom > fds { // #nosec G115 -- users is positive
-					printf(stderr, "%s: skipping %d users: ulimit -n is %d (one socket per user per process)\n", b.name, users, fds)
-					continue
-				}
-				for _, c := range s.Clients {
-					if quit.Err() != nil {
-						printf(stderr, "%s: interrupted\n", b.name)
-						return 1
-					}
-					dir, err := s.RunOne(ctx, w, users, c, run)
-					if err != nil {
-						printf(stderr, "fwbench %s: %v\n", b.name, err)
-						return 1
-					}
-					dirs = append(dirs, dir)
-				}
-			}
-		}
+	dirs, code := b.runCells(ctx, quit, s, fds, stderr)
+	if code != 0 {
+		return code
 	}
 	results, err := bench.ReadResults(dirs, stderr)
 	if err != nil {
@@ -233,6 +216,36 @@ func benchCmd(ctx, quit context.Context, b benchmark, args []string, env knob.Lo
 		return exitcode.Failed
 	}
 	return 0
+}
+
+// runCells runs every client at every user count of every workload, s.Runs times (interleaved:
+// run 1 of every cell, then run 2, so that a drift of the machine spreads over every cell), and
+// returns the run directories; a non-zero code ends the benchmark.
+func (b benchmark) runCells(ctx, quit context.Context, s bench.Settings, fds uint64, stderr io.Writer) ([]string, int) {
+	var dirs []string
+	for run := 1; run <= s.Runs; run++ {
+		for _, w := range s.Workloads {
+			for _, users := range s.Users {
+				if uint64(users)+b.fdHeadroom > fds { // #nosec G115 -- users is positive
+					printf(stderr, "%s: skipping %d users: ulimit -n is %d (one socket per user per process)\n", b.name, users, fds)
+					continue
+				}
+				for _, c := range s.Clients {
+					if quit.Err() != nil {
+						printf(stderr, "%s: interrupted\n", b.name)
+						return nil, 1
+					}
+					dir, err := s.RunOne(ctx, w, users, c, run)
+					if err != nil {
+						printf(stderr, "fwbench %s: %v\n", b.name, err)
+						return nil, 1
+					}
+					dirs = append(dirs, dir)
+				}
+			}
+		}
+	}
+	return dirs, 0
 }
 
 // tableCmd prints the markdown table of benchmark run directories (each with a result.json).

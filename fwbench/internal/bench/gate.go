@@ -10,7 +10,8 @@ import (
 const TTFTGateSlackMs = 1.0
 
 // ttftGateRule is the rule as the benchmark's table states it.
-const ttftGateRule = "\n**TTFT accuracy rule**: in every (workload, users) cell with both clients, the median over the " +
+const ttftGateRule = "\n**TTFT accuracy rule**: in every (workload, users) cell with both clients, the median " +
+	"over the " +
 	"cell's runs of (native TTFT error p50 − plain TTFT error p50) is at most +1.0 ms (each difference " +
 	"taken within one run, so both clients saw the same machine). Three runs a cell (`-runs 3`, `FW_BENCH_RUNS`, " +
 	"the default) on a quiet machine; a developer changing `chatws/` or `featherweight/` runs it at 200 " +

@@ -87,7 +87,8 @@ func (s Settings) Check() error {
 	if s.Mode != ModeSession && s.Mode != ModeOneShot {
 		return fmt.Errorf("-mode (FW_BENCH_MODE) %q: want %s or %s", s.Mode, ModeSession, ModeOneShot)
 	}
-	if s.Mode == ModeOneShot && slices.ContainsFunc(s.Clients, func(c string) bool { return c != "native" && c != "plain" }) {
+	notOneShot := func(c string) bool { return c != "native" && c != "plain" }
+	if s.Mode == ModeOneShot && slices.ContainsFunc(s.Clients, notOneShot) {
 		return fmt.Errorf("-mode %s runs the native and plain clients only, not %q", ModeOneShot, s.Clients)
 	}
 	if s.Duration < time.Second || s.Duration%time.Second != 0 {

@@ -77,7 +77,8 @@ func groups(rs []Result) []*group {
 			return g.workload == r.Workload && g.users == r.Users && g.run == run
 		})
 		if i < 0 {
-			out = append(out, &group{workload: r.Workload, users: r.Users, run: run, fwsim: r.FwsimArgs, by: map[string]Result{}})
+			g := &group{workload: r.Workload, users: r.Users, run: run, fwsim: r.FwsimArgs, by: map[string]Result{}}
+			out = append(out, g)
 			i = len(out) - 1
 		}
 		out[i].by[r.Client.Client] = r
