@@ -90,7 +90,7 @@ func dashboardRun(t *testing.T, f *Fwsim, env ...string) (int, string, string) {
 		"XK6_DASHBOARD_CONFIG": "", "K6_WEB_DASHBOARD_TAGS": "", "K6_WEB_DASHBOARD_EXPORT": "",
 		"FW_PROFILE": "smoke", "FW_OUT_DIR": out,
 		"FW_CHAT_URL": f.WS + "/api/chat", "FW_METRICS_URL": f.HTTP + "/metrics", "FW_HEALTHZ_URL": f.HTTP + "/healthz",
-		"K6": binary(t, "FW_K6"), "K6_WEB_DASHBOARD_PORT": strconv.Itoa(freePort(t)), "K6_WEB_DASHBOARD_PERIOD": "2s",
+		"FW_K6": binary(t, "FW_K6"), "K6_WEB_DASHBOARD_PORT": strconv.Itoa(freePort(t)), "K6_WEB_DASHBOARD_PERIOD": "2s",
 	}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
