@@ -26,16 +26,21 @@ type Breach struct {
 const MaxDroppedShare = 0.01
 
 // droppedBreach is the generator's failure when it dropped more than MaxDroppedShare of the arrivals.
-func droppedBreach(arrivals, dropped int64) (Breach, bool) {
+// backendFailed says whether a threshold of the backend failed in the same step: then the sessions
+// may have lengthened because the backend slowed, and the text does not blame the generator alone.
+func droppedBreach(arrivals, dropped int64, backendFailed bool) (Breach, bool) {
 	if arrivals <= 0 || float64(dropped) <= MaxDroppedShare*float64(arrivals) {
 		return Breach{}, false
 	}
 	share, limit := float64(dropped)/float64(arrivals), MaxDroppedShare
+	who, cure := "the load generator ran out of VUs, not the backend", "raise FW_MAX_VUS"
+	if backendFailed {
+		who, cure = "the load generator also ran out of VUs", "sessions lengthen as the backend slows; or raise FW_MAX_VUS"
+	}
 	return Breach{
 		Metric: scenario.KeyDroppedChat, Threshold: "count<=1% of arrivals", Stat: "count",
 		Value: &share, Limit: &limit, Severity: share/limit - 1, Generator: true,
-		Text: fmt.Sprintf("the load generator ran out of VUs, not the backend: %d of %d arrivals dropped "+
-			"(%.1f%% > 1%%; raise FW_MAX_VUS)", dropped, arrivals, 100*share),
+		Text: fmt.Sprintf("%s: %d of %d arrivals dropped (%.1f%% > 1%%; %s)", who, dropped, arrivals, 100*share, cure),
 	}, true
 }
 

@@ -91,7 +91,7 @@ func (st *Step) setLoad(u Unit, load float64) {
 }
 
 // stepFromSummary fills the figures and verdicts of a step from k6's summary: k6's failed
-// thresholds, and the generator's own failure when it dropped more than MaxDroppedShare of the arrivals.
+// thresholds, then the generator's own failure when it dropped more than MaxDroppedShare of the arrivals.
 func stepFromSummary(load float64, s *scenario.Summary) Step {
 	st := Step{Load: load}
 	st.Failed, st.Thresholds = breaches(s)
@@ -103,8 +103,10 @@ func stepFromSummary(load float64, s *scenario.Summary) Step {
 	if v := value(s, scenario.MetricChatSessions, "count"); v != nil {
 		st.Arrivals = int64(*v) + st.Dropped
 	}
-	if b, dropped := droppedBreach(st.Arrivals, st.Dropped); dropped {
-		st.Failed = append([]Breach{b}, st.Failed...)
+	// The backend's failed thresholds come first when there are any: the generator's VUs may have run
+	// out because the backend's sessions grew longer. Alone, the generator's failure names the step.
+	if b, dropped := droppedBreach(st.Arrivals, st.Dropped, len(st.Failed) > 0); dropped {
+		st.Failed = append(st.Failed, b)
 	}
 	st.Pass = len(st.Failed) == 0
 	if v := value(s, scenario.MetricChatTurns, "count"); v != nil {
