@@ -101,9 +101,9 @@ $(TOOLS_BIN)/%: tools/go.mod tools/go.sum
 
 ##@ Measure
 # WHAT=go: Go benchmarks (decoders, scrape, frame encoding); sidebyside: native vs k6/websockets vs
-# plain Go on fwsim (BENCH_QUICK=1: ~5 min) -> out/bench-sidebyside.md; scale: concurrent streams one
+# plain Go on fwsim (FW_BENCH_QUICK=1: ~5 min) -> out/bench-sidebyside.md; scale: concurrent streams one
 # machine holds (~10 min) -> out/bench-scale.md. `make bench-sidebyside` and `make bench-scale` are the
-# same; `make bench-compare` is a deprecated alias of bench-sidebyside. Knobs (BENCH_*): docs/BENCHMARKS.md.
+# same; `make bench-compare` is a deprecated alias of bench-sidebyside. Knobs (FW_BENCH_*): docs/BENCHMARKS.md.
 WHAT ?= go
 bench: $(if $(filter go,$(WHAT)),,build fwsim bin/fwplain bin/fwbench) ## Benchmarks: WHAT=go (default), sidebyside or scale (docs/BENCHMARKS.md)
 	@case "$(WHAT)" in \

@@ -64,11 +64,12 @@ func subcommand(gs *state.GlobalState, name, short string, run runFunc) *cobra.C
 		SilenceUsage:       true,
 		SilenceErrors:      true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			if ctx == nil {
-				ctx = gs.Ctx
+			base := cmd.Context()
+			if base == nil {
+				base = gs.Ctx
 			}
+			ctx, stop := signal.NotifyContext(base, os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			code := run(ctx, args, knob.MapEnv(gs.Env), gs.Stdout, gs.Stderr)
 			if code == exitcode.Pass {
 				return nil

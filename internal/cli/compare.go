@@ -203,7 +203,7 @@ func usage(w io.Writer, text string, fs *knob.FlagSet) {
 func wrap(text, indent string) string {
 	var b strings.Builder
 	line := indent
-	for _, word := range strings.Fields(text) {
+	for word := range strings.FieldsSeq(text) {
 		if len(line)+len(word) > 100 {
 			b.WriteString(strings.TrimRight(line, " ") + "\n")
 			line = indent

@@ -2,10 +2,11 @@ package cli
 
 import (
 	"bytes"
-	"github.com/featherweight/xk6-featherweight/internal/exitcode"
-	"github.com/featherweight/xk6-featherweight/internal/knob"
 	"strings"
 	"testing"
+
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 // ttftP95 returns an edit that multiplies the fixture's TTFT p95 by f.

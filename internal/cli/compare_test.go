@@ -3,12 +3,13 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/featherweight/xk6-featherweight/internal/exitcode"
-	"github.com/featherweight/xk6-featherweight/internal/knob"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 const fixture = "../compare/testdata/smoke-summary.json"

@@ -19,6 +19,8 @@ func TestTQuantileMatchesTables(t *testing.T) {
 		{0.975, 30, 2.04227245630124},
 		{0.95, 5, 2.01504837333302},
 		{0.975, 1e7, 1.95996398454005}, // the normal's quantile in the limit
+		{0.025, 4, -2.77644510519779},  // the lower tail, by symmetry
+		{0.5, 7, 0},
 	} {
 		if got := tQuantile(c.p, c.df); math.Abs(got-c.want) > 1e-6 {
 			t.Errorf("t(%g, df %g) = %.10f, want %.10f", c.p, c.df, got, c.want)

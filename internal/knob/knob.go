@@ -83,6 +83,12 @@ func (f *FlagSet) IntVar(p *int, name, envName string, def int, usage string) {
 	f.Var((*intValue)(p), name, envName, usage)
 }
 
+// Uint64Var defines a non-negative integer knob (a seed).
+func (f *FlagSet) Uint64Var(p *uint64, name, envName string, def uint64, usage string) {
+	*p = def
+	f.Var((*uint64Value)(p), name, envName, usage)
+}
+
 // Float64Var defines a number knob.
 func (f *FlagSet) Float64Var(p *float64, name, envName string, def float64, usage string) {
 	*p = def
@@ -125,6 +131,18 @@ func (i *intValue) Set(v string) error {
 	return nil
 }
 func (i *intValue) String() string { return strconv.Itoa(int(*i)) }
+
+type uint64Value uint64
+
+func (u *uint64Value) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return errors.New("expected a non-negative integer")
+	}
+	*u = uint64Value(n)
+	return nil
+}
+func (u *uint64Value) String() string { return strconv.FormatUint(uint64(*u), 10) }
 
 type floatValue float64
 

@@ -17,6 +17,7 @@ type knobs struct {
 	x     float64
 	d     time.Duration
 	on    bool
+	seed  uint64
 	other string
 }
 
@@ -28,13 +29,14 @@ func define(env map[string]string, out io.Writer) (*FlagSet, *knobs) {
 	fs.Float64Var(&k.x, "x", "FW_X", 0.5, "a share")
 	fs.DurationVar(&k.d, "d", "FW_D", time.Second, "a wait")
 	fs.BoolVar(&k.on, "on", "FW_ON", false, "a switch")
+	fs.Uint64Var(&k.seed, "seed", "FW_SEED", 1, "a seed")
 	fs.StringVar(&k.other, "other", "FW_OTHER", "kept", "untouched")
 	return fs, &k
 }
 
 func TestFlagWinsOverEnvironmentWhichWinsOverDefault(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"FW_NAME": "env", "FW_N": "7", "FW_X": "0.25", "FW_D": "1m30s", "FW_ON": "1", "FW_OTHER": ""}
+	env := map[string]string{"FW_NAME": "env", "FW_N": "7", "FW_X": "0.25", "FW_D": "1m30s", "FW_ON": "1", "FW_SEED": "42", "FW_OTHER": ""}
 	fs, k := define(env, io.Discard)
 	require.NoError(t, fs.Parse([]string{"-n", "9", "-d", "2s", "rest"}))
 	require.Equal(t, "env", k.name, "the environment over the default")
@@ -42,6 +44,7 @@ func TestFlagWinsOverEnvironmentWhichWinsOverDefault(t *testing.T) {
 	require.InDelta(t, 0.25, k.x, 0)
 	require.Equal(t, 2*time.Second, k.d)
 	require.True(t, k.on)
+	require.Equal(t, uint64(42), k.seed)
 	require.Equal(t, "kept", k.other, "an empty variable is unset")
 	require.Equal(t, []string{"rest"}, fs.Args())
 }
@@ -53,6 +56,7 @@ func TestABadVariableIsNamedEvenWhenItsFlagIsGiven(t *testing.T) {
 		"number":   {"FW_X": "half"},
 		"duration": {"FW_D": "30"},
 		"bool":     {"FW_ON": "maybe"},
+		"seed":     {"FW_SEED": "-1"},
 	} {
 		fs, _ := define(env, io.Discard)
 		err := fs.Parse([]string{"-n", "1"})

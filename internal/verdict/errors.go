@@ -7,7 +7,7 @@ import (
 
 // ErrBadInput is matched (errors.Is) by every error that means the run cannot be judged: no
 // Prometheus at the URL, no samples for the testid, runners that disagree, a threshold that cannot
-// be evaluated on merged data. fwverdict exits with its own code for it, never with a pass.
+// be evaluated on merged data. The verdict exits with its own code for it (2), never with a pass.
 var ErrBadInput = errors.New("cannot judge the run")
 
 // BadInputError says why the run cannot be judged.

@@ -223,7 +223,7 @@ func kindOf(t scenario.Threshold, names map[string]bool) (Kind, error) {
 		return KindCounter, nil
 	case t.Stat == "rate":
 		return "", badInput(nil, "threshold %s: k6 writes a Rate as a per-runner ratio (%s_rate), which cannot be "+
-			"merged; fwverdict merges only the Rates it has counters for (%s)", t, base, rateKeys())
+			"merged; the verdict merges only the Rates it has counters for (%s)", t, base, rateKeys())
 	case t.Stat == "count" && !names[base+"_seconds"] && !names[base+"_bytes"] && !names[base]:
 		return KindCounter, nil // a Counter (with no series when it never counted)
 	default:

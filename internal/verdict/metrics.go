@@ -16,7 +16,7 @@ import (
 // Kind is a merged metric's k6 type, as handleSummary names it.
 type Kind string
 
-// The kinds fwverdict merges. A Gauge cannot be merged (whose last value?) and is refused.
+// The kinds the verdict merges. A Gauge cannot be merged (whose last value?) and is refused.
 const (
 	KindCounter Kind = "counter"
 	KindRate    Kind = "rate"

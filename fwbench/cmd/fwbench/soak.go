@@ -15,6 +15,8 @@ import (
 
 	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 // soakSample is one row of soak.tsv.
@@ -25,23 +27,30 @@ type soakSample struct {
 	fds        int
 }
 
-// soakCmd is `fwbench soak` (make soak): the bundled scenario with a long hold (FW_SOAK_HOLD, 20m)
-// against its own fwsim, sampling k6 every FW_SOAK_EVERY seconds (10): RSS, goroutines (k6's pprof
-// on its REST API, loopback only) and open file descriptors. Writes FW_OUT_DIR/soak.tsv (default
+// soakCmd is `fwbench soak` (make soak): the bundled scenario with a long hold (-hold, FW_SOAK_HOLD,
+// 20m) against its own fwsim, sampling k6 every -every (FW_SOAK_EVERY, 10s): RSS, goroutines (k6's
+// pprof on its REST API, loopback only) and open file descriptors. Writes FW_OUT_DIR/soak.tsv (default
 // out/soak) and prints the growth over the hold (first vs last sample of the hold, and the peak).
-func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
-	sc := scenarioFromEnv(stdout, stderr)
-	sc.outDir = env("FW_OUT_DIR", "out/soak")
-	hold := env("FW_SOAK_HOLD", "20m")
-	holdDur, err := time.ParseDuration(hold)
-	every, err2 := strconv.Atoi(env("FW_SOAK_EVERY", "10"))
-	rampS, err3 := strconv.Atoi(env("FW_SOAK_RAMP_S", "70"))
-	if err != nil || err2 != nil || err3 != nil || every < 1 {
-		printf(stderr, "fwbench soak: FW_SOAK_HOLD must be a duration (20m), "+
-			"FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds\n")
-		return 2
+func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, stderr io.Writer) int {
+	fs := knob.New("soak", lookup, stderr)
+	k := scenarioFlags(fs, "out/soak")
+	var holdDur, every, ramp time.Duration
+	var apiPort string
+	fs.DurationVar(&holdDur, "hold", "FW_SOAK_HOLD", 20*time.Minute, "the scenario's hold (its FW_HOLD)")
+	fs.DurationVar(&every, "every", "FW_SOAK_EVERY", 10*time.Second, "how often k6 is sampled")
+	fs.DurationVar(&ramp, "ramp", "FW_SOAK_RAMP", 70*time.Second,
+		"time from k6's start to the hold (the growth is measured over the hold only)")
+	fs.StringVar(&apiPort, "api-port", "FW_SOAK_API_PORT", "", "k6's REST API port for pprof (empty: a free one)")
+	if code, done := parseKnobs(fs, args, stderr, "soak",
+		"Runs the bundled scenario with a long hold, sampling k6 for growth; exits with k6's code."); done {
+		return code
 	}
-	apiPort := env("FW_SOAK_API_PORT", "")
+	if every < time.Second || holdDur <= 0 {
+		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_SOAK_HOLD) positive\n")
+		return exitcode.BadInput
+	}
+	sc := k.scenario(stdout, stderr)
+	hold := holdDur.String()
 	dashPort := env("K6_WEB_DASHBOARD_PORT", "")
 	for _, p := range []*string{&apiPort, &dashPort} {
 		if *p == "" {
@@ -78,7 +87,7 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 		wg.Go(func() {
 			defer func() { _ = recover() }() // a broken sampler loses samples, never the soak
 			start := time.Now()
-			t := time.NewTicker(time.Duration(every) * time.Second)
+			t := time.NewTicker(every)
 			defer t.Stop()
 			for {
 				select {
@@ -108,7 +117,7 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	_ = runLog.Sync()
 	printf(stdout, "%s\n", bench.LastLines(runLog.Name(), 30))
 	printf(stdout, "k6 exit code: %d; samples: %s\n", code, tsv)
-	printf(stdout, "%s\n", growth(samples, time.Duration(rampS)*time.Second, holdDur))
+	printf(stdout, "%s\n", growth(samples, ramp, holdDur))
 	return code
 }
 

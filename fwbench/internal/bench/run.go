@@ -69,7 +69,7 @@ func (s Settings) Check() error {
 		}
 	}
 	if s.Duration < time.Second || s.Duration%time.Second != 0 {
-		return fmt.Errorf("BENCH_DURATION must be whole seconds such as 30s, got %s", s.Duration)
+		return fmt.Errorf("-duration (FW_BENCH_DURATION) must be whole seconds such as 30s, got %s", s.Duration)
 	}
 	return nil
 }
