@@ -80,6 +80,7 @@ func (r *Report) deciding() []Check {
 		checks = []Check{{Load: r.Capacity, Expected: verdictPass}}
 	case VerdictBelowMin:
 		checks = []Check{{Load: r.Knee, Expected: verdictFail}}
+	case VerdictIncomplete, VerdictUnstable: // nothing decided to confirm
 	}
 	if r.Unit == UnitUsers {
 		for i := range checks {

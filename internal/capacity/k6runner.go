@@ -69,8 +69,11 @@ func (k *K6Runner) loadEnv(load float64) (env []string, maxVUs int) {
 		return []string{"FW_VUS=" + UnitUsers.number(load)}, 0
 	}
 	pre, maxVUs := k.vusFor(load)
-	return []string{"FW_ARRIVAL=poisson", "FW_RATE=" + UnitRate.number(load),
-		"FW_VUS=" + strconv.Itoa(pre), "FW_MAX_VUS=" + strconv.Itoa(maxVUs)}, maxVUs
+	env = []string{
+		"FW_ARRIVAL=poisson", "FW_RATE=" + UnitRate.number(load),
+		"FW_VUS=" + strconv.Itoa(pre), "FW_MAX_VUS=" + strconv.Itoa(maxVUs),
+	}
+	return env, maxVUs
 }
 
 // ErrK6 is matched by errors of k6 runs that did not end with a threshold verdict.

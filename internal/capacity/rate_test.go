@@ -204,8 +204,10 @@ func TestRateReportOutputsNameTheUnit(t *testing.T) {
 	require.NoError(t, rep.WriteJSON(filepath.Join(dir, "capacity.json")))
 	raw, err := os.ReadFile(filepath.Join(dir, "capacity.json")) // #nosec G304 -- the test's temp dir
 	require.NoError(t, err)
-	for _, key := range []string{`"unit": "sessions/s"`, `"capacity": 2`, `"knee": 3`, `"load": 3`, `"max_vus": 50`,
-		`"arrivals": 300`, `"dropped_iterations": 0`, `"goodput": 1`, `"goodput_min": 0.9`} {
+	for _, key := range []string{
+		`"unit": "sessions/s"`, `"capacity": 2`, `"knee": 3`, `"load": 3`, `"max_vus": 50`,
+		`"arrivals": 300`, `"dropped_iterations": 0`, `"goodput": 1`, `"goodput_min": 0.9`,
+	} {
 		require.Contains(t, string(raw), key)
 	}
 	require.NotContains(t, string(raw), `"capacity_users"`, "a rate is not a user count")

@@ -48,12 +48,15 @@ func (u Unit) validate(name string, v float64) error {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return fmt.Errorf("%w: %s=%v: not a number", ErrOptions, name, v)
 	case u == UnitUsers && (v < 1 || v != math.Trunc(v)):
-		return fmt.Errorf("%w: %s=%s: must be a whole number of users, at least 1", ErrOptions, name, strconv.FormatFloat(v, 'g', -1, 64))
+		return fmt.Errorf("%w: %s=%s: must be a whole number of users, at least 1", ErrOptions, name, plain(v))
 	case u == UnitRate && roundLoad(v) <= 0:
-		return fmt.Errorf("%w: %s=%s: must be more than 0 sessions/s (at least 0.000001)", ErrOptions, name, strconv.FormatFloat(v, 'g', -1, 64))
+		return fmt.Errorf("%w: %s=%s: must be more than 0 sessions/s (at least 0.000001)", ErrOptions, name, plain(v))
 	}
 	return nil
 }
+
+// plain prints a number as given: "2.5", "0".
+func plain(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // FormatLoad prints a load with its unit: "30 users", "12.5 sessions/s".
 func FormatLoad(u Unit, v float64) string { return u.format(v) }

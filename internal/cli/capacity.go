@@ -48,17 +48,20 @@ type capacityConfig struct {
 	chatURL          string
 }
 
-// The default loads of each unit (-min, -max, -step).
-var defaultLoads = map[capacity.Unit][3]float64{
-	capacity.UnitUsers: {100, 1000, 100},
-	capacity.UnitRate:  {10, 200, 10},
+// defaultLoads are the default -min, -max and -step of a unit.
+func defaultLoads(u capacity.Unit) [3]float64 {
+	if u == capacity.UnitRate {
+		return [3]float64{10, 200, 10}
+	}
+	return [3]float64{100, 1000, 100}
 }
 
 func defineCapacityFlags(fs *knob.FlagSet, env knob.LookupEnv, unit capacity.Unit) *capacityConfig {
 	c := &capacityConfig{}
 	c.opts.Unit = unit
-	d := defaultLoads[unit]
-	fs.Float64Var(&c.opts.Min, "min", "FW_CAPACITY_MIN", d[0], "lowest load to try: users, or sessions/s with FW_ARRIVAL=poisson")
+	d := defaultLoads(unit)
+	fs.Float64Var(&c.opts.Min, "min", "FW_CAPACITY_MIN", d[0],
+		"lowest load to try: users, or sessions/s with FW_ARRIVAL=poisson")
 	fs.Float64Var(&c.opts.Max, "max", "FW_CAPACITY_MAX", d[1], "highest load to try (users or sessions/s)")
 	fs.Float64Var(&c.opts.Step, "step", "FW_CAPACITY_STEP", d[2],
 		"load between steps (users or sessions/s), and the bisection's resolution")

@@ -14,11 +14,13 @@ import (
 // the reply's streaming.
 const turnAllowance = time.Second
 
-// scenarioDefaults are the bundled scenario's turns and think time per FW_PROFILE.
-var scenarioDefaults = map[string]struct {
-	turns int
-	think float64
-}{"full": {3, 2}, "smoke": {2, 0.5}}
+// scenarioDefaults are the bundled scenario's turns and think time (seconds) of an FW_PROFILE.
+func scenarioDefaults(profile string) (turns, think float64) {
+	if profile == "smoke" {
+		return 2, 0.5
+	}
+	return 3, 2
+}
 
 // checkOpenModel reads the rate search's FW_MAX_VUS and estimates the mean session time when
 // -session-time is not given.
@@ -52,11 +54,8 @@ func (c *capacityConfig) checkOpenModel(env knob.LookupEnv) error {
 // within its TTFT budget (FW_TTFT_P95) plus turnAllowance of streaming, with FW_THINK between them.
 func estimateSessionTime(env knob.LookupEnv) (time.Duration, error) {
 	profile, _ := env("FW_PROFILE")
-	d, ok := scenarioDefaults[profile]
-	if !ok {
-		d = scenarioDefaults["full"]
-	}
-	turns, think, ttftMS := float64(d.turns), d.think, 2000.0
+	turns, think := scenarioDefaults(profile)
+	ttftMS := 2000.0
 	for _, k := range []struct {
 		name string
 		p    *float64

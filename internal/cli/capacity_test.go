@@ -179,10 +179,10 @@ func TestRunRateSearchWithFakeK6(t *testing.T) {
 	t.Setenv("FW_TURNS", "1")
 	t.Setenv("FW_THINK", "0")
 	t.Setenv("FAKE_KNEE", "1.5")
-	args := []string{
+	args := make([]string, 0, 20)
+	args = append(args,
 		"-k6", k6, "-script", script, "-out", filepath.Join(dir, "capacity.json"),
-		"-min", "0.5", "-max", "3", "-step", "0.5", "-hold", "1s", "-ramp", "1s", "-goodput-min", "0.9",
-	}
+		"-min", "0.5", "-max", "3", "-step", "0.5", "-hold", "1s", "-ramp", "1s", "-goodput-min", "0.9")
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, exitcode.Pass, runCapacity(context.Background(), args, knob.OSEnv(), &stdout, &stderr), stderr.String())
 	require.Contains(t, stdout.String(), "capacity 1.5 sessions/s: at 2 fw_loop_hz avg 75 <= 95 broke first")

@@ -72,39 +72,13 @@ func fakeK6(args []string) int {
 			hz, ok, code = 100, true, 0
 		}
 	}
-	// FAKE_GOODPUT: the share of turns meeting the slo, judged against FW_GOODPUT_MIN when it is set.
-	goodput, goodputThreshold := 1.0, ""
-	if v := os.Getenv("FAKE_GOODPUT"); v != "" {
-		goodput, _ = strconv.ParseFloat(v, 64)
-	}
-	if v := os.Getenv("FW_GOODPUT_MIN"); v != "" && os.Getenv("FAKE_NO_GOODPUT_THRESHOLD") == "" {
-		lim, _ := strconv.ParseFloat(v, 64)
-		if goodput < lim {
-			code = 99
-		}
-		goodputThreshold = fmt.Sprintf(`, "thresholds": {"rate>=%s": {"ok": %t}}`, v, goodput >= lim)
-	}
-	// FAKE_DROP: the share of the arrivals dropped (no free VU).
-	sessions := int(math.Round(load * 10))
-	dropped := 0
-	if v := os.Getenv("FAKE_DROP"); v != "" {
-		share, _ := strconv.ParseFloat(v, 64)
-		dropped = int(math.Round(share * float64(sessions)))
-		sessions -= dropped
+	if !goodputOK() {
+		code = 99
 	}
 	if os.Getenv("FAKE_LIE") != "" {
 		code = 0
 	}
-	summary := fmt.Sprintf(`{"state": {"testRunDurationMs": 1000}, "metrics": {
-  "fw_loop_hz": {"type": "trend", "values": {"avg": %g, "min": %g}, "thresholds": {"avg>95": {"ok": %t}}},
-  "error_rate": {"type": "rate", "values": {"rate": 0}, "thresholds": {"rate<0.01": {"ok": true}}},
-  "fw_chat_goodput": {"type": "rate", "values": {"rate": %g}%s},
-  "chat_sessions": {"type": "counter", "values": {"count": %d}},
-  "dropped_iterations{scenario:chat}": {"type": "counter", "values": {"count": %d}, "thresholds": {"count>=0": {"ok": true}}},
-  "fw_chat_turns": {"type": "counter", "values": {"count": %d}}
-}}`, hz, hz, ok, goodput, goodputThreshold, sessions, dropped, int(load*3))
-	// #nosec G703 -- the test binary acting as k6 writes into the directory its own test runner chose
-	if err := os.WriteFile(filepath.Join(os.Getenv("FW_OUT_DIR"), "summary.json"), []byte(summary), 0o600); err != nil {
+	if err := writeSummary(load, hz, ok); err != nil {
 		fmt.Fprintln(os.Stderr, "fake k6:", err)
 		return 2
 	}
@@ -113,4 +87,59 @@ func fakeK6(args []string) int {
 		fmt.Printf("FW_RATE=%s FW_VUS=%s FW_MAX_VUS=%s\n", os.Getenv("FW_RATE"), os.Getenv("FW_VUS"), os.Getenv("FW_MAX_VUS"))
 	}
 	return code
+}
+
+// goodput is FAKE_GOODPUT (default 1), the share of turns meeting the slo.
+func goodput() float64 {
+	g := 1.0
+	if v := os.Getenv("FAKE_GOODPUT"); v != "" {
+		g, _ = strconv.ParseFloat(v, 64)
+	}
+	return g
+}
+
+// goodputThreshold is the fw_chat_goodput threshold of the summary, as the bundled scenario adds it
+// when FW_GOODPUT_MIN is set (none with FAKE_NO_GOODPUT_THRESHOLD: a script that does not judge goodput).
+func goodputThreshold() (expr string, set bool) {
+	v := os.Getenv("FW_GOODPUT_MIN")
+	if v == "" || os.Getenv("FAKE_NO_GOODPUT_THRESHOLD") != "" {
+		return "", false
+	}
+	return "rate>=" + v, true
+}
+
+// goodputOK judges FAKE_GOODPUT against FW_GOODPUT_MIN, as k6 judges the threshold.
+func goodputOK() bool {
+	if _, set := goodputThreshold(); !set {
+		return true
+	}
+	lim, _ := strconv.ParseFloat(os.Getenv("FW_GOODPUT_MIN"), 64)
+	return goodput() >= lim
+}
+
+// writeSummary writes the step's summary.json into FW_OUT_DIR: the loop at hz, 10 s of arrivals at
+// the load of which FAKE_DROP (a share) were dropped, and the goodput.
+func writeSummary(load, hz float64, ok bool) error {
+	goodputJudged := ""
+	if expr, set := goodputThreshold(); set {
+		goodputJudged = fmt.Sprintf(`, "thresholds": {%q: {"ok": %t}}`, expr, goodputOK())
+	}
+	sessions := int(math.Round(load * 10))
+	dropped := 0
+	if v := os.Getenv("FAKE_DROP"); v != "" {
+		share, _ := strconv.ParseFloat(v, 64)
+		dropped = int(math.Round(share * float64(sessions)))
+		sessions -= dropped
+	}
+	summary := fmt.Sprintf(`{"state": {"testRunDurationMs": 1000}, "metrics": {
+  "fw_loop_hz": {"type": "trend", "values": {"avg": %g, "min": %g}, "thresholds": {"avg>95": {"ok": %t}}},
+  "error_rate": {"type": "rate", "values": {"rate": 0}, "thresholds": {"rate<0.01": {"ok": true}}},
+  "fw_chat_goodput": {"type": "rate", "values": {"rate": %g}%s},
+  "chat_sessions": {"type": "counter", "values": {"count": %d}},
+  "dropped_iterations{scenario:chat}": {"type": "counter", "values": {"count": %d},
+    "thresholds": {"count>=0": {"ok": true}}},
+  "fw_chat_turns": {"type": "counter", "values": {"count": %d}}
+}}`, hz, hz, ok, goodput(), goodputJudged, sessions, dropped, int(load*3))
+	// #nosec G703 -- the test binary acting as k6 writes into the directory its own test runner chose
+	return os.WriteFile(filepath.Join(os.Getenv("FW_OUT_DIR"), "summary.json"), []byte(summary), 0o600)
 }
