@@ -97,7 +97,8 @@ func defineCapacityFlags(fs *knob.FlagSet, env knob.LookupEnv, unit capacity.Uni
 	return c
 }
 
-// parseCapacity reads the command line; the error names the bad option.
+// parseCapacity reads the command line; done is true when the command ends here with code (help,
+// or a bad option, named on stderr).
 func parseCapacity(args []string, env knob.LookupEnv, stderr io.Writer) (*capacityConfig, int, bool) {
 	// The closed model's load is its users (FW_VUS); the open model's (FW_ARRIVAL=poisson) is its
 	// arrival rate (FW_RATE): the search steps the one of the scenario's model.

@@ -27,29 +27,44 @@ type soakSample struct {
 	fds        int
 }
 
+// soakKnobs are the soak's knobs, as given.
+type soakKnobs struct {
+	scenario          *scenarioKnobs
+	hold, every, ramp time.Duration
+	apiPort           string
+}
+
+// parseSoak reads the soak's knobs; done is true when the command ends here with code.
+func parseSoak(args []string, lookup knob.LookupEnv, stderr io.Writer) (o soakKnobs, code int, done bool) {
+	fs := knob.New("soak", lookup, stderr)
+	o.scenario = scenarioFlags(fs, "out/soak")
+	fs.DurationVar(&o.hold, "hold", "FW_SOAK_HOLD", 20*time.Minute, "the scenario's hold (its FW_HOLD)")
+	fs.DurationVar(&o.every, "every", "FW_SOAK_EVERY", 10*time.Second, "how often k6 is sampled")
+	fs.DurationVar(&o.ramp, "ramp", "FW_SOAK_RAMP", 70*time.Second,
+		"time from k6's start to the hold (the growth is measured over the hold only)")
+	fs.StringVar(&o.apiPort, "api-port", "FW_SOAK_API_PORT", "", "k6's REST API port for pprof (empty: a free one)")
+	if code, done := parseKnobs(fs, args, stderr, "soak",
+		"Runs the bundled scenario with a long hold, sampling k6 for growth; exits with k6's code."); done {
+		return o, code, true
+	}
+	if o.every < time.Second || o.hold <= 0 {
+		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_SOAK_HOLD) positive\n")
+		return o, exitcode.BadInput, true
+	}
+	return o, 0, false
+}
+
 // soakCmd is `fwbench soak` (make soak): the bundled scenario with a long hold (-hold, FW_SOAK_HOLD,
 // 20m) against its own fwsim, sampling k6 every -every (FW_SOAK_EVERY, 10s): RSS, goroutines (k6's
 // pprof on its REST API, loopback only) and open file descriptors. Writes FW_OUT_DIR/soak.tsv (default
 // out/soak) and prints the growth over the hold (first vs last sample of the hold, and the peak).
 func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, stderr io.Writer) int {
-	fs := knob.New("soak", lookup, stderr)
-	k := scenarioFlags(fs, "out/soak")
-	var holdDur, every, ramp time.Duration
-	var apiPort string
-	fs.DurationVar(&holdDur, "hold", "FW_SOAK_HOLD", 20*time.Minute, "the scenario's hold (its FW_HOLD)")
-	fs.DurationVar(&every, "every", "FW_SOAK_EVERY", 10*time.Second, "how often k6 is sampled")
-	fs.DurationVar(&ramp, "ramp", "FW_SOAK_RAMP", 70*time.Second,
-		"time from k6's start to the hold (the growth is measured over the hold only)")
-	fs.StringVar(&apiPort, "api-port", "FW_SOAK_API_PORT", "", "k6's REST API port for pprof (empty: a free one)")
-	if code, done := parseKnobs(fs, args, stderr, "soak",
-		"Runs the bundled scenario with a long hold, sampling k6 for growth; exits with k6's code."); done {
+	o, code, stop := parseSoak(args, lookup, stderr)
+	if stop {
 		return code
 	}
-	if every < time.Second || holdDur <= 0 {
-		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_SOAK_HOLD) positive\n")
-		return exitcode.BadInput
-	}
-	sc := k.scenario(stdout, stderr)
+	holdDur, every, ramp, apiPort := o.hold, o.every, o.ramp, o.apiPort
+	sc := o.scenario.scenario(stdout, stderr)
 	hold := holdDur.String()
 	dashPort := env("K6_WEB_DASHBOARD_PORT", "")
 	for _, p := range []*string{&apiPort, &dashPort} {
@@ -106,7 +121,7 @@ func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, 
 			}
 		})
 	}
-	code := sc.run(ctx, runLog)
+	code = sc.run(ctx, runLog)
 	close(done)
 	wg.Wait()
 

@@ -83,7 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer func() { _ = os.RemoveAll(dir) }()
 	if _, err := os.Stat(o.crd); err != nil {
 		printf(stderr, "FAIL: the k6-operator TestRun CRD is not at %s\n"+
-			"      (CI checks shared/ out next to the clone; set -crd or FW_K8SVALIDATE_CRD=/path/to/k6.io_testruns.yaml)\n", o.crd)
+			"      (CI checks shared/ out next to the clone; set -crd or FW_K8SVALIDATE_CRD=/path/to/"+
+			"k6.io_testruns.yaml)\n", o.crd)
 		return exitcode.BadInput
 	}
 	names, err := writeSchemas(o.crd, dir)
