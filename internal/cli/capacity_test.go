@@ -93,7 +93,8 @@ func TestCapacityExitCodes(t *testing.T) {
 	require.Contains(t, stderr.String(), "k6 (FW_K6)")
 	stderr.Reset()
 	require.Equal(t, exitcode.Pass, runCapacity(context.Background(), []string{"-h"}, env, io.Discard, &stderr))
-	require.Contains(t, stderr.String(), "a flag given wins over its variable", "help states the flag/env rule")
+	require.Contains(t, strings.Join(strings.Fields(stderr.String()), " "), "a flag given wins over its variable, the "+
+		"variable over the default shown", "help states the flag/env rule")
 	require.Contains(t, stderr.String(), "[FW_CAPACITY_HOLD] (default 30s)")
 }
 

@@ -15,8 +15,8 @@ import (
 )
 
 // Rule is the flag/env rule in the words every tool's help prints.
-const Rule = "Each flag has the FW_* environment variable named after it: a flag given wins over its " +
-	"variable, the variable over the default shown. Durations are Go durations (500ms, 30s, 1m30s)."
+const Rule = "Each flag has an FW_* environment variable, named in brackets after its help: a flag given " +
+	"wins over its variable, the variable over the default shown. Durations are Go durations (500ms, 30s, 1m30s)."
 
 // LookupEnv finds an environment variable (os.LookupEnv, or a test's or k6's environment).
 type LookupEnv func(string) (string, bool)

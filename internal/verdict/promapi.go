@@ -55,15 +55,25 @@ type answer struct {
 	Error     string          `json:"error"`
 }
 
-// call posts form to the endpoint and returns the answer's data.
-func (a *promAPI) call(ctx context.Context, endpoint string, form url.Values) (json.RawMessage, error) {
+// call sends form to the endpoint, as a POST body or (method GET) a query string, and returns the
+// answer's data. Prometheus takes instant queries by POST (no URL length limit for long PromQL) and
+// a label's values by GET only (2.42 answers a POST with 405).
+func (a *promAPI) call(ctx context.Context, method, endpoint string, form url.Values) (json.RawMessage, error) {
 	u := *a.base
 	u.Path += endpoint
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	var reqBody io.Reader
+	if method == http.MethodGet {
+		u.RawQuery = form.Encode()
+	} else {
+		reqBody = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if reqBody != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	resp, err := a.client.Do(req)
 	if err != nil {
 		return nil, err
@@ -88,7 +98,7 @@ func (a *promAPI) call(ctx context.Context, endpoint string, form url.Values) (j
 
 // Query runs an instant query at t: a vector, a matrix (a range selector), a scalar or a string.
 func (a *promAPI) Query(ctx context.Context, q string, t time.Time) (model.Value, error) {
-	data, err := a.call(ctx, "/api/v1/query", url.Values{"query": {q}, "time": {formatTime(t)}})
+	data, err := a.call(ctx, http.MethodPost, "/api/v1/query", url.Values{"query": {q}, "time": {formatTime(t)}})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +139,7 @@ func (a *promAPI) LabelValues(ctx context.Context, label string, matches []strin
 	model.LabelValues, error,
 ) {
 	form := url.Values{"match[]": matches, "start": {formatTime(start)}, "end": {formatTime(end)}}
-	data, err := a.call(ctx, "/api/v1/label/"+url.PathEscape(label)+"/values", form)
+	data, err := a.call(ctx, http.MethodGet, "/api/v1/label/"+url.PathEscape(label)+"/values", form)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,14 @@ import (
 func TestAQueryPrometheusRejectsIsBadInputNamingTheQuery(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/prefix/api/v1/label/__name__/values" {
+			if r.Method != http.MethodGet { // as Prometheus 2.42 answers
+				w.WriteHeader(http.StatusMethodNotAllowed)
+				return
+			}
+			_, _ = w.Write([]byte(`{"status":"success","data":["k6_vus","up"]}`))
+			return
+		}
 		require.Equal(t, http.MethodPost, r.Method)
 		require.NoError(t, r.ParseForm())
 		if r.URL.Path == "/prefix/api/v1/query" && r.Form.Get("query") == "up" {
@@ -33,6 +41,10 @@ func TestAQueryPrometheusRejectsIsBadInputNamingTheQuery(t *testing.T) {
 	require.Len(t, vec, 1)
 	require.InDelta(t, 1, float64(vec[0].Value), 0)
 	require.Equal(t, "x", string(vec[0].Metric["job"]))
+
+	names, err := p.names(context.Background())
+	require.NoError(t, err, "a label's values are asked for by GET")
+	require.Equal(t, map[string]bool{"k6_vus": true, "up": true}, names)
 
 	_, err = p.vector(context.Background(), "up{")
 	require.ErrorIs(t, err, ErrBadInput)
