@@ -7,6 +7,8 @@
 //   checks{type:hz}   rate>=FW_HZ_CHECK_RATE (0.9): share of Hz readings >= FW_HZ_MIN (a failed scrape fails)
 //   fw_chat_ttft      p(95)<FW_TTFT_P95 ms
 //   chat_turns_ok     count>0      no vacuous pass: a run in which no turn succeeded fails
+//   fw_chat_goodput   rate>=FW_GOODPUT_MIN, only when it is set: the share of turns that succeeded and
+//                     met the slo (FW_SLO_TTFT, FW_SLO_TPOT in ms; with neither, goodput = success)
 // The literal "checks{type:hz}.avg>95" is not a valid k6 threshold (`checks` is a Rate; k6 exits 104),
 // so the requirement is expressed as `fw_loop_hz: avg>95` plus the `checks{type:hz}` rate above.
 // An empty Trend fails its threshold in k6 1.8, so a run with no Hz reading fails too.
@@ -15,7 +17,8 @@
 // FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
 // FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_HZ_HOLD_ONLY (1 = read Hz during the hold only),
 // FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json), FW_TESTID (a
-// distributed run's id, below).
+// distributed run's id, below), FW_SLO_TTFT and FW_SLO_TPOT (ms: every turn's slo, for fw_chat_goodput),
+// FW_GOODPUT_MIN (0..1: a threshold on fw_chat_goodput).
 // Fleet Hz: with FW_PROMETHEUS_URL set (e.g. http://prometheus:9090) the hz scenario runs the PromQL
 // query FW_HZ_QUERY (default consciousness_loop_hz) there instead of reading FW_METRICS_URL, and
 // combines the replicas with FW_HZ_AGGREGATE (default min: the slowest replica must reach FW_HZ_MIN;
@@ -79,7 +82,14 @@ const cfg = {
   hzQuery: env.FW_HZ_QUERY || 'consciousness_loop_hz',
   hzAggregate: env.FW_HZ_AGGREGATE || 'min',
   testid: env.FW_TESTID || '',
+  // slo: every turn's goodput targets (ms); a turn that succeeded and met them counts in fw_chat_goodput.
+  slo: {
+    ...(env.FW_SLO_TTFT ? { ttft: num('FW_SLO_TTFT', 0) } : {}),
+    ...(env.FW_SLO_TPOT ? { tpot: num('FW_SLO_TPOT', 0) } : {}),
+  },
+  goodputMin: num('FW_GOODPUT_MIN', 0), // 0 = no goodput threshold
 };
+if (cfg.goodputMin > 1) throw new Error(`FW_GOODPUT_MIN=${env.FW_GOODPUT_MIN}: expected a share between 0 and 1`);
 
 function num(name, dflt) {
   if (env[name] === undefined || env[name] === '') return dflt;
@@ -235,11 +245,13 @@ export const options = {
     'checks{type:hz}': [`rate>=${cfg.hzCheckRate}`],
     fw_chat_ttft: [`p(95)<${cfg.ttftP95}`],
     chat_turns_ok: ['count>0'],
+    ...(cfg.goodputMin > 0 ? { fw_chat_goodput: [`rate>=${cfg.goodputMin}`] } : {}),
     // Always-true thresholds only to make k6 keep a per-kind count for the summary below.
     ...Object.fromEntries(ERROR_KINDS.map((k) => [`fw_chat_errors{error_kind:${k}}`, ['count>=0']])),
     // ... and the sessions started and dropped (open model: arrivals with no free VU).
     'iterations{scenario:chat}': ['count>=0'],
     dropped_iterations: ['count>=0'],
+    'dropped_iterations{scenario:chat}': ['count>=0'],
   },
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
   ...(cfg.testid ? { tags: { testid: cfg.testid, fw_runner: env.FW_RUNNER || Math.random().toString(16).slice(2, 10) } } : {}),
@@ -377,7 +389,7 @@ function record(res) {
 export function chat() {
   sessionsStarted.add(1);
   const prompts = sessionPrompts();
-  const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol, itl: cfg.itl });
+  const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol, itl: cfg.itl, slo: cfg.slo });
   if (!session.connected) {
     // fw.connect already counted the failed connect as a failed turn (error_kind connect/handshake).
     record({ ok: false });

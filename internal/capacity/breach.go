@@ -1,6 +1,8 @@
 package capacity
 
 import (
+	"fmt"
+
 	"github.com/featherweight/xk6-featherweight/internal/scenario"
 )
 
@@ -15,6 +17,42 @@ type Breach struct {
 	// It orders the breaches of one step: the first is the one that "broke first".
 	Severity float64 `json:"-"`
 	Text     string  `json:"text"` // e.g. "fw_loop_hz avg 93.1 <= 95"
+	// Generator marks the failure of the load generator, not a threshold of k6 (MaxDroppedShare).
+	Generator bool `json:"generator,omitempty"`
+}
+
+// MaxDroppedShare is the share of a step's arrivals the open model may drop (no free VU). Past it the
+// step fails, named for the generator: the rate it ran is not the rate it was asked for.
+const MaxDroppedShare = 0.01
+
+// droppedBreach is the generator's failure when it dropped more than MaxDroppedShare of the arrivals.
+// backendFailed says whether a threshold of the backend failed in the same step: then the sessions
+// may have lengthened because the backend slowed, and the text does not blame the generator alone.
+func droppedBreach(arrivals, dropped int64, backendFailed bool) (Breach, bool) {
+	if arrivals <= 0 || float64(dropped) <= MaxDroppedShare*float64(arrivals) {
+		return Breach{}, false
+	}
+	share, limit := float64(dropped)/float64(arrivals), MaxDroppedShare
+	who, cure := "the load generator ran out of VUs, not the backend", "raise FW_MAX_VUS"
+	if backendFailed {
+		who, cure = "the load generator also ran out of VUs", "sessions lengthen as the backend slows; or raise FW_MAX_VUS"
+	}
+	return Breach{
+		Metric: scenario.KeyDroppedChat, Threshold: "count<=1% of arrivals", Stat: "count",
+		Value: &share, Limit: &limit, Severity: share/limit - 1, Generator: true,
+		Text: fmt.Sprintf("%s: %d of %d arrivals dropped (%.1f%% > 1%%; %s)", who, dropped, arrivals, 100*share, cure),
+	}, true
+}
+
+// k6Failed counts the failed thresholds that are k6's own (not the generator's).
+func k6Failed(b []Breach) int {
+	n := 0
+	for _, x := range b {
+		if !x.Generator {
+			n++
+		}
+	}
+	return n
 }
 
 // newBreach describes a failed outcome of k6's summary.

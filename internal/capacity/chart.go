@@ -56,7 +56,7 @@ type series struct {
 // ErrChartFormat is returned for a chart file whose name does not end in .svg.
 var ErrChartFormat = errors.New("the chart's name must end in .svg")
 
-// WriteChart draws the report as stacked panels sharing the users axis (TTFT p95, error rate,
+// WriteChart draws the report as stacked panels sharing the load axis (users or sessions/s) (TTFT p95, error rate,
 // loop Hz, the load generator's CPU), each with its threshold's bound, failing steps in red and the
 // knee marked, as an SVG file.
 func (r *Report) WriteChart(path string) error {
@@ -84,7 +84,7 @@ func (r *Report) chartSVG(steps []Step) string {
 		`font-family="sans-serif" font-size="12">`+"\n", chartWidth, height, chartWidth, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%.0f" y="24" font-size="15">%s</text>`+"\n", chartLeft, html.EscapeString(r.Answer))
-	x0, x1 := float64(steps[0].Users), float64(steps[len(steps)-1].Users)
+	x0, x1 := steps[0].Load, steps[len(steps)-1].Load
 	if pad := (x1 - x0) * 0.04; pad > 0 {
 		x0, x1 = x0-pad, x1+pad
 	} else {
@@ -99,7 +99,7 @@ func (r *Report) chartSVG(steps []Step) string {
 	return b.String()
 }
 
-// frame maps a panel's data to the SVG: users x0..x1 across, 0..ymax up.
+// frame maps a panel's data to the SVG: loads x0..x1 across, 0..ymax up.
 type frame struct {
 	top, x0, x1, ymax float64
 }
@@ -143,8 +143,8 @@ func (r *Report) drawPanel(b *strings.Builder, steps []Step, pn panel, f frame, 
 	fmt.Fprintf(b, `<text transform="translate(%.1f %.1f) rotate(-90)" text-anchor="middle">%s</text>`+"\n",
 		chartLeft-52, f.top+panelHeight/2, html.EscapeString(pn.label))
 	if last {
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">concurrent users</text>`+"\n",
-			(chartLeft+right)/2, f.top+panelHeight+32)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n",
+			(chartLeft+right)/2, f.top+panelHeight+32, html.EscapeString(r.Unit.axis()))
 	}
 	legend := 0
 	for _, se := range pn.series {
@@ -160,10 +160,10 @@ func (r *Report) drawPanel(b *strings.Builder, steps []Step, pn panel, f frame, 
 		drawLegend(b, f, legend, fmt.Sprintf("%s %s", pn.limitL, formatValue(*pn.limit)), colLimit, true)
 	}
 	if r.Capacity > 0 && (r.Verdict == VerdictKnee || r.Verdict == VerdictNoKnee) {
-		drawVLine(b, f, float64(r.Capacity), colGreen, fmt.Sprintf("capacity %d", r.Capacity))
+		drawVLine(b, f, r.Capacity, colGreen, "capacity "+r.Unit.format(r.Capacity))
 	}
 	if r.Knee > 0 {
-		drawVLine(b, f, float64(r.Knee), colRed, fmt.Sprintf("knee %d", r.Knee))
+		drawVLine(b, f, r.Knee, colRed, "knee "+r.Unit.format(r.Knee))
 	}
 	b.WriteString("</g>\n")
 }
@@ -177,7 +177,7 @@ func drawSeries(b *strings.Builder, steps []Step, se series, f frame) bool {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
-		x, y := f.x(float64(st.Users)), f.y(v)
+		x, y := f.x(st.Load), f.y(v)
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
 		fill, radius := se.color, 3.0
 		if !st.Pass {
@@ -201,8 +201,8 @@ func drawLegend(b *strings.Builder, f frame, i int, name, color string, dashed b
 		html.EscapeString(name))
 }
 
-func drawVLine(b *strings.Builder, f frame, users float64, color, label string) {
-	x := f.x(users)
+func drawVLine(b *strings.Builder, f frame, load float64, color, label string) {
+	x := f.x(load)
 	fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1.2" `+
 		`stroke-dasharray="2 2"/><text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n",
 		x, x, f.top, f.top+panelHeight, color, x+4, f.top+14, color, html.EscapeString(label))

@@ -23,7 +23,10 @@ type Confirmation struct {
 
 // Check is the re-runs of one deciding step.
 type Check struct {
-	Users int `json:"users"`
+	// Load is the step's load in the report's unit.
+	Load float64 `json:"load"`
+	// Users is Load under its earlier name, in a users search only.
+	Users int `json:"users,omitempty"`
 	// Expected is the step's verdict in the search: "pass" or "fail".
 	Expected string `json:"expected"`
 	// Verdicts are the re-runs' verdicts in the order they ran: "pass" or "fail".
@@ -49,36 +52,42 @@ func (c Check) agreeing() int {
 }
 
 // text is "600 users passed 2 of 3 re-runs (pass, fail, pass)".
-func (c Check) text() string {
+func (c Check) text(u Unit) string {
 	verb := "passed"
 	if c.Expected == verdictFail {
 		verb = "failed"
 	}
-	return fmt.Sprintf("%d users %s %d of %d re-runs (%s)", c.Users, verb, c.agreeing(), len(c.Verdicts),
+	return fmt.Sprintf("%s %s %d of %d re-runs (%s)", u.format(c.Load), verb, c.agreeing(), len(c.Verdicts),
 		strings.Join(c.Verdicts, ", "))
 }
 
 // text lists every check: "600 users passed 3 of 3 re-runs (...); 800 users failed 2 of 3 re-runs (...)".
-func (c *Confirmation) text() string {
+func (c *Confirmation) text(u Unit) string {
 	parts := make([]string, len(c.Checks))
 	for i, ch := range c.Checks {
-		parts[i] = ch.text()
+		parts[i] = ch.text(u)
 	}
 	return strings.Join(parts, "; ")
 }
 
 // deciding returns the checks the verdict rests on, each with its expected verdict.
 func (r *Report) deciding() []Check {
+	var checks []Check
 	switch r.Verdict {
 	case VerdictKnee:
-		return []Check{{Users: r.Capacity, Expected: verdictPass}, {Users: r.Knee, Expected: verdictFail}}
+		checks = []Check{{Load: r.Capacity, Expected: verdictPass}, {Load: r.Knee, Expected: verdictFail}}
 	case VerdictNoKnee:
-		return []Check{{Users: r.Capacity, Expected: verdictPass}}
+		checks = []Check{{Load: r.Capacity, Expected: verdictPass}}
 	case VerdictBelowMin:
-		return []Check{{Users: r.Knee, Expected: verdictFail}}
-	default:
-		return nil
+		checks = []Check{{Load: r.Knee, Expected: verdictFail}}
+	case VerdictIncomplete, VerdictUnstable: // nothing decided to confirm
 	}
+	if r.Unit == UnitUsers {
+		for i := range checks {
+			checks[i].Users = int(checks[i].Load)
+		}
+	}
+	return checks
 }
 
 // confirm re-runs the deciding steps o.Confirm times each, alternating between them so that a
@@ -95,9 +104,9 @@ func (s *searcher) confirm(ctx context.Context) error {
 	for i := range s.o.Confirm {
 		for j := range conf.Checks {
 			c := &conf.Checks[j]
-			s.progressf("capacity: confirming %d users (%s in the search), re-run %d of %d\n",
-				c.Users, c.Expected, i+1, s.o.Confirm)
-			st, err := s.run(ctx, c.Users)
+			s.progressf("capacity: confirming %s (%s in the search), re-run %d of %d\n",
+				s.o.Unit.format(c.Load), c.Expected, i+1, s.o.Confirm)
+			st, err := s.run(ctx, c.Load)
 			if err != nil {
 				s.rep.Verdict = VerdictIncomplete
 				return ignoreBudget(err)
@@ -116,7 +125,7 @@ func (s *searcher) confirm(ctx context.Context) error {
 		c.Held = 2*c.agreeing() > len(c.Verdicts)
 		conf.Stable = conf.Stable && c.Held
 	}
-	s.progressf("capacity: confirmation: %s\n", conf.text())
+	s.progressf("capacity: confirmation: %s\n", conf.text(s.o.Unit))
 	if !conf.Stable {
 		s.rep.Verdict = VerdictUnstable
 	}
@@ -125,16 +134,16 @@ func (s *searcher) confirm(ctx context.Context) error {
 
 // confirmAnswer is the answer of an unstable search, or the confirmation appended to a stable one.
 func (r *Report) confirmAnswer() string {
-	c := r.Confirm
+	c, u := r.Confirm, r.Unit
 	if r.Verdict == VerdictUnstable {
-		what := fmt.Sprintf("knee between %d and %d users", r.Capacity, r.Knee)
+		what := fmt.Sprintf("knee between %s and %s", u.number(r.Capacity), u.format(r.Knee))
 		switch {
 		case r.Knee == 0:
-			what = fmt.Sprintf("no knee below %d users", r.Max)
+			what = "no knee below " + u.format(r.Max)
 		case r.Capacity == 0:
-			what = fmt.Sprintf("capacity below %d users", r.Min)
+			what = "capacity below " + u.format(r.Min)
 		}
-		return fmt.Sprintf("unstable: the %s did not hold in the majority of %d re-runs: %s", what, c.Runs, c.text())
+		return fmt.Sprintf("unstable: the %s did not hold in the majority of %d re-runs: %s", what, c.Runs, c.text(u))
 	}
-	return "confirmed: " + c.text()
+	return "confirmed: " + c.text(u)
 }

@@ -21,7 +21,8 @@ type flakyRunner struct {
 	seen   map[int]int
 }
 
-func (f *flakyRunner) RunStep(ctx context.Context, users int) (Step, error) {
+func (f *flakyRunner) RunStep(ctx context.Context, load float64) (Step, error) {
+	users := int(load)
 	if f.seen == nil {
 		f.seen = map[int]int{}
 	}
@@ -29,7 +30,7 @@ func (f *flakyRunner) RunStep(ctx context.Context, users int) (Step, error) {
 	f.seen[users]++
 	verdicts, ok := f.script[users]
 	if !ok || n >= len(verdicts) {
-		return f.modelRunner.RunStep(ctx, users)
+		return f.modelRunner.RunStep(ctx, load)
 	}
 	model := f.knee
 	if verdicts[n] {
@@ -37,7 +38,7 @@ func (f *flakyRunner) RunStep(ctx context.Context, users int) (Step, error) {
 	} else {
 		f.knee = users * 9 / 10 // the loop at 90 Hz
 	}
-	st, err := f.modelRunner.RunStep(ctx, users)
+	st, err := f.modelRunner.RunStep(ctx, load)
 	f.knee = model
 	return st, err
 }
@@ -127,7 +128,7 @@ func TestConfirmDecisions(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, c.ran, f.ran)
 			require.Equal(t, c.verdict, rep.Verdict)
-			require.Equal(t, c.capacity, rep.Capacity)
+			require.EqualValues(t, c.capacity, rep.Capacity)
 			require.Contains(t, rep.Answer, c.answer)
 			require.NotNil(t, rep.Confirm)
 			require.Equal(t, c.verdict != VerdictUnstable, rep.Confirm.Stable)
@@ -169,8 +170,8 @@ func TestConfirmOutputsAndErrors(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &doc))
 	require.Equal(t, "unstable", doc.Verdict)
 	require.Equal(t, []Check{
-		{Users: 20, Expected: "pass", Verdicts: []string{"fail", "fail", "pass"}, Held: false},
-		{Users: 30, Expected: "fail", Verdicts: []string{"fail", "fail", "fail"}, Held: true},
+		{Load: 20, Users: 20, Expected: "pass", Verdicts: []string{"fail", "fail", "pass"}, Held: false},
+		{Load: 30, Users: 30, Expected: "fail", Verdicts: []string{"fail", "fail", "fail"}, Held: true},
 	}, doc.Confirm.Checks)
 	require.Len(t, doc.Steps, 9)
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,12 +18,23 @@ import (
 	"github.com/featherweight/xk6-featherweight/internal/scenario"
 )
 
-// K6Runner runs one step as `k6 run SCRIPT` with the step's users in FW_VUS and the summary
-// written by the script's handleSummary into FW_OUT_DIR (the bundled scenario does both).
+// K6Runner runs one step as `k6 run SCRIPT` with the step's users in FW_VUS, or its arrival rate in
+// FW_RATE (UnitRate), and the summary written by the script's handleSummary into FW_OUT_DIR (the
+// bundled scenario does all three).
 type K6Runner struct {
 	K6     string // path of the k6 binary built with the extension
 	Script string // the scenario, examples/featherweight-load.js
-	OutDir string // each step writes OutDir/step-<users>/summary.json and k6.log
+	OutDir string // each step writes OutDir/step-<load>/summary.json and k6.log
+	// Unit is what RunStep's load is: users (FW_VUS, the default) or sessions/s (FW_RATE).
+	Unit Unit
+	// SessionTime is the expected mean session time (UnitRate): by Little's law a rate R keeps
+	// R*SessionTime VUs busy; FW_MAX_VUS is VUHeadroom times that, plus MinMaxVUs.
+	SessionTime time.Duration
+	// MaxVUs fixes FW_MAX_VUS for every step (UnitRate); 0 = from SessionTime per step.
+	MaxVUs int
+	// GoodputMin goes to FW_GOODPUT_MIN: the script must judge it with a threshold on fw_chat_goodput
+	// (the bundled scenario does); 0 = no goodput criterion.
+	GoodputMin float64
 	// Ramp, Hold and RampDown go to FW_RAMP, FW_HOLD and FW_RAMP_DOWN (k6 durations, e.g. "10s").
 	Ramp, Hold, RampDown string
 	// Env is added to the inherited environment (FW_CHAT_URL, FW_THINK, ...).
@@ -30,15 +42,46 @@ type K6Runner struct {
 	// BackendPID is the managed fwsim's process id, for its CPU use (0 = remote backend).
 	BackendPID int
 
-	runs map[int]int // runs so far per user count: a re-run writes step-<users>-run<n>
+	runs map[float64]int // runs so far per load: a re-run writes step-<load>-run<n>
+}
+
+// The open model's VUs per step: VUHeadroom times the VUs Little's law expects busy, plus MinMaxVUs,
+// so that Poisson bursts and a slowing backend find free VUs.
+const (
+	VUHeadroom = 2
+	MinMaxVUs  = 10
+)
+
+// vusFor returns FW_VUS (the VUs the open model initialises before the start: the ones Little's law
+// expects busy) and FW_MAX_VUS for an arrival rate.
+func (k *K6Runner) vusFor(rate float64) (pre, maxVUs int) {
+	busy := int(math.Ceil(rate * k.SessionTime.Seconds()))
+	maxVUs = k.MaxVUs
+	if maxVUs <= 0 {
+		maxVUs = VUHeadroom*busy + MinMaxVUs
+	}
+	return max(1, min(busy, maxVUs)), maxVUs
+}
+
+// loadEnv is the environment that sets the step's load.
+func (k *K6Runner) loadEnv(load float64) (env []string, maxVUs int) {
+	if k.Unit != UnitRate {
+		return []string{"FW_VUS=" + UnitUsers.number(load)}, 0
+	}
+	pre, maxVUs := k.vusFor(load)
+	env = []string{
+		"FW_ARRIVAL=poisson", "FW_RATE=" + UnitRate.number(load),
+		"FW_VUS=" + strconv.Itoa(pre), "FW_MAX_VUS=" + strconv.Itoa(maxVUs),
+	}
+	return env, maxVUs
 }
 
 // ErrK6 is matched by errors of k6 runs that did not end with a threshold verdict.
 var ErrK6 = errors.New("k6 run failed")
 
 // RunStep implements Runner.
-func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
-	dir := k.stepDir(users)
+func (k *K6Runner) RunStep(ctx context.Context, load float64) (Step, error) {
+	dir := k.stepDir(load)
 	// #nosec G301 -- the user's output directory (-out): the step's summary and log are for them to read
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Step{}, err
@@ -59,9 +102,13 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 		env = append(env, "FW_HZ_HOLD_ONLY=1")
 	}
 	env = append(env, k.Env...)
+	if k.GoodputMin > 0 {
+		env = append(env, "FW_GOODPUT_MIN="+strconv.FormatFloat(k.GoodputMin, 'g', -1, 64))
+	}
 	env = append(env, process.K6Env()...)
-	env = append(env, "FW_VUS="+strconv.Itoa(users), "FW_RAMP="+k.Ramp, "FW_HOLD="+k.Hold,
-		"FW_RAMP_DOWN="+k.RampDown, "FW_OUT_DIR="+dir)
+	loadEnv, maxVUs := k.loadEnv(load)
+	env = append(env, loadEnv...)
+	env = append(env, "FW_RAMP="+k.Ramp, "FW_HOLD="+k.Hold, "FW_RAMP_DOWN="+k.RampDown, "FW_OUT_DIR="+dir)
 	var stderr bytes.Buffer
 	// --address "": no REST API server (its fixed port 6565 clashes with any other k6 on the machine).
 	// Cancelled (Ctrl-C, timeout): k6 gets SIGINT and stops gracefully, as it does on Ctrl-C.
@@ -77,7 +124,7 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 	back1 := backendCPU(k.BackendPID)
 	wall := exit.Wall
 
-	st := Step{Users: users, Seconds: wall.Seconds(), SummaryAt: summary, K6Exit: exit.Code}
+	st := Step{Load: load, MaxVUs: maxVUs, Seconds: wall.Seconds(), SummaryAt: summary, K6Exit: exit.Code}
 	st.Generator = Generator{HostBusy: -1, CPUs: runtime.NumCPU()}
 	if wall > 0 {
 		st.Generator.K6Cores = exit.CPU.Seconds() / wall.Seconds()
@@ -104,12 +151,17 @@ func (k *K6Runner) RunStep(ctx context.Context, users int) (Step, error) {
 		return st, fmt.Errorf("%w: no summary from the script "+
 			"(it must write FW_OUT_DIR/summary.json in handleSummary): %w", ErrK6, err)
 	}
-	judged := stepFromSummary(users, hs)
-	judged.Seconds, judged.SummaryAt, judged.K6Exit, judged.Generator = st.Seconds, st.SummaryAt, st.K6Exit, st.Generator
+	if k.GoodputMin > 0 && len(hs.Metrics[scenario.MetricChatGoodput].Thresholds) == 0 {
+		return st, fmt.Errorf("%w: FW_GOODPUT_MIN is set but %s has no threshold on %s: "+
+			"the script does not judge goodput (the bundled scenario does)", ErrK6, k.Script, scenario.MetricChatGoodput)
+	}
+	judged := stepFromSummary(load, hs)
+	judged.MaxVUs, judged.Seconds, judged.SummaryAt, judged.K6Exit, judged.Generator =
+		st.MaxVUs, st.Seconds, st.SummaryAt, st.K6Exit, st.Generator
 	// k6's exit code and the summary's threshold verdicts must agree.
-	if judged.Pass != (st.K6Exit == 0) {
+	if n := k6Failed(judged.Failed); (n == 0) != (st.K6Exit == 0) {
 		return judged, fmt.Errorf("%w: k6 exited %d but its summary lists %d failed thresholds",
-			ErrK6, st.K6Exit, len(judged.Failed))
+			ErrK6, st.K6Exit, n)
 	}
 	return judged, nil
 }

@@ -11,24 +11,30 @@ import (
 	"text/tabwriter"
 )
 
-// finish writes the answer line and the generator warning.
+// finish writes the answer line, the generator warning and the users search's figures under their
+// earlier names.
 func (r *Report) finish() {
+	u := r.Unit
 	switch r.Verdict {
 	case VerdictKnee:
-		r.Answer = fmt.Sprintf("capacity %d users: at %d %s", r.Capacity, r.Knee, brokeText(r.BrokeFirst))
+		r.Answer = fmt.Sprintf("capacity %s: at %s %s", u.format(r.Capacity), u.number(r.Knee), brokeText(r.BrokeFirst))
 	case VerdictBelowMin:
-		r.Answer = fmt.Sprintf("capacity below %d users: at %d %s", r.Min, r.Knee, brokeText(r.BrokeFirst))
+		r.Answer = fmt.Sprintf("capacity below %s: at %s %s", u.format(r.Min), u.number(r.Knee), brokeText(r.BrokeFirst))
 	case VerdictNoKnee:
-		r.Answer = fmt.Sprintf("no knee below %d users: every threshold held at every step up to %d", r.Max, r.Capacity)
+		r.Answer = fmt.Sprintf("no knee below %s: every threshold held at every step up to %s",
+			u.format(r.Max), u.number(r.Capacity))
 	case VerdictUnstable:
 		r.Answer = r.confirmAnswer()
 	default:
 		switch {
-		case r.Capacity > 0 && r.Knee > 0:
+		case r.Capacity > 0 && r.Knee > 0 && u == UnitUsers:
 			r.Answer = fmt.Sprintf("incomplete: capacity between %d and %d users (at %d %s)",
-				r.Capacity, r.Knee-1, r.Knee, brokeText(r.BrokeFirst))
+				int(r.Capacity), int(r.Knee)-1, int(r.Knee), brokeText(r.BrokeFirst))
+		case r.Capacity > 0 && r.Knee > 0:
+			r.Answer = fmt.Sprintf("incomplete: capacity at least %s and below %s (at %s %s)",
+				u.number(r.Capacity), u.format(r.Knee), u.number(r.Knee), brokeText(r.BrokeFirst))
 		case r.Capacity > 0:
-			r.Answer = fmt.Sprintf("incomplete: capacity at least %d users (no failing step was reached)", r.Capacity)
+			r.Answer = fmt.Sprintf("incomplete: capacity at least %s (no failing step was reached)", u.format(r.Capacity))
 		default:
 			r.Answer = "incomplete: no step finished"
 		}
@@ -41,14 +47,23 @@ func (r *Report) finish() {
 		st := &r.Steps[i]
 		st.Generator.judgeGenerator()
 		if st.Generator.Saturated {
-			hot = append(hot, fmt.Sprint(st.Users))
+			hot = append(hot, u.number(st.Load))
 		}
 	}
 	if len(hot) > 0 {
-		r.GeneratorWarning = fmt.Sprintf("the load generator's machine was saturated at %s users "+
+		r.GeneratorWarning = fmt.Sprintf("the load generator's machine was saturated at %s %s "+
 			"(host CPU >= 90%% or k6 >= 80%% of the CPUs): those steps may measure the generator, not the backend",
-			strings.Join(hot, ", "))
+			strings.Join(hot, ", "), u)
 	}
+	if u == UnitUsers {
+		r.MinUsers, r.MaxUsers, r.StepUsers = intPtr(r.Min), intPtr(r.Max), intPtr(r.Step)
+		r.CapacityUsers, r.KneeUsers = intPtr(r.Capacity), intPtr(r.Knee)
+	}
+}
+
+func intPtr(v float64) *int {
+	n := int(v)
+	return &n
 }
 
 func brokeText(b []Breach) string {
@@ -67,7 +82,7 @@ func brokeText(b []Breach) string {
 }
 
 // progressLine is the one line printed after each step.
-func progressLine(st Step) string {
+func progressLine(u Unit, st Step) string {
 	verdict := "PASS"
 	if !st.Pass {
 		verdict = "FAIL " + st.Failed[0].Text
@@ -75,9 +90,13 @@ func progressLine(st Step) string {
 			verdict += fmt.Sprintf(" (+%d more)", len(st.Failed)-1)
 		}
 	}
-	return fmt.Sprintf("%d users %s | turns %d, errors %s, TTFT p95 %s ms, Hz avg %s | "+
+	arrivals := ""
+	if u == UnitRate {
+		arrivals = fmt.Sprintf(", arrivals %d, dropped %d (max VUs %d)", st.Arrivals, st.Dropped, st.MaxVUs)
+	}
+	return fmt.Sprintf("%s %s | turns %d, errors %s, goodput %s%s, TTFT p95 %s ms, Hz avg %s | "+
 		"k6 %.2f cores, fwsim %.2f, others %.2f, host %s | %.0f s",
-		st.Users, verdict, st.Turns, pct(st.ErrorRate), num(st.TTFTP95), num(st.HzAvg),
+		u.format(st.Load), verdict, st.Turns, pct(st.ErrorRate), pct(st.Goodput), arrivals, num(st.TTFTP95), num(st.HzAvg),
 		st.Generator.K6Cores, st.Generator.BackendCores, st.Generator.OtherCores, hostBusy(st.Generator), st.Seconds)
 }
 
@@ -106,12 +125,12 @@ func hostBusy(g Generator) string {
 	return s
 }
 
-// WriteTable prints the steps sorted by users, then the answer line.
+// WriteTable prints the steps sorted by load, then the answer line.
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	rows := &linePrinter{w: tw}
-	rows.printf("users\tverdict\tturns\terrors\tTTFT p50\tp95\tp99 ms\tITL p50 ms\ttokens/s\t" +
-		"Hz avg\tHz min\tk6 cores\tfwsim cores\tother cores\thost CPU\t\n")
+	rows.printf("%s\tverdict\tturns\tdropped\terrors\tgoodput\tTTFT p50\tp95\tp99 ms\tITL p50 ms\ttokens/s\t"+
+		"Hz avg\tHz min\tk6 cores\tfwsim cores\tother cores\thost CPU\t\n", r.Unit)
 	for _, st := range sortedSteps(r.Steps) {
 		verdict := "pass"
 		if !st.Pass {
@@ -128,8 +147,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if st.Generator.HostBusy >= 0 {
 			other = fmt.Sprintf("%.2f", st.Generator.OtherCores)
 		}
-		rows.printf("%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t\n",
-			st.Users, verdict, st.Turns, pct(st.ErrorRate), num(st.TTFTP50), num(st.TTFTP95), num(st.TTFTP99),
+		dropped := "-"
+		if st.Arrivals > 0 {
+			dropped = fmt.Sprintf("%.1f%%", 100*float64(st.Dropped)/float64(st.Arrivals))
+		}
+		rows.printf("%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t\n",
+			r.Unit.number(st.Load), verdict, st.Turns, dropped, pct(st.ErrorRate), pct(st.Goodput),
+			num(st.TTFTP50), num(st.TTFTP95), num(st.TTFTP99),
 			num(st.ITLP50), num(st.TokensPerSec), num(st.HzAvg), num(st.HzMin),
 			st.Generator.K6Cores, backend, other, hostBusy(st.Generator))
 	}
@@ -142,8 +166,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	p := &linePrinter{w: w}
 	for _, st := range sortedSteps(r.Steps) {
 		for _, b := range st.Failed {
-			p.printf("  %d users: FAIL %s: %s\n", st.Users, b.Metric+": "+b.Threshold, b.Text)
+			p.printf("  %s: FAIL %s: %s\n", r.Unit.format(st.Load), b.Metric+": "+b.Threshold, b.Text)
 		}
+	}
+	if r.GoodputMin > 0 {
+		p.printf("goodput: the share of turns that succeeded and met the scenario's slo; a step below %s fails "+
+			"(FW_GOODPUT_MIN)\n", formatValue(r.GoodputMin))
 	}
 	if r.Confirm != nil {
 		p.printf("* a re-run confirming the verdict (FW_CAPACITY_CONFIRM=%d)\n", r.Confirm.Runs)
@@ -167,10 +195,10 @@ func (p *linePrinter) printf(format string, args ...any) {
 	}
 }
 
-// sortedSteps returns the steps by users (a bisection runs them out of order).
+// sortedSteps returns the steps by load (a bisection runs them out of order).
 func sortedSteps(steps []Step) []Step {
 	out := append([]Step(nil), steps...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Users < out[j].Users })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Load < out[j].Load })
 	return out
 }
 

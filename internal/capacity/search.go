@@ -5,23 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
-// Strategy is how the search picks the user counts it tries.
+// Strategy is how the search picks the loads (user counts or arrival rates) it tries.
 type Strategy string
 
 const (
 	// StrategyStep tries Min, Min+Step, ... up to Max and stops at the first failing step.
 	StrategyStep Strategy = "step"
 	// StrategyBisect tries Min and Max, then halves the interval between the last passing and the
-	// first failing count until it is at most Step wide.
+	// first failing load until it is at most Step wide.
 	StrategyBisect Strategy = "bisect"
 )
 
 // Options configure a search.
 type Options struct {
-	Min, Max, Step int      // user counts; Step is also the bisection's resolution
+	// Unit is what the search steps: UnitUsers (default) or UnitRate (sessions per second).
+	Unit Unit
+	// Min, Max and Step are loads in Unit; Step is also the bisection's resolution.
+	Min, Max, Step float64
 	Strategy       Strategy // default StrategyStep
 	// Budget bounds the whole search; a step that would not fit is not started and the report
 	// says the search is incomplete. 0 = no bound.
@@ -40,15 +44,27 @@ type Options struct {
 // ErrOptions is matched by the errors of Options.Validate.
 var ErrOptions = errors.New("capacity: invalid options")
 
-// Validate checks the user counts and the strategy.
+// Validate checks the loads, the unit and the strategy.
 func (o Options) Validate() error {
+	u := o.Unit
+	if u == "" {
+		u = UnitUsers
+	}
+	if u != UnitUsers && u != UnitRate {
+		return fmt.Errorf("%w: unit %q: expected %q or %q", ErrOptions, u, UnitUsers, UnitRate)
+	}
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{{"FW_CAPACITY_MIN", o.Min}, {"FW_CAPACITY_MAX", o.Max}, {"FW_CAPACITY_STEP", o.Step}} {
+		if err := u.validate(v.name, v.v); err != nil {
+			return err
+		}
+	}
 	switch {
-	case o.Min < 1:
-		return fmt.Errorf("%w: FW_CAPACITY_MIN=%d: must be at least 1", ErrOptions, o.Min)
 	case o.Max < o.Min:
-		return fmt.Errorf("%w: FW_CAPACITY_MAX=%d: must be >= FW_CAPACITY_MIN=%d", ErrOptions, o.Max, o.Min)
-	case o.Step < 1:
-		return fmt.Errorf("%w: FW_CAPACITY_STEP=%d: must be at least 1", ErrOptions, o.Step)
+		return fmt.Errorf("%w: FW_CAPACITY_MAX=%s: must be >= FW_CAPACITY_MIN=%s %s",
+			ErrOptions, u.number(o.Max), u.number(o.Min), u)
 	case o.Strategy != StrategyStep && o.Strategy != StrategyBisect:
 		return fmt.Errorf("%w: FW_CAPACITY_STRATEGY=%q: expected %q or %q",
 			ErrOptions, o.Strategy, StrategyStep, StrategyBisect)
@@ -60,9 +76,9 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// Runner runs one step at a number of users.
+// Runner runs one step at a load: a number of users (UnitUsers) or an arrival rate (UnitRate).
 type Runner interface {
-	RunStep(ctx context.Context, users int) (Step, error)
+	RunStep(ctx context.Context, load float64) (Step, error)
 }
 
 // Verdict is the search's outcome.
@@ -70,24 +86,34 @@ type Verdict string
 
 // The verdicts of a search.
 const (
-	VerdictKnee       Verdict = "knee"       // a passing count and the failing count above it were found
+	VerdictKnee       Verdict = "knee"       // a passing load and the failing load above it were found
 	VerdictNoKnee     Verdict = "no_knee"    // every threshold held up to Max
 	VerdictBelowMin   Verdict = "below_min"  // Min already failed
 	VerdictIncomplete Verdict = "incomplete" // the budget ran out before a verdict
 	// VerdictUnstable (confirm.go): the verdict did not hold in the majority of its re-runs.
 )
 
-// Report is the search's result (out/capacity.json).
+// Report is the search's result (out/capacity.json). Every load in it is in Unit.
 type Report struct {
+	// Unit is what the loads count: "users" or "sessions/s".
+	Unit     Unit     `json:"unit"`
 	Strategy Strategy `json:"strategy"`
-	Min      int      `json:"min_users"`
-	Max      int      `json:"max_users"`
-	Step     int      `json:"step_users"`
+	Min      float64  `json:"min"`
+	Max      float64  `json:"max"`
+	Step     float64  `json:"step"`
 	Verdict  Verdict  `json:"verdict"`
-	// Capacity is the largest count that passed (0 if none did).
-	Capacity int `json:"capacity_users"`
-	// Knee is the smallest count that failed above Capacity (0 if none did).
-	Knee int `json:"knee_users"`
+	// Capacity is the largest load that passed (0 if none did).
+	Capacity float64 `json:"capacity"`
+	// Knee is the smallest load that failed above Capacity (0 if none did).
+	Knee float64 `json:"knee"`
+	// The users search's figures under their earlier names (set only when Unit is users).
+	MinUsers      *int `json:"min_users,omitempty"`
+	MaxUsers      *int `json:"max_users,omitempty"`
+	StepUsers     *int `json:"step_users,omitempty"`
+	CapacityUsers *int `json:"capacity_users,omitempty"`
+	KneeUsers     *int `json:"knee_users,omitempty"`
+	// GoodputMin is the goodput criterion (FW_GOODPUT_MIN) the steps were judged by, when set.
+	GoodputMin float64 `json:"goodput_min,omitempty"`
 	// BrokeFirst are the thresholds that failed at Knee, the furthest past its bound first.
 	BrokeFirst []Breach `json:"broke_first,omitempty"`
 	Answer     string   `json:"answer"`
@@ -108,6 +134,9 @@ func Search(ctx context.Context, o Options, r Runner) (*Report, error) {
 	if o.Strategy == "" {
 		o.Strategy = StrategyStep
 	}
+	if o.Unit == "" {
+		o.Unit = UnitUsers
+	}
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -116,7 +145,7 @@ func Search(ctx context.Context, o Options, r Runner) (*Report, error) {
 	}
 	start := time.Now()
 	s := &searcher{o: o, r: r, start: start, rep: &Report{
-		Strategy: o.Strategy, Min: o.Min, Max: o.Max, Step: o.Step, Verdict: VerdictIncomplete,
+		Unit: o.Unit, Strategy: o.Strategy, Min: o.Min, Max: o.Max, Step: o.Step, Verdict: VerdictIncomplete,
 		Started: start.UTC().Format(time.RFC3339),
 	}}
 	var err error
@@ -150,28 +179,33 @@ func (s *searcher) progressf(format string, args ...any) {
 }
 
 // run runs one step, unless it would not fit in the budget.
-func (s *searcher) run(ctx context.Context, users int) (Step, error) {
+func (s *searcher) run(ctx context.Context, load float64) (Step, error) {
+	u := s.o.Unit
 	if s.o.Budget > 0 && time.Since(s.start)+s.o.StepEstimate > s.o.Budget {
-		s.progressf("capacity: stopping before %d users: the next step (~%s) would pass FW_CAPACITY_TIMEOUT=%s\n",
-			users, s.o.StepEstimate.Round(time.Second), s.o.Budget)
+		s.progressf("capacity: stopping before %s: the next step (~%s) would pass FW_CAPACITY_TIMEOUT=%s\n",
+			u.format(load), s.o.StepEstimate.Round(time.Second), s.o.Budget)
 		return Step{}, errBudget
 	}
 	s.n++
-	s.progressf("capacity: step %d: %d users ...\n", s.n, users)
-	st, err := s.r.RunStep(ctx, users)
+	s.progressf("capacity: step %d: %s ...\n", s.n, u.format(load))
+	st, err := s.r.RunStep(ctx, load)
 	if err != nil {
-		return st, fmt.Errorf("step %d (%d users): %w", s.n, users, err)
+		return st, fmt.Errorf("step %d (%s): %w", s.n, u.format(load), err)
 	}
+	st.setLoad(u, load)
 	s.rep.Steps = append(s.rep.Steps, st)
-	s.progressf("capacity: step %d: %s\n", s.n, progressLine(st))
+	s.progressf("capacity: step %d: %s\n", s.n, progressLine(u, st))
 	return st, nil
 }
 
+// gridLoad is Min + k*Step at the search's resolution, at most Max.
+func (s *searcher) gridLoad(k int) float64 {
+	return min(roundLoad(s.o.Min+float64(k)*s.o.Step), s.o.Max)
+}
+
 func (s *searcher) steps(ctx context.Context) error {
-	for u := s.o.Min; ; u += s.o.Step {
-		if u > s.o.Max {
-			u = s.o.Max
-		}
+	for k := 0; ; k++ {
+		u := s.gridLoad(k)
 		st, err := s.run(ctx, u)
 		if err != nil {
 			return ignoreBudget(err)
@@ -211,15 +245,11 @@ func (s *searcher) bisect(ctx context.Context) error {
 		s.rep.Verdict = VerdictNoKnee
 		return nil
 	}
-	for hi.Users-lo.Users > s.o.Step {
-		// The midpoint on the grid Min + k*Step, strictly between lo and hi.
-		mid := lo.Users + ((hi.Users-lo.Users)/2+s.o.Step/2)/s.o.Step*s.o.Step
-		if mid <= lo.Users || mid >= hi.Users {
-			mid = lo.Users + (hi.Users-lo.Users)/2
-		}
+	for roundLoad(hi.Load-lo.Load) > s.o.Step {
+		mid := s.midpoint(lo.Load, hi.Load)
 		st, err := s.run(ctx, mid)
 		if err != nil { // the bracket so far stays in the (incomplete) report
-			s.rep.Capacity, s.rep.Knee, s.rep.BrokeFirst = lo.Users, hi.Users, hi.Failed
+			s.rep.Capacity, s.rep.Knee, s.rep.BrokeFirst = lo.Load, hi.Load, hi.Failed
 			return ignoreBudget(err)
 		}
 		if st.Pass {
@@ -228,9 +258,23 @@ func (s *searcher) bisect(ctx context.Context) error {
 			hi = st
 		}
 	}
-	s.rep.Capacity = lo.Users
+	s.rep.Capacity = lo.Load
 	s.rep.knee(hi)
 	return nil
+}
+
+// midpoint is the load halfway between lo and hi on the grid lo + k*Step, strictly between them
+// (off the grid when Max is: halfway, in whole users for the users search).
+func (s *searcher) midpoint(lo, hi float64) float64 {
+	k := math.Floor((hi-lo)/(2*s.o.Step) + 0.5)
+	mid := roundLoad(lo + k*s.o.Step)
+	if mid <= lo || mid >= hi {
+		mid = roundLoad(lo + (hi-lo)/2)
+		if s.o.Unit == UnitUsers {
+			mid = math.Floor(mid)
+		}
+	}
+	return mid
 }
 
 func ignoreBudget(err error) error {
@@ -242,7 +286,7 @@ func ignoreBudget(err error) error {
 
 // knee records the failing step above the capacity.
 func (r *Report) knee(st Step) {
-	r.Knee = st.Users
+	r.Knee = st.Load
 	r.BrokeFirst = st.Failed
 	if r.Capacity == 0 {
 		r.Verdict = VerdictBelowMin

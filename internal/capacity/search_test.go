@@ -26,7 +26,8 @@ type modelRunner struct {
 	errN int
 }
 
-func (m *modelRunner) RunStep(_ context.Context, users int) (Step, error) {
+func (m *modelRunner) RunStep(_ context.Context, load float64) (Step, error) {
+	users := int(load)
 	m.ran = append(m.ran, users)
 	if m.err != nil && len(m.ran) > m.errN {
 		return Step{Users: users}, m.err
@@ -42,7 +43,7 @@ func (m *modelRunner) RunStep(_ context.Context, users int) (Step, error) {
 		"fw_chat_ttft":  {Values: map[string]float64{"med": 40, "p(95)": p95, "p(99)": p95 + 5}, Thresholds: map[string]scenario.ThresholdResult{"p(95)<2000": {OK: true}}},
 		"fw_chat_turns": {Values: map[string]float64{"count": float64(users * 10)}},
 	}}
-	st := stepFromSummary(users, s)
+	st := stepFromSummary(load, s)
 	st.Limits.HzAvg, st.Limits.TTFTP95 = &limHz, &limTTFT
 	st.Generator = Generator{K6Cores: float64(users) / 100, HostBusy: 0.5, CPUs: 2}
 	return st, nil
@@ -56,8 +57,8 @@ func TestStepSearchFindsTheKneeWithinOneStep(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int{10, 20, 30}, m.ran, "stops at the first failing step")
 	require.Equal(t, VerdictKnee, rep.Verdict)
-	require.Equal(t, 20, rep.Capacity)
-	require.Equal(t, 30, rep.Knee)
+	require.EqualValues(t, 20, rep.Capacity)
+	require.EqualValues(t, 30, rep.Knee)
 	require.Equal(t, "fw_loop_hz", rep.BrokeFirst[0].Metric)
 	require.Equal(t, "capacity 20 users: at 30 fw_loop_hz avg 66.67 <= 95 broke first", rep.Answer)
 	require.Equal(t, 6, strings.Count(progress.String(), "capacity: step "), "a line before and after each step:\n%s", progress.String())
@@ -85,7 +86,7 @@ func TestBisectSearch(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tc.ran, m.ran)
 			require.Equal(t, tc.verdict, rep.Verdict)
-			require.Equal(t, tc.capacity, rep.Capacity)
+			require.EqualValues(t, tc.capacity, rep.Capacity)
 			require.True(t, strings.HasPrefix(rep.Answer, tc.answer), rep.Answer)
 		})
 	}
@@ -123,8 +124,8 @@ func TestSearchBudgetAndErrors(t *testing.T) {
 	rep, err = Search(context.Background(), Options{Min: 200, Max: 1000, Step: 100, Strategy: StrategyBisect}, m)
 	require.NoError(t, err, "the budget is not an error")
 	require.Equal(t, VerdictIncomplete, rep.Verdict)
-	require.Equal(t, 600, rep.Capacity)
-	require.Equal(t, 800, rep.Knee)
+	require.EqualValues(t, 600, rep.Capacity)
+	require.EqualValues(t, 800, rep.Knee)
 	require.True(t, strings.HasPrefix(rep.Answer, "incomplete: capacity between 600 and 799 users (at 800 fw_loop_hz avg"), rep.Answer)
 
 	for _, o := range []Options{{Min: 0, Max: 1, Step: 1}, {Min: 5, Max: 4, Step: 1}, {Min: 1, Max: 4, Step: 0}, {Min: 1, Max: 2, Step: 1, Strategy: "random"}} {
@@ -148,11 +149,11 @@ func TestReportOutputs(t *testing.T) {
 	out := table.String()
 	header, _, _ := strings.Cut(out, "\n")
 	require.Equal(t, []string{
-		"users", "verdict", "turns", "errors", "TTFT", "p50", "p95", "p99", "ms", "ITL", "p50", "ms",
+		"users", "verdict", "turns", "dropped", "errors", "goodput", "TTFT", "p50", "p95", "p99", "ms", "ITL", "p50", "ms",
 		"tokens/s", "Hz", "avg", "Hz", "min", "k6", "cores", "fwsim", "cores", "other", "cores", "host", "CPU",
 	}, strings.Fields(header))
 	row30 := strings.Fields(strings.Split(out, "\n")[3])
-	require.Len(t, row30, 15, "one cell per column: %q", row30)
+	require.Len(t, row30, 17, "one cell per column: %q", row30)
 	require.Contains(t, out, "30 users: FAIL fw_loop_hz: avg>95: fw_loop_hz avg 66.67 <= 95")
 	require.Contains(t, out, "97%!")
 	require.True(t, strings.HasSuffix(out, rep.Answer+"\n"))
@@ -161,7 +162,7 @@ func TestReportOutputs(t *testing.T) {
 	require.NoError(t, rep.WriteJSON(filepath.Join(dir, "sub", "capacity.json")))
 	raw, err := os.ReadFile(filepath.Join(dir, "sub", "capacity.json"))
 	require.NoError(t, err)
-	for _, key := range []string{`"users": 30`, `"ttft_p95_ms"`, `"itl_p50_ms"`, `"tokens_per_s"`, `"hz_avg"`, `"hz_min"`, `"failed_thresholds"`, `"k6_cores"`, `"verdict": "knee"`} {
+	for _, key := range []string{`"unit": "users"`, `"capacity_users": 20`, `"knee_users": 30`, `"load": 30`, `"users": 30`, `"ttft_p95_ms"`, `"itl_p50_ms"`, `"tokens_per_s"`, `"hz_avg"`, `"hz_min"`, `"failed_thresholds"`, `"k6_cores"`, `"verdict": "knee"`} {
 		require.Contains(t, string(raw), key)
 	}
 

@@ -7,16 +7,29 @@ import (
 	"github.com/featherweight/xk6-featherweight/internal/scenario"
 )
 
-// Step is the outcome of one step: k6's verdicts and the key figures of its summary.
+// Step is the outcome of one step: k6's verdicts, the generator's own (dropped arrivals) and the key
+// figures of its summary.
 type Step struct {
-	Users   int     `json:"users"`
+	// Load is the step's users or arrival rate, in the report's unit.
+	Load float64 `json:"load"`
+	// Users is Load under its earlier name, in a users search only.
+	Users int `json:"users,omitempty"`
+	// MaxVUs is the VUs the open model could use (FW_MAX_VUS), in a rate search.
+	MaxVUs  int     `json:"max_vus,omitempty"`
 	Pass    bool    `json:"pass"`
 	Seconds float64 `json:"seconds"` // wall time of the k6 run
 	// Confirming marks a re-run of a deciding step (Options.Confirm).
 	Confirming bool `json:"confirming,omitempty"`
 
-	Turns        int64    `json:"turns"`
-	ErrorRate    *float64 `json:"error_rate"` // error_rate's rate (failed turns / turns)
+	Turns     int64    `json:"turns"`
+	ErrorRate *float64 `json:"error_rate"` // error_rate's rate (failed turns / turns)
+	// Goodput is fw_chat_goodput's rate: the share of turns that succeeded and met the scenario's slo.
+	Goodput *float64 `json:"goodput"`
+	// Arrivals are the sessions due in the step (started plus dropped); 0 when the summary has no
+	// count of started sessions.
+	Arrivals int64 `json:"arrivals,omitempty"`
+	// Dropped are the arrivals the open model had no free VU for (dropped_iterations{scenario:chat}).
+	Dropped      int64    `json:"dropped_iterations"`
 	TTFTP50      *float64 `json:"ttft_p50_ms"`
 	TTFTP95      *float64 `json:"ttft_p95_ms"`
 	TTFTP99      *float64 `json:"ttft_p99_ms"`
@@ -69,12 +82,33 @@ func (g *Generator) judgeGenerator() {
 	g.Saturated = g.HostBusy >= 0.9 || (g.CPUs > 0 && g.K6Cores >= 0.8*float64(g.CPUs))
 }
 
-// stepFromSummary fills the figures and verdicts of a step from k6's summary.
-func stepFromSummary(users int, s *scenario.Summary) Step {
-	st := Step{Users: users}
+// setLoad records the step's load in the search's unit.
+func (st *Step) setLoad(u Unit, load float64) {
+	st.Load = load
+	if u == UnitUsers {
+		st.Users = int(load)
+	}
+}
+
+// stepFromSummary fills the figures and verdicts of a step from k6's summary: k6's failed
+// thresholds, then the generator's own failure when it dropped more than MaxDroppedShare of the arrivals.
+func stepFromSummary(load float64, s *scenario.Summary) Step {
+	st := Step{Load: load}
 	st.Failed, st.Thresholds = breaches(s)
-	st.Pass = len(st.Failed) == 0
 	sortBreaches(st.Failed)
+	st.Goodput = value(s, scenario.MetricChatGoodput, "rate")
+	if v := value(s, scenario.KeyDroppedChat, "count"); v != nil {
+		st.Dropped = int64(*v)
+	}
+	if v := value(s, scenario.MetricChatSessions, "count"); v != nil {
+		st.Arrivals = int64(*v) + st.Dropped
+	}
+	// The backend's failed thresholds come first when there are any: the generator's VUs may have run
+	// out because the backend's sessions grew longer. Alone, the generator's failure names the step.
+	if b, dropped := droppedBreach(st.Arrivals, st.Dropped, len(st.Failed) > 0); dropped {
+		st.Failed = append(st.Failed, b)
+	}
+	st.Pass = len(st.Failed) == 0
 	if v := value(s, scenario.MetricChatTurns, "count"); v != nil {
 		st.Turns = int64(*v)
 	}

@@ -13,13 +13,16 @@ import (
 	"github.com/featherweight/xk6-featherweight/internal/exitcode"
 	"github.com/featherweight/xk6-featherweight/internal/knob"
 	"github.com/featherweight/xk6-featherweight/internal/process"
+	"github.com/featherweight/xk6-featherweight/internal/scenario"
 )
 
 const capacityUsage = `usage: k6 x featherweight capacity [flags]
-  Searches for the largest number of concurrent users at which a chat backend still meets every
-  threshold of the bundled scenario, and names the threshold that breaks first past it
-  (docs/capacity.md). Each step is one run of the scenario by this k6 binary (-k6) with FW_VUS set
-  to the step's users; k6's own threshold verdicts judge it. The scenario's FW_* variables (FW_CHAT_URL,
+  Searches for the largest number of concurrent users (or, with FW_ARRIVAL=poisson, the highest
+  arrival rate in sessions per second) at which a chat backend still meets every threshold of the
+  bundled scenario, and names the threshold that breaks first past it (docs/capacity.md). Each step is
+  one run of the scenario by this k6 binary (-k6) with FW_VUS set to the step's users (or FW_RATE to
+  its rate, FW_MAX_VUS by Little's law); k6's own threshold verdicts judge it, and a rate step whose
+  generator dropped more than 1% of its arrivals fails. The scenario's FW_* variables (FW_CHAT_URL,
   FW_METRICS_URL, FW_HEALTHZ_URL, FW_THINK, ...) pass through to every step; without FW_CHAT_URL it
   starts the reference backend (-fwsim) on a free loopback port for the whole search.
   Exit: 0 a verdict (a knee, no knee below -max, or capacity below -min), 99 the capacity is below
@@ -30,6 +33,9 @@ const capacityUsage = `usage: k6 x featherweight capacity [flags]
 // capacityConfig is the command line.
 type capacityConfig struct {
 	opts             capacity.Options
+	sessionTime      time.Duration // rate search: the mean session time for FW_MAX_VUS (0 = estimate)
+	maxVUs           int           // rate search: FW_MAX_VUS fixed by the user (0 = per step)
+	goodputMin       float64
 	strategy         string
 	hold, ramp       time.Duration
 	rampDown, budget time.Duration
@@ -38,15 +44,32 @@ type capacityConfig struct {
 	fwsimFlags       string
 	out              string
 	chart            string
-	require          int
+	require          float64
 	chatURL          string
 }
 
-func defineCapacityFlags(fs *knob.FlagSet, env knob.LookupEnv) *capacityConfig {
+// defaultLoads are the default -min, -max and -step of a unit.
+func defaultLoads(u capacity.Unit) [3]float64 {
+	if u == capacity.UnitRate {
+		return [3]float64{10, 200, 10}
+	}
+	return [3]float64{100, 1000, 100}
+}
+
+func defineCapacityFlags(fs *knob.FlagSet, env knob.LookupEnv, unit capacity.Unit) *capacityConfig {
 	c := &capacityConfig{}
-	fs.IntVar(&c.opts.Min, "min", "FW_CAPACITY_MIN", 100, "fewest users to try")
-	fs.IntVar(&c.opts.Max, "max", "FW_CAPACITY_MAX", 1000, "most users to try")
-	fs.IntVar(&c.opts.Step, "step", "FW_CAPACITY_STEP", 100, "users between steps, and the bisection's resolution")
+	c.opts.Unit = unit
+	d := defaultLoads(unit)
+	fs.Float64Var(&c.opts.Min, "min", "FW_CAPACITY_MIN", d[0],
+		"lowest load to try: users, or sessions/s with FW_ARRIVAL=poisson")
+	fs.Float64Var(&c.opts.Max, "max", "FW_CAPACITY_MAX", d[1], "highest load to try (users or sessions/s)")
+	fs.Float64Var(&c.opts.Step, "step", "FW_CAPACITY_STEP", d[2],
+		"load between steps (users or sessions/s), and the bisection's resolution")
+	fs.DurationVar(&c.sessionTime, "session-time", "FW_CAPACITY_SESSION_TIME", 0,
+		"rate search: the expected mean session time, for FW_MAX_VUS = 2 x rate x session time + 10 (Little's law); "+
+			"0 = estimated from FW_TURNS, FW_THINK and FW_TTFT_P95")
+	fs.Float64Var(&c.goodputMin, "goodput-min", "FW_GOODPUT_MIN", 0,
+		"fail a step whose goodput (share of turns meeting FW_SLO_TTFT/FW_SLO_TPOT) is below this (0..1); 0 = no criterion")
 	fs.IntVar(&c.opts.Confirm, "confirm", "FW_CAPACITY_CONFIRM", 0,
 		"re-run the last passing and the first failing step this many times; the knee stands only when it "+
 			"holds in the majority, else the search is unstable (exit 4); 0 = no re-runs")
@@ -66,8 +89,8 @@ func defineCapacityFlags(fs *knob.FlagSet, env knob.LookupEnv) *capacityConfig {
 	fs.StringVar(&c.out, "out", "FW_CAPACITY_OUT", "out/capacity.json",
 		"the JSON report; the steps' k6 output goes beside it")
 	fs.StringVar(&c.chart, "chart", "FW_CAPACITY_CHART", "", "the SVG chart (default: the report's name with .svg)")
-	fs.IntVar(&c.require, "require", "FW_CAPACITY_REQUIRE", 0,
-		"exit 99 when the capacity found is below this many users; 0 = no gate")
+	fs.Float64Var(&c.require, "require", "FW_CAPACITY_REQUIRE", 0,
+		"exit 99 when the capacity found is below this load (users or sessions/s); 0 = no gate")
 	if v, ok := env("FW_CHAT_URL"); ok {
 		c.chatURL = v
 	}
@@ -77,20 +100,29 @@ func defineCapacityFlags(fs *knob.FlagSet, env knob.LookupEnv) *capacityConfig {
 // parseCapacity reads the command line; done is true when the command ends here with code (help,
 // or a bad option, named on stderr).
 func parseCapacity(args []string, env knob.LookupEnv, stderr io.Writer) (*capacityConfig, int, bool) {
-	// The search steps the closed model's users (FW_VUS): under the open model (FW_ARRIVAL=poisson)
-	// the users are not the load, the arrival rate is. Refuse rather than search the wrong knob.
-	if a, _ := env("FW_ARRIVAL"); a != "" && a != "closed" {
-		failf(stderr, "capacity", "FW_ARRIVAL=%s: the capacity search steps the closed model's users (FW_VUS); "+
-			"unset FW_ARRIVAL, or find an open-model rate with runs at several FW_RATE (docs/workloads.md)", a)
+	// The closed model's load is its users (FW_VUS); the open model's (FW_ARRIVAL=poisson) is its
+	// arrival rate (FW_RATE): the search steps the one of the scenario's model.
+	unit := capacity.UnitUsers
+	switch a, _ := env("FW_ARRIVAL"); a {
+	case "", scenario.ArrivalClosed:
+	case scenario.ArrivalPoisson:
+		unit = capacity.UnitRate
+	default:
+		failf(stderr, "capacity", "FW_ARRIVAL=%s: expected %s (the search steps users) or %s (it steps sessions/s)",
+			a, scenario.ArrivalClosed, scenario.ArrivalPoisson)
 		return nil, exitcode.BadInput, true
 	}
 	fs := knob.New("capacity", env, stderr)
 	fs.Usage = func() { usage(stderr, capacityUsage, fs) }
-	c := defineCapacityFlags(fs, env)
+	c := defineCapacityFlags(fs, env, unit)
 	if code, done := parseFlags(fs, args, stderr, "capacity"); done {
 		return nil, code, true
 	}
 	if err := c.check(fs); err != nil {
+		failf(stderr, "capacity", "%v", err)
+		return nil, exitcode.BadInput, true
+	}
+	if err := c.checkOpenModel(env); err != nil {
 		failf(stderr, "capacity", "%v", err)
 		return nil, exitcode.BadInput, true
 	}
@@ -106,6 +138,15 @@ func (c *capacityConfig) check(fs *knob.FlagSet) error {
 		if d < 0 {
 			return fmt.Errorf("-%s %s: must not be negative", name, d)
 		}
+	}
+	if c.goodputMin < 0 || c.goodputMin > 1 {
+		return fmt.Errorf("FW_GOODPUT_MIN=%v: expected a share between 0 and 1 (0 = no goodput criterion)", c.goodputMin)
+	}
+	if c.require < 0 {
+		return fmt.Errorf("FW_CAPACITY_REQUIRE=%v: must not be negative", c.require)
+	}
+	if c.sessionTime < 0 {
+		return fmt.Errorf("FW_CAPACITY_SESSION_TIME=%s: must not be negative", c.sessionTime)
 	}
 	c.opts.Strategy = capacity.Strategy(c.strategy)
 	c.opts.Budget = c.budget
@@ -154,6 +195,7 @@ func runCapacity(ctx context.Context, args []string, env knob.LookupEnv, stdout,
 	runner := &capacity.K6Runner{
 		K6: c.k6, Script: c.script, OutDir: filepath.Join(filepath.Dir(c.out), "capacity"),
 		Ramp: c.ramp.String(), Hold: c.hold.String(), RampDown: c.rampDown.String(),
+		Unit: c.opts.Unit, SessionTime: c.sessionTime, MaxVUs: c.maxVUs, GoodputMin: c.goodputMin,
 	}
 	target := c.chatURL
 	if target == "" {
@@ -166,14 +208,18 @@ func runCapacity(ctx context.Context, args []string, env knob.LookupEnv, stdout,
 	}
 	c.opts.StepEstimate = c.stepEstimate()
 	c.opts.Progress = stderr
-	printf(stderr, "capacity: %s search %d..%d users (step %d) against %s; each step: ramp %s, hold %s; "+
-		"budget %s; re-runs of the deciding steps %d\n", c.opts.Strategy, c.opts.Min, c.opts.Max, c.opts.Step,
+	u := c.opts.Unit
+	printf(stderr, "capacity: %s search %s..%s (step %s) against %s; each step: ramp %s, hold %s; "+
+		"budget %s; re-runs of the deciding steps %d\n", c.opts.Strategy, capacity.FormatLoad(u, c.opts.Min),
+		capacity.FormatLoad(u, c.opts.Max), capacity.FormatLoad(u, c.opts.Step),
 		strings.TrimSpace(target), c.ramp, c.hold, c.budget, c.opts.Confirm)
+	c.printCriteria(stderr)
 	rep, searchErr := capacity.Search(ctx, c.opts, runner)
 	if rep == nil {
 		failf(stderr, "capacity", "%v", searchErr)
 		return exitcode.BadInput
 	}
+	rep.GoodputMin = c.goodputMin
 	return c.report(rep, searchErr, stdout, stderr)
 }
 
@@ -227,7 +273,8 @@ func (c *capacityConfig) report(rep *capacity.Report, searchErr error, stdout, s
 	case rep.Verdict == capacity.VerdictUnstable:
 		return exitcode.Unstable
 	case c.require > 0 && rep.Capacity < c.require:
-		printf(stdout, "FAIL: capacity %d users is below the required %d (FW_CAPACITY_REQUIRE)\n", rep.Capacity, c.require)
+		printf(stdout, "FAIL: capacity %s is below the required %s (FW_CAPACITY_REQUIRE)\n",
+			capacity.FormatLoad(rep.Unit, rep.Capacity), capacity.FormatLoad(rep.Unit, c.require))
 		return exitcode.Failed
 	}
 	return exitcode.Pass

@@ -31,9 +31,9 @@ func TestCapacityFlagsDefaultFromTheEnvironment(t *testing.T) {
 	}
 	c, code, done := parseCapacity([]string{"-max", "100", "-hold", "12s"}, knob.MapEnv(env), io.Discard)
 	require.False(t, done, "exit %d", code)
-	require.Equal(t, 20, c.opts.Min)
-	require.Equal(t, 100, c.opts.Max, "a flag overrides its environment variable")
-	require.Equal(t, 20, c.opts.Step)
+	require.EqualValues(t, 20, c.opts.Min)
+	require.EqualValues(t, 100, c.opts.Max, "a flag overrides its environment variable")
+	require.EqualValues(t, 20, c.opts.Step)
 	require.Equal(t, capacity.StrategyBisect, c.opts.Strategy)
 	require.Equal(t, 5*time.Minute, c.opts.Budget)
 	require.Equal(t, "x/cap.svg", c.chart)
@@ -57,7 +57,7 @@ func TestCapacityRefusesBadOptions(t *testing.T) {
 		args []string
 		want string
 	}{
-		{map[string]string{"FW_CAPACITY_MIN": "ten"}, nil, `FW_CAPACITY_MIN="ten": expected an integer`},
+		{map[string]string{"FW_CAPACITY_MIN": "ten"}, nil, `FW_CAPACITY_MIN="ten": expected a number`},
 		{nil, []string{"-min", "50", "-max", "40"}, "FW_CAPACITY_MAX=40: must be >= FW_CAPACITY_MIN=50"},
 		{nil, []string{"-strategy", "guess"}, `FW_CAPACITY_STRATEGY="guess"`},
 		{nil, []string{"-hold", "soon"}, `invalid value "soon" for flag -hold`},
@@ -65,7 +65,13 @@ func TestCapacityRefusesBadOptions(t *testing.T) {
 		{map[string]string{"FW_CAPACITY_TIMEOUT": "1 hour"}, nil, "FW_CAPACITY_TIMEOUT"},
 		{map[string]string{"FW_CAPACITY_HOLD": "30"}, nil, "FW_CAPACITY_HOLD=\"30\": expected a Go duration"},
 		{nil, []string{"extra"}, "unexpected arguments"},
-		{map[string]string{"FW_ARRIVAL": "poisson"}, nil, "FW_ARRIVAL=poisson: the capacity search steps the closed model's users"},
+		{map[string]string{"FW_ARRIVAL": "trace"}, nil, "FW_ARRIVAL=trace: expected closed (the search steps users) or poisson"},
+		{nil, []string{"-min", "2.5"}, "FW_CAPACITY_MIN=2.5: must be a whole number of users"},
+		{map[string]string{"FW_ARRIVAL": "poisson"}, []string{"-min", "0"}, "FW_CAPACITY_MIN=0: must be more than 0 sessions/s"},
+		{map[string]string{"FW_ARRIVAL": "poisson", "FW_MAX_VUS": "many"}, nil, `FW_MAX_VUS="many": expected a positive integer`},
+		{map[string]string{"FW_ARRIVAL": "poisson", "FW_THINK": "-1"}, nil, `FW_THINK="-1": expected a non-negative number`},
+		{nil, []string{"-session-time", "5s"}, "FW_CAPACITY_SESSION_TIME=5s applies to the rate search"},
+		{map[string]string{"FW_GOODPUT_MIN": "90"}, nil, "FW_GOODPUT_MIN=90: expected a share between 0 and 1"},
 	} {
 		var stderr bytes.Buffer
 		_, code, done := parseCapacity(tc.args, knob.MapEnv(tc.env), &stderr)
@@ -158,4 +164,48 @@ func TestRunConfirmWithFakeK6(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(raw), `"verdict": "unstable"`)
 	require.Contains(t, string(raw), `"confirming": true`)
+}
+
+// FW_ARRIVAL=poisson: the command searches sessions per second, sizes FW_MAX_VUS per step, and every
+// output names the unit; FW_GOODPUT_MIN reaches the steps.
+func TestRunRateSearchWithFakeK6(t *testing.T) {
+	k6, err := os.Executable() // the test binary, acting as k6 (TestMain)
+	require.NoError(t, err)
+	t.Setenv(strings.Split(capacitytest.Env, "=")[0], "1")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.js")
+	require.NoError(t, os.WriteFile(script, nil, 0o600))
+	t.Setenv("FW_CHAT_URL", "ws://127.0.0.1:1/api/chat")
+	t.Setenv("FW_ARRIVAL", "poisson")
+	t.Setenv("FW_TURNS", "1")
+	t.Setenv("FW_THINK", "0")
+	t.Setenv("FAKE_KNEE", "1.5")
+	args := make([]string, 0, 20)
+	args = append(args,
+		"-k6", k6, "-script", script, "-out", filepath.Join(dir, "capacity.json"),
+		"-min", "0.5", "-max", "3", "-step", "0.5", "-hold", "1s", "-ramp", "1s", "-goodput-min", "0.9")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, exitcode.Pass, runCapacity(context.Background(), args, knob.OSEnv(), &stdout, &stderr), stderr.String())
+	require.Contains(t, stdout.String(), "capacity 1.5 sessions/s: at 2 fw_loop_hz avg 75 <= 95 broke first")
+	require.Contains(t, stderr.String(), "step search 0.5 sessions/s..3 sessions/s (step 0.5 sessions/s)")
+	require.Contains(t, stderr.String(), "FW_MAX_VUS per step = 2 x rate x session time 3s + 10",
+		"1 turn within FW_TTFT_P95 (2 s) plus 1 s of streaming")
+	require.Contains(t, stderr.String(), "below 0.9 fails (FW_GOODPUT_MIN)")
+	require.Contains(t, stderr.String(), "capacity: step 4: 2 sessions/s FAIL")
+	header, _, _ := strings.Cut(strings.TrimLeft(stdout.String(), "\n"), "\n")
+	require.Equal(t, "sessions/s", strings.Fields(header)[0])
+	raw, err := os.ReadFile(filepath.Join(dir, "capacity.json")) // #nosec G304 -- the test's temp dir
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"unit": "sessions/s"`)
+	require.Contains(t, string(raw), `"max_vus": 22`, "2 x ceil(2/s x 3 s) + 10 at the failing step")
+	require.FileExists(t, filepath.Join(dir, "capacity", "step-1.5", "summary.json"))
+
+	stdout.Reset()
+	require.Equal(t, exitcode.Failed, runCapacity(context.Background(), append(args, "-require", "2.5"), knob.OSEnv(), &stdout, io.Discard))
+	require.Contains(t, stdout.String(), "capacity 1.5 sessions/s is below the required 2.5 sessions/s")
+
+	t.Setenv("FAKE_GOODPUT", "0.85")
+	stdout.Reset()
+	require.Equal(t, exitcode.Pass, runCapacity(context.Background(), args, knob.OSEnv(), &stdout, io.Discard))
+	require.Contains(t, stdout.String(), "capacity below 0.5 sessions/s: at 0.5 fw_chat_goodput rate 0.85 < 0.9 broke first")
 }

@@ -31,6 +31,10 @@ const (
 	// MetricRunInfo is the Gauge each runner writes once (FW_TESTID set) with the run's identity and
 	// thresholds as tags.
 	MetricRunInfo = "fw_run_info"
+	// MetricChatSessions counts the sessions started (the open model's arrivals that found a VU).
+	MetricChatSessions = "chat_sessions"
+	// KeyDroppedChat counts the chat scenario's dropped arrivals (open model: no free VU).
+	KeyDroppedChat = "dropped_iterations{scenario:chat}"
 	// KeyHzChecks is the Hz checks' submetric: one sample per judged reading.
 	KeyHzChecks = "checks{type:hz}"
 	// KeyHzReadingsPassed counts the judged readings that passed.
