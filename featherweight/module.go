@@ -17,6 +17,9 @@ type RootModule struct {
 	writeBuffers sync.Pool
 	// datasets are the files fw.dataset loaded, each once per process, shared by all VUs.
 	datasets datasets
+	// ledger is the run's record of what the extension emitted (sketched Trends, checkpoints).
+	ledgerOnce sync.Once
+	ledger     *runLedger
 }
 
 // ModuleInstance is the per-VU instance of k6/x/featherweight.
@@ -25,6 +28,7 @@ type ModuleInstance struct {
 	metrics      *fwMetrics
 	writeBuffers *sync.Pool    // the RootModule's, shared by all VUs
 	datasets     *datasets     // the RootModule's, shared by all VUs
+	ledger       *runLedger    // the RootModule's, shared by all VUs
 	sessionProto *sobek.Object // the methods of every session object of this VU (made at the first connect)
 }
 
@@ -40,7 +44,8 @@ func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if err != nil {
 		common.Throw(vu.Runtime(), err)
 	}
-	return &ModuleInstance{vu: vu, metrics: m, writeBuffers: &r.writeBuffers, datasets: &r.datasets}
+	r.ledgerOnce.Do(func() { r.ledger = newRunLedger() })
+	return &ModuleInstance{vu: vu, metrics: m, writeBuffers: &r.writeBuffers, datasets: &r.datasets, ledger: r.ledger}
 }
 
 // Exports exposes the same functions as the default export object and as named exports, so both
@@ -52,6 +57,11 @@ func (mi *ModuleInstance) Exports() modules.Exports {
 		"connect":   mi.connect,
 		"HzMonitor": mi.newHzMonitor,
 		"dataset":   mi.dataset,
+		// Long runs (docs/chat.md, "Soak"): thresholds and summary of sketched Trends.
+		"sketchThresholds": mi.sketchThresholds,
+		"flushTrends":      mi.flushTrends,
+		"summary":          mi.summary,
+		"checkpoint":       mi.checkpoint,
 	}
 	return modules.Exports{Default: named, Named: named}
 }

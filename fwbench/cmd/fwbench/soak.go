@@ -25,19 +25,24 @@ type soakSample struct {
 	fds        int
 }
 
-// soakCmd is `fwbench soak` (make soak): the bundled scenario with a long hold (FW_SOAK_HOLD, 20m)
-// against its own fwsim, sampling k6 every FW_SOAK_EVERY seconds (10): RSS, goroutines (k6's pprof
-// on its REST API, loopback only) and open file descriptors. Writes FW_OUT_DIR/soak.tsv (default
-// out/soak) and prints the growth over the hold (first vs last sample of the hold, and the peak).
+// soakCmd is `fwbench soak` (make soak): the bundled scenario's soak profile (FW_PROFILE, default
+// soak: 1,000 users, sketched Trends, checkpoints) with a hold of FW_HOLD (1h; FW_SOAK_HOLD is the
+// older name) against its own fwsim, sampling k6 every FW_SOAK_EVERY seconds (10): RSS, goroutines
+// (k6's pprof on its REST API, loopback only) and open file descriptors. The web dashboard is off
+// (K6_WEB_DASHBOARD=true turns it on: its cumulative view keeps every Trend value). Writes
+// FW_OUT_DIR/soak.tsv (default out/soak) and prints the growth over the hold (first vs last sample,
+// the peak, and the least-squares RSS slope after the hold's first FW_SOAK_WARMUP, 5m).
 func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	sc := scenarioFromEnv(stdout, stderr)
 	sc.outDir = env("FW_OUT_DIR", "out/soak")
-	hold := env("FW_SOAK_HOLD", "20m")
+	hold := env("FW_HOLD", env("FW_SOAK_HOLD", "1h"))
+	profile := env("FW_PROFILE", "soak")
+	warmup, err4 := time.ParseDuration(env("FW_SOAK_WARMUP", "5m"))
 	holdDur, err := time.ParseDuration(hold)
 	every, err2 := strconv.Atoi(env("FW_SOAK_EVERY", "10"))
 	rampS, err3 := strconv.Atoi(env("FW_SOAK_RAMP_S", "70"))
-	if err != nil || err2 != nil || err3 != nil || every < 1 {
-		printf(stderr, "fwbench soak: FW_SOAK_HOLD must be a duration (20m), "+
+	if err != nil || err2 != nil || err3 != nil || err4 != nil || every < 1 || holdDur <= 0 {
+		printf(stderr, "fwbench soak: FW_HOLD and FW_SOAK_WARMUP must be durations (1h, 5m), "+
 			"FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds\n")
 		return 2
 	}
@@ -55,7 +60,8 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	api := "127.0.0.1:" + apiPort
 	sc.k6Flags = append(sc.k6Flags, "--address", api, "--profiling-enabled")
-	sc.extraEnv = []string{"FW_HOLD=" + hold, "K6_WEB_DASHBOARD_PORT=" + dashPort}
+	sc.extraEnv = []string{"FW_HOLD=" + hold, "FW_PROFILE=" + profile, "K6_WEB_DASHBOARD_PORT=" + dashPort,
+		"K6_WEB_DASHBOARD=" + env("K6_WEB_DASHBOARD", "false")}
 	if err := os.MkdirAll(sc.outDir, 0o750); err != nil {
 		printf(stderr, "fwbench soak: %v\n", err)
 		return 1
@@ -109,6 +115,7 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	printf(stdout, "%s\n", bench.LastLines(runLog.Name(), 30))
 	printf(stdout, "k6 exit code: %d; samples: %s\n", code, tsv)
 	printf(stdout, "%s\n", growth(samples, time.Duration(rampS)*time.Second, holdDur))
+	printf(stdout, "%s\n", slope(samples, time.Duration(rampS)*time.Second+warmup, time.Duration(rampS)*time.Second+holdDur-10*time.Second))
 	return code
 }
 
@@ -166,4 +173,23 @@ func growth(samples []soakSample, ramp, hold time.Duration) string {
 	}
 	return fmt.Sprintf("over the hold (%d samples): RSS %d -> %d MiB (peak %d), goroutines %d -> %d, fds %d -> %d",
 		len(in), first.rssMiB, last.rssMiB, peak, first.goroutines, last.goroutines, first.fds, last.fds)
+}
+
+// slope is the least-squares growth of k6's RSS (MB per hour, MB = 10^6 bytes) over the samples
+// taken between from and to (since k6 started).
+func slope(samples []soakSample, from, to time.Duration) string {
+	var n, sx, sy, sxx, sxy float64
+	for _, s := range samples {
+		if s.at < from || s.at > to {
+			continue
+		}
+		x, y := s.at.Hours(), float64(s.rssMiB)*(1<<20)/1e6
+		n++
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	if n < 2 || n*sxx == sx*sx {
+		return fmt.Sprintf("RSS slope: too few samples between %v and %v", from, to)
+	}
+	b := (n*sxy - sx*sy) / (n*sxx - sx*sx)
+	return fmt.Sprintf("RSS slope from %v to %v (%d samples): %+.1f MB/h", from, to, int(n), b)
 }
