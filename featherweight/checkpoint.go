@@ -70,12 +70,13 @@ func parseCheckpointThresholds(rt *sobek.Runtime, c *checkpointConfig, v sobek.V
 
 // checkpointer writes the run's summary so far every interval (one per k6 process).
 type checkpointer struct {
-	cfg    checkpointConfig
-	ledger *runLedger
-	start  time.Time
-	logger logrus.FieldLogger
-	stop   chan struct{}
-	done   chan struct{}
+	cfg      checkpointConfig
+	ledger   *runLedger
+	start    time.Time
+	logger   logrus.FieldLogger
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
 }
 
 // checkpoint implements fw.checkpoint(options): from VU code (the bundled scenario calls it in
@@ -114,7 +115,11 @@ func (mi *ModuleInstance) checkpoint(v sobek.Value) {
 	if state == nil {
 		return
 	}
-	mi.ledger.startCheckpoints(cfg, state.Logger)
+	var logger logrus.FieldLogger = logrus.StandardLogger()
+	if state.Logger != nil {
+		logger = state.Logger
+	}
+	mi.ledger.startCheckpoints(cfg, logger)
 }
 
 // startCheckpoints starts the writer once per process and turns the ledger on.
@@ -159,10 +164,15 @@ func (c *checkpointer) run() {
 	}
 }
 
-// close stops the writer and waits for it (tests).
-func (c *checkpointer) close() {
-	close(c.stop)
-	<-c.done
+// finish stops the writer and writes a last checkpoint covering the whole run (k6's TestEnd).
+func (c *checkpointer) finish(now time.Time) {
+	c.stopOnce.Do(func() {
+		close(c.stop)
+		<-c.done
+		if err := c.write(now); err != nil {
+			c.logger.Warnf("featherweight: last checkpoint %s not written: %v", c.cfg.path, err)
+		}
+	})
 }
 
 // write writes the summary so far atomically: to a temporary file in the same directory, synced,

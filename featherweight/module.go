@@ -20,6 +20,9 @@ type RootModule struct {
 	// ledger is the run's record of what the extension emitted (sketched Trends, checkpoints).
 	ledgerOnce sync.Once
 	ledger     *runLedger
+	// sessions are the open sessions of every VU, closed when the test ends.
+	sessions    openSessions
+	testEndOnce sync.Once
 }
 
 // ModuleInstance is the per-VU instance of k6/x/featherweight.
@@ -29,6 +32,7 @@ type ModuleInstance struct {
 	writeBuffers *sync.Pool    // the RootModule's, shared by all VUs
 	datasets     *datasets     // the RootModule's, shared by all VUs
 	ledger       *runLedger    // the RootModule's, shared by all VUs
+	sessions     *openSessions // the RootModule's, shared by all VUs
 	sessionProto *sobek.Object // the methods of every session object of this VU (made at the first connect)
 }
 
@@ -45,7 +49,10 @@ func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 		common.Throw(vu.Runtime(), err)
 	}
 	r.ledgerOnce.Do(func() { r.ledger = newRunLedger() })
-	return &ModuleInstance{vu: vu, metrics: m, writeBuffers: &r.writeBuffers, datasets: &r.datasets, ledger: r.ledger}
+	r.watchTestEnd(vu)
+	return &ModuleInstance{
+		vu: vu, metrics: m, writeBuffers: &r.writeBuffers, datasets: &r.datasets, ledger: r.ledger, sessions: &r.sessions,
+	}
 }
 
 // Exports exposes the same functions as the default export object and as named exports, so both
