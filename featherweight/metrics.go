@@ -2,27 +2,29 @@ package featherweight
 
 import (
 	"go.k6.io/k6/metrics"
+
+	"github.com/featherweight/xk6-featherweight/internal/scenario"
 )
 
-// Metric names. Prefixed with fw_ so they never clash with k6 built-ins; k6's Prometheus
-// remote-write output exports them as k6_fw_*.
+// Metric names: the one list is in internal/scenario, which the tools that judge the bundled
+// scenario share. k6's Prometheus remote-write output exports them as k6_fw_*.
 const (
-	MetricChatConnecting = "fw_chat_connecting"
-	MetricChatTTFT       = "fw_chat_ttft"
-	MetricChatITL        = "fw_chat_itl"
-	MetricChatITLMax     = "fw_chat_itl_max"
-	MetricChatTPOT       = "fw_chat_tpot"
-	MetricChatDuration   = "fw_chat_duration"
-	MetricChatTokens     = "fw_chat_tokens" // #nosec G101 -- a metric name (LLM tokens), not a credential
-	MetricChatTurns      = "fw_chat_turns"
-	MetricChatFailed     = "fw_chat_failed"
-	MetricChatErrors     = "fw_chat_errors"
-	MetricChatGoodput    = "fw_chat_goodput"
+	MetricChatConnecting = scenario.MetricChatConnecting
+	MetricChatTTFT       = scenario.MetricChatTTFT
+	MetricChatITL        = scenario.MetricChatITL
+	MetricChatITLMax     = scenario.MetricChatITLMax
+	MetricChatTPOT       = scenario.MetricChatTPOT
+	MetricChatDuration   = scenario.MetricChatDuration
+	MetricChatTokens     = scenario.MetricChatTokens
+	MetricChatTurns      = scenario.MetricChatTurns
+	MetricChatFailed     = scenario.MetricChatFailed
+	MetricChatErrors     = scenario.MetricChatErrors
+	MetricChatGoodput    = scenario.MetricChatGoodput
 
-	MetricLoopHz         = "fw_loop_hz"
-	MetricHzScrapeTime   = "fw_hz_scrape_duration"
-	MetricHzScrapeFailed = "fw_hz_scrape_failed"
-	MetricHzReadings     = "fw_hz_readings"
+	MetricLoopHz         = scenario.MetricLoopHz
+	MetricHzScrapeTime   = scenario.MetricHzScrapeTime
+	MetricHzScrapeFailed = scenario.MetricHzScrapeFailed
+	MetricHzReadings     = scenario.MetricHzReadings
 )
 
 // fwMetrics is the one fixed set of custom metrics the extension emits.
