@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/metrics"
 
+	"github.com/featherweight/xk6-featherweight/internal/scenario"
 	"github.com/featherweight/xk6-featherweight/runstats"
 )
 
@@ -100,13 +100,7 @@ func (mi *ModuleInstance) checkpoint(v sobek.Value) {
 		err = errors.New("checkpoint.every: expected a duration greater than zero, like \"1m\"")
 	}
 	if err == nil {
-		for key, exprs := range cfg.thresholds {
-			for _, e := range exprs {
-				if _, perr := runstats.ParseThreshold(e); perr != nil {
-					err = fmt.Errorf("checkpoint.thresholds.%s: %w", key, perr)
-				}
-			}
-		}
+		_, err = parseThresholdTable(cfg.thresholds)
 	}
 	if err != nil {
 		common.Throw(rt, err)
@@ -212,32 +206,23 @@ func (c *checkpointer) write(now time.Time) error {
 func (c *checkpointer) document(now time.Time) map[string]any {
 	elapsed := now.Sub(c.start)
 	ms := c.ledger.summaryMetrics(c.cfg.trendStats, elapsed)
-	for key, exprs := range c.cfg.thresholds {
-		name, sub, _ := strings.Cut(key, "{")
-		want := parseSubmetricTags(strings.TrimSuffix(sub, "}"))
-		v, ok := c.ledger.ledger.Select(name, func(ts *metrics.TagSet) bool { return tagsContain(ts, want) })
+	ths, _ := parseThresholdTable(c.cfg.thresholds) // checked when the checkpoint was configured
+	for _, th := range ths {
+		v, ok := c.ledger.ledger.Select(th.Metric.Name, func(ts *metrics.TagSet) bool { return tagsContain(ts, th.Metric.Tags) })
 		if !ok {
 			continue // not measured by the extension (a script metric such as error_rate)
 		}
-		entry, _ := ms[key].(map[string]any)
+		entry, _ := ms[th.Metric.Key].(map[string]any)
 		if entry == nil {
-			entry = c.ledger.metricEntry(name, v, c.cfg.trendStats, elapsed)
-			ms[key] = entry
+			entry = c.ledger.metricEntry(th.Metric.Name, v, c.cfg.trendStats, elapsed)
+			ms[th.Metric.Key] = entry
 		}
-		res := map[string]any{}
-		for _, e := range exprs {
-			th, err := runstats.ParseThreshold(e)
-			if err != nil {
-				continue // checked when the checkpoint was configured
-			}
-			ok, err := th.Judge(v, elapsed.Seconds())
-			if err == nil {
-				res[e] = map[string]any{"ok": ok}
-			}
-		}
-		if len(res) > 0 {
+		res, _ := entry["thresholds"].(map[string]any)
+		if res == nil {
+			res = map[string]any{}
 			entry["thresholds"] = res
 		}
+		res[th.Expr] = map[string]any{"ok": th.Judge(statValues(v, th.Stat, elapsed)).OK}
 	}
 	return map[string]any{
 		"partial": true,
@@ -251,16 +236,39 @@ func (c *checkpointer) document(now time.Time) map[string]any {
 	}
 }
 
-// parseSubmetricTags reads k6's submetric tags "type:hz,result:passed".
-func parseSubmetricTags(s string) map[string]string {
-	out := map[string]string{}
-	for part := range strings.SplitSeq(s, ",") {
-		k, v, ok := strings.Cut(part, ":")
-		if ok {
-			out[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+// parseThresholdTable parses the thresholds (key -> expressions) with the scenario's one parser.
+func parseThresholdTable(table map[string][]string) ([]scenario.Threshold, error) {
+	var out []scenario.Threshold
+	for key, exprs := range table {
+		mk, err := scenario.ParseMetricKey(key)
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint.thresholds: %w", err)
+		}
+		for _, e := range exprs {
+			th, err := scenario.ParseExpr(mk, e)
+			if err != nil {
+				return nil, fmt.Errorf("checkpoint.thresholds.%s: %w", key, err)
+			}
+			out = append(out, th)
 		}
 	}
-	return out
+	return out, nil
+}
+
+// statValues is the value of stat for judging a threshold (a Counter's rate over the elapsed time);
+// empty when the metric has no such statistic (the threshold then fails, as in scenario.Judge).
+func statValues(v *runstats.Values, stat scenario.Stat, elapsed time.Duration) map[string]float64 {
+	if v.Kind == runstats.Counter && stat == "rate" {
+		if elapsed <= 0 {
+			return nil
+		}
+		return map[string]float64{"rate": v.Sum / elapsed.Seconds()}
+	}
+	x, err := v.Stat(string(stat))
+	if err != nil {
+		return nil
+	}
+	return map[string]float64{string(stat): x}
 }
 
 func tagsContain(ts *metrics.TagSet, want map[string]string) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/grafana/sobek"
 	"go.k6.io/k6/js/common"
 
+	"github.com/featherweight/xk6-featherweight/internal/scenario"
 	"github.com/featherweight/xk6-featherweight/runstats"
 )
 
@@ -34,22 +35,26 @@ func (mi *ModuleInstance) sketchThresholds(v sobek.Value) sobek.Value {
 	}
 	out := rt.NewObject()
 	for _, key := range obj.Keys() {
-		metric, sub, hasSub := strings.Cut(key, "{")
 		exprs := obj.Get(key)
+		mk, err := scenario.ParseMetricKey(key)
+		if err != nil {
+			common.Throw(rt, fmt.Errorf("sketchThresholds: %w", err))
+		}
+		metric := mk.Name
 		if _, sketched := mi.metrics.sketchGauges[metric]; !sketched {
 			must(rt, out.Set(key, exprs))
 			continue
 		}
-		if hasSub {
+		if mk.Tags != nil {
 			common.Throw(rt, fmt.Errorf("sketchThresholds: %q: a sketched Trend is judged as a whole; "+
-				"a threshold on its submetric {%s needs trends: 'samples'", key, sub))
+				"a threshold on one of its submetrics needs trends: 'samples'", key))
 		}
 		list, ok := exprs.Export().([]any)
 		if !ok {
 			common.Throw(rt, fmt.Errorf("sketchThresholds: %q: expected an array of thresholds", key))
 		}
 		for _, e := range list {
-			newKey, newExpr, err := mi.sketchThreshold(metric, e)
+			newKey, newExpr, err := mi.sketchThreshold(mk, e)
 			if err != nil {
 				common.Throw(rt, fmt.Errorf("sketchThresholds: %q: %w", key, err))
 			}
@@ -79,7 +84,7 @@ func must(rt *sobek.Runtime, err error) {
 
 // sketchThreshold rewrites one threshold (a string, or an object with a threshold field) of a
 // sketched Trend.
-func (mi *ModuleInstance) sketchThreshold(metric string, e any) (key string, expr any, err error) {
+func (mi *ModuleInstance) sketchThreshold(mk scenario.MetricKey, e any) (key string, expr any, err error) {
 	src, obj := "", map[string]any(nil)
 	switch t := e.(type) {
 	case string:
@@ -93,16 +98,17 @@ func (mi *ModuleInstance) sketchThreshold(metric string, e any) (key string, exp
 	default:
 		return "", nil, fmt.Errorf("a threshold must be a string or an object, got %T", e)
 	}
-	th, err := runstats.ParseThreshold(src)
+	th, err := scenario.ParseExpr(mk, src)
 	if err != nil {
 		return "", nil, err
 	}
-	stat := th.Stat
-	if _, err := (&runstats.Values{Kind: runstats.Trend}).Stat(stat); err != nil || stat == "count" {
+	stat := string(th.Stat)
+	if _, isQuantile := th.Stat.Quantile(); !isQuantile && stat != "avg" {
 		return "", nil, fmt.Errorf("%q: a Trend threshold judges avg, min, max, med or p(N)", src)
 	}
 	mi.ledger.wantStat(stat)
-	newExpr := "value" + th.Op + strconv.FormatFloat(th.Value, 'g', -1, 64)
+	newExpr := "value" + th.Op + strconv.FormatFloat(th.Bound, 'g', -1, 64)
+	metric := mk.Name
 	if obj == nil {
 		return sketchGaugeKey(metric, stat), newExpr, nil
 	}

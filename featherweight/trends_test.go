@@ -91,8 +91,8 @@ func TestSketchThresholdsStateTheSameCriteria(t *testing.T) {
 	for code, want := range map[string]string{
 		`fw.sketchThresholds({"fw_chat_ttft{scenario:chat}": ["p(95)<1"]})`: "is judged as a whole",
 		`fw.sketchThresholds({fw_chat_ttft: ["rate<1"]})`:                   "a Trend threshold judges avg, min, max, med or p(N)",
-		`fw.sketchThresholds({fw_chat_ttft: ["p(95)<<1"]})`:                 "expected an aggregation",
-		`fw.sketchThresholds({fw_chat_ttft: ["p(101)<1"]})`:                 "a percentile is p(N)",
+		`fw.sketchThresholds({fw_chat_ttft: ["p(95)<<1"]})`:                 "is not <aggregation><operator><number>",
+		`fw.sketchThresholds({fw_chat_ttft: ["p(101)<1"]})`:                 "unknown aggregation",
 		`fw.sketchThresholds(null)`:                                         "expected the thresholds object",
 	} {
 		_, err := ct.rt.RunOnEventLoop(code)

@@ -3,12 +3,12 @@ package runstats
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/DataDog/sketches-go/ddsketch/mapping"
 	"github.com/DataDog/sketches-go/ddsketch/store"
+
+	"github.com/featherweight/xk6-featherweight/internal/scenario"
 )
 
 const (
@@ -114,7 +114,7 @@ func (v *Values) Quantile(q float64) float64 {
 	return math.Min(math.Max(x, v.Min), v.Max)
 }
 
-// Stat is one statistic by k6's name: a Trend's avg, min, med, max, count or p(N); a Counter's
+// Stat is one statistic by k6's name (scenario.Stat): a Trend's avg, min, med, max, count or p(N); a Counter's
 // count (rate needs the run's duration: use CounterRate); a Rate's rate, passes, fails; a Gauge's
 // value, min, max.
 func (v *Values) Stat(name string) (float64, error) {
@@ -130,13 +130,11 @@ func (v *Values) Stat(name string) (float64, error) {
 			return v.Min, nil
 		case "max":
 			return v.Max, nil
-		case "med":
-			return v.Quantile(0.5), nil
 		case "count":
 			return float64(v.Count), nil
 		}
-		if p, ok := Percentile(name); ok {
-			return v.Quantile(p / 100), nil
+		if q, ok := scenario.Stat(name).Quantile(); ok {
+			return v.Quantile(q), nil
 		}
 	case Counter:
 		if name == "count" {
@@ -165,21 +163,4 @@ func (v *Values) Stat(name string) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no statistic %q for this metric", name)
-}
-
-// Percentile parses k6's "p(N)" (0 <= N <= 100) into N.
-func Percentile(name string) (float64, bool) {
-	inner, ok := strings.CutPrefix(name, "p(")
-	if !ok {
-		return 0, false
-	}
-	inner, ok = strings.CutSuffix(inner, ")")
-	if !ok {
-		return 0, false
-	}
-	p, err := strconv.ParseFloat(inner, 64)
-	if err != nil || p < 0 || p > 100 {
-		return 0, false
-	}
-	return p, true
 }
