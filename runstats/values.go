@@ -39,10 +39,12 @@ func newValues(kind Kind) *Values {
 	return v
 }
 
+// newSketch is a Trend's sketch; nil only if DDSketch refused the constant accuracy (it accepts
+// any in (0, 1)), and a Trend without a sketch then keeps its exact count, sum, min and max.
 func newSketch() *ddsketch.DDSketch {
 	m, err := mapping.NewLogarithmicMapping(RelativeAccuracy)
-	if err != nil { // a constant accuracy in (0, 1): cannot fail
-		panic(fmt.Sprintf("runstats: DDSketch mapping: %v", err))
+	if err != nil {
+		return nil
 	}
 	return ddsketch.NewDDSketchFromStoreProvider(m, func() store.Store {
 		return store.NewCollapsingLowestDenseStore(MaxBins)
