@@ -76,7 +76,10 @@ func (mi *ModuleInstance) prepare(urlArg, promptArg, params sobek.Value, require
 	c := &chatCall{
 		ctx: mi.vu.Context(), target: target, prompt: prompt, params: p,
 		samples: state.Samples, m: mi.metrics, sys: state.Options.SystemTags,
-		logger: state.Logger, buffers: mi.writeBuffers, ledger: mi.ledger, runTags: runTags(state),
+		logger: state.Logger, buffers: mi.writeBuffers, ledger: mi.ledger,
+	}
+	if p.sketch {
+		c.runTags = runTags(state)
 	}
 	if err := c.setTags(rt, state, p.tags); err != nil {
 		common.Throw(rt, err)

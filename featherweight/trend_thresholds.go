@@ -141,8 +141,8 @@ func (mi *ModuleInstance) summary(v sobek.Value) sobek.Value {
 		common.Throw(rt, errors.New("summary(data): expected handleSummary's data object"))
 	}
 	ms, _ := data["metrics"].(map[string]any)
-	if ms == nil {
-		return v
+	if ms == nil || !mi.anySketch(ms) {
+		return v // a run without sketches: handleSummary's own object, untouched
 	}
 	stats := summaryTrendStats(data)
 	for trend := range mi.metrics.sketchGauges {
@@ -188,6 +188,21 @@ func (mi *ModuleInstance) summary(v sobek.Value) sobek.Value {
 		}
 	}
 	return rt.ToValue(data)
+}
+
+// anySketch reports whether the run sketched a Trend or its summary holds a sketch gauge.
+func (mi *ModuleInstance) anySketch(ms map[string]any) bool {
+	for trend := range mi.metrics.sketchGauges {
+		if _, ok := mi.ledger.ledger.Metric(trend); ok {
+			return true
+		}
+	}
+	for key := range ms {
+		if strings.HasSuffix(strings.SplitN(key, "{", 2)[0], sketchSuffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // sketchKey splits "fw_chat_ttft_sketch{stat:p95}" into the Trend and the stat tag.

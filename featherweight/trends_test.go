@@ -47,6 +47,8 @@ func TestSketchModeKeepsTrendsInTheExtension(t *testing.T) {
 func TestSummaryShowsSketchedTrendsAsK6Does(t *testing.T) {
 	t.Parallel()
 	ct := newLongChatTest(t)
+	same := ct.run(t, `const d = {metrics: {fw_chat_ttft: {type: "trend", values: {avg: 1}}}}; ({same: fw.summary(d) === d})`)
+	require.Equal(t, true, same["same"], "a run without sketches gets its own data object back")
 	ct.run(t, `fw.chat(URL, "x", {trends: "sketch"})`)
 	res := ct.run(t, `fw.summary({
 		options: {summaryTrendStats: ["avg", "p(99.9)", "count"]},
