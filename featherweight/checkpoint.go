@@ -120,8 +120,10 @@ func (mi *ModuleInstance) checkpoint(v sobek.Value) {
 func (r *runLedger) startCheckpoints(cfg checkpointConfig, logger logrus.FieldLogger) {
 	r.checkpointOnce.Do(func() {
 		r.active.Store(true)
-		c := &checkpointer{cfg: cfg, ledger: r, start: time.Now(), logger: logger,
-			stop: make(chan struct{}), done: make(chan struct{})}
+		c := &checkpointer{
+			cfg: cfg, ledger: r, start: time.Now(), logger: logger,
+			stop: make(chan struct{}), done: make(chan struct{}),
+		}
 		r.checkpoints = c
 		go c.run()
 	})
@@ -208,7 +210,8 @@ func (c *checkpointer) document(now time.Time) map[string]any {
 	ms := c.ledger.summaryMetrics(c.cfg.trendStats, elapsed)
 	ths, _ := parseThresholdTable(c.cfg.thresholds) // checked when the checkpoint was configured
 	for _, th := range ths {
-		v, ok := c.ledger.ledger.Select(th.Metric.Name, func(ts *metrics.TagSet) bool { return tagsContain(ts, th.Metric.Tags) })
+		match := func(ts *metrics.TagSet) bool { return tagsContain(ts, th.Metric.Tags) }
+		v, ok := c.ledger.ledger.Select(th.Metric.Name, match)
 		if !ok {
 			continue // not measured by the extension (a script metric such as error_rate)
 		}
@@ -294,7 +297,9 @@ func (r *runLedger) summaryMetrics(trendStats []string, elapsed time.Duration) m
 }
 
 // metricEntry is one metric as k6's summary data shows it: type, contains and values.
-func (r *runLedger) metricEntry(name string, v *runstats.Values, trendStats []string, elapsed time.Duration) map[string]any {
+func (r *runLedger) metricEntry(
+	name string, v *runstats.Values, trendStats []string, elapsed time.Duration,
+) map[string]any {
 	contains := "default"
 	if m := r.metric(name); m != nil && m.Contains == metrics.Time {
 		contains = "time"
@@ -305,7 +310,7 @@ func (r *runLedger) metricEntry(name string, v *runstats.Values, trendStats []st
 	case runstats.Trend:
 		typ = "trend"
 		if len(trendStats) == 0 {
-			trendStats = publishedStats
+			trendStats = publishedStats()
 		}
 		for _, s := range trendStats {
 			if x, err := v.Stat(s); err == nil {

@@ -83,7 +83,8 @@ func registerMetrics(r *metrics.Registry) (*fwMetrics, error) {
 		HzReadings:     reg(MetricHzReadings, metrics.Counter),
 	}
 	m.sketchGauges = map[string]*metrics.Metric{}
-	for _, t := range []*metrics.Metric{m.ChatConnecting, m.ChatTTFT, m.ChatITL, m.ChatITLMax, m.ChatTPOT, m.ChatDuration} {
+	sketchable := []*metrics.Metric{m.ChatConnecting, m.ChatTTFT, m.ChatITL, m.ChatITLMax, m.ChatTPOT, m.ChatDuration}
+	for _, t := range sketchable {
 		if t != nil {
 			m.sketchGauges[t.Name] = reg(t.Name+sketchSuffix, metrics.Gauge, metrics.Time)
 		}

@@ -47,13 +47,15 @@ func (s *session) notConnected() chatws.Result {
 	case s.conn != nil:
 		msg = "session's connection is gone (closed by the server, or broken by an interrupted or failed turn): connect again"
 	}
-	return chatws.Result{Start: time.Now(), Err: &chatws.Error{Kind: chatws.ErrClosed, Msg: msg}, TokensSource: chatws.TokensFrames}
+	return chatws.Result{
+		Start: time.Now(), Err: &chatws.Error{Kind: chatws.ErrClosed, Msg: msg}, TokensSource: chatws.TokensFrames,
+	}
 }
 
 // Get implements sobek.DynamicObject: connected is read live; the other properties are the
 // session's own.
 func (s *session) Get(key string) sobek.Value {
-	if key == "connected" && s.sessionProps.Has(key) {
+	if key == "connected" && s.Has(key) {
 		return s.mi.vu.Runtime().ToValue(s.isConnected())
 	}
 	return s.sessionProps.Get(key)
@@ -61,7 +63,7 @@ func (s *session) Get(key string) sobek.Value {
 
 // Set implements sobek.DynamicObject: connected cannot be assigned (it always tells the truth).
 func (s *session) Set(key string, val sobek.Value) bool {
-	if key == "connected" && s.sessionProps.Has(key) {
+	if key == "connected" && s.Has(key) {
 		return false
 	}
 	return s.sessionProps.Set(key, val)

@@ -3,6 +3,7 @@ package featherweight
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,7 @@ func (mi *ModuleInstance) sketchThresholds(v sobek.Value) sobek.Value {
 				common.Throw(rt, fmt.Errorf("sketchThresholds: %q: %w", key, err))
 			}
 			prev := out.Get(newKey)
-			var arr []any
+			arr := make([]any, 0, 1)
 			if prev != nil && !sobek.IsUndefined(prev) {
 				arr, _ = prev.Export().([]any)
 			}
@@ -85,7 +86,8 @@ func must(rt *sobek.Runtime, err error) {
 // sketchThreshold rewrites one threshold (a string, or an object with a threshold field) of a
 // sketched Trend.
 func (mi *ModuleInstance) sketchThreshold(mk scenario.MetricKey, e any) (key string, expr any, err error) {
-	src, obj := "", map[string]any(nil)
+	var src string
+	var obj map[string]any
 	switch t := e.(type) {
 	case string:
 		src = t
@@ -112,10 +114,7 @@ func (mi *ModuleInstance) sketchThreshold(mk scenario.MetricKey, e any) (key str
 	if obj == nil {
 		return sketchGaugeKey(metric, stat), newExpr, nil
 	}
-	cp := make(map[string]any, len(obj))
-	for k, v := range obj {
-		cp[k] = v
-	}
+	cp := maps.Clone(obj)
 	cp["threshold"] = newExpr
 	return sketchGaugeKey(metric, stat), cp, nil
 }
@@ -125,7 +124,8 @@ func (mi *ModuleInstance) sketchThreshold(mk scenario.MetricKey, e any) (key str
 func (mi *ModuleInstance) flushTrends() {
 	state := mi.vu.State()
 	if state == nil {
-		common.Throw(mi.vu.Runtime(), errors.New("flushTrends() can only be called from VU code (setup, teardown, a scenario)"))
+		common.Throw(mi.vu.Runtime(),
+			errors.New("flushTrends() can only be called from VU code (setup, teardown, a scenario)"))
 	}
 	mi.ledger.publish(mi.vu.Context(), state.Samples, runTags(state), mi.metrics, time.Now())
 }
@@ -183,7 +183,8 @@ func (mi *ModuleInstance) summary(v sobek.Value) sobek.Value {
 		}
 	}
 	for key := range ms { // the gauges' own entries (no threshold)
-		if _, ok := mi.metrics.sketchGauges[strings.TrimSuffix(key, sketchSuffix)]; ok && strings.HasSuffix(key, sketchSuffix) {
+		trend, isGauge := strings.CutSuffix(key, sketchSuffix)
+		if _, ok := mi.metrics.sketchGauges[trend]; ok && isGauge {
 			delete(ms, key)
 		}
 	}

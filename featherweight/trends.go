@@ -3,6 +3,7 @@ package featherweight
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,9 @@ const publishEvery = time.Second
 
 // publishedStats are the statistics every <trend>_sketch gauge carries (tag stat), besides
 // the percentiles a sketched threshold asks for.
-var publishedStats = []string{"avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"}
+func publishedStats() []string {
+	return []string{"avg", "min", "med", "max", "p(90)", "p(95)", "p(99)"}
+}
 
 // parseTrendsMode accepts 'samples' or 'sketch'.
 func parseTrendsMode(_ *sobek.Runtime, p *chatParams, v sobek.Value, name string) error {
@@ -105,7 +108,7 @@ func (r *runLedger) record(samples []metrics.Sample, sketch bool) []metrics.Samp
 func (r *runLedger) stats() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := append([]string(nil), publishedStats...)
+	out := publishedStats()
 	for s := range r.extraStats {
 		out = append(out, s)
 	}
@@ -115,17 +118,17 @@ func (r *runLedger) stats() []string {
 func (r *runLedger) wantStat(stat string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range publishedStats {
-		if s == stat {
-			return
-		}
+	if slices.Contains(publishedStats(), stat) {
+		return
 	}
 	r.extraStats[stat] = true
 }
 
 // maybePublish refreshes the gauges when publishEvery has passed since the last refresh (one
 // caller wins the refresh).
-func (r *runLedger) maybePublish(ctx context.Context, out chan<- metrics.SampleContainer, base *metrics.TagSet, m *fwMetrics) {
+func (r *runLedger) maybePublish(
+	ctx context.Context, out chan<- metrics.SampleContainer, base *metrics.TagSet, m *fwMetrics,
+) {
 	now := time.Now()
 	last := r.lastPublish.Load()
 	if now.UnixNano()-last < int64(publishEvery) || !r.lastPublish.CompareAndSwap(last, now.UnixNano()) {
@@ -147,7 +150,9 @@ func runTags(state *lib.State) *metrics.TagSet {
 // publish pushes, for every sketched Trend with values, its <trend>_sketch gauge once per
 // statistic (tag stat: avg, min, med, max, p90, p95, p99, ...), tagged with the run's tags only:
 // each value describes the whole run so far, across every tag set.
-func (r *runLedger) publish(ctx context.Context, out chan<- metrics.SampleContainer, base *metrics.TagSet, m *fwMetrics, now time.Time) {
+func (r *runLedger) publish(
+	ctx context.Context, out chan<- metrics.SampleContainer, base *metrics.TagSet, m *fwMetrics, now time.Time,
+) {
 	stats := r.stats()
 	var samples metrics.Samples
 	for trend, gauge := range m.sketchGauges {

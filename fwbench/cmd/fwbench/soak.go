@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,17 +36,12 @@ type soakSample struct {
 func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	sc := scenarioFromEnv(stdout, stderr)
 	sc.outDir = env("FW_OUT_DIR", "out/soak")
-	hold := env("FW_HOLD", env("FW_SOAK_HOLD", "1h"))
-	profile := env("FW_PROFILE", "soak")
-	warmup, err4 := time.ParseDuration(env("FW_SOAK_WARMUP", "5m"))
-	holdDur, err := time.ParseDuration(hold)
-	every, err2 := strconv.Atoi(env("FW_SOAK_EVERY", "10"))
-	rampS, err3 := strconv.Atoi(env("FW_SOAK_RAMP_S", "70"))
-	if err != nil || err2 != nil || err3 != nil || err4 != nil || every < 1 || holdDur <= 0 {
-		printf(stderr, "fwbench soak: FW_HOLD and FW_SOAK_WARMUP must be durations (1h, 5m), "+
-			"FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds\n")
+	set, err := soakSettingsFromEnv()
+	if err != nil {
+		printf(stderr, "fwbench soak: %v\n", err)
 		return 2
 	}
+	hold, holdDur, every := set.hold, set.holdDur, set.every
 	apiPort := env("FW_SOAK_API_PORT", "")
 	dashPort := env("K6_WEB_DASHBOARD_PORT", "")
 	for _, p := range []*string{&apiPort, &dashPort} {
@@ -60,8 +56,10 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	api := "127.0.0.1:" + apiPort
 	sc.k6Flags = append(sc.k6Flags, "--address", api, "--profiling-enabled")
-	sc.extraEnv = []string{"FW_HOLD=" + hold, "FW_PROFILE=" + profile, "K6_WEB_DASHBOARD_PORT=" + dashPort,
-		"K6_WEB_DASHBOARD=" + env("K6_WEB_DASHBOARD", "false")}
+	sc.extraEnv = []string{
+		"FW_HOLD=" + hold, "FW_PROFILE=" + set.profile, "K6_WEB_DASHBOARD_PORT=" + dashPort,
+		"K6_WEB_DASHBOARD=" + env("K6_WEB_DASHBOARD", "false"),
+	}
 	if err := os.MkdirAll(sc.outDir, 0o750); err != nil {
 		printf(stderr, "fwbench soak: %v\n", err)
 		return 1
@@ -114,9 +112,32 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	_ = runLog.Sync()
 	printf(stdout, "%s\n", bench.LastLines(runLog.Name(), 30))
 	printf(stdout, "k6 exit code: %d; samples: %s\n", code, tsv)
-	printf(stdout, "%s\n", growth(samples, time.Duration(rampS)*time.Second, holdDur))
-	printf(stdout, "%s\n", slope(samples, time.Duration(rampS)*time.Second+warmup, time.Duration(rampS)*time.Second+holdDur-10*time.Second))
+	printf(stdout, "%s\n", growth(samples, set.ramp, holdDur))
+	printf(stdout, "%s\n", slope(samples, set.ramp+set.warmup, set.ramp+holdDur-10*time.Second))
 	return code
+}
+
+// soakSettings are the soak's knobs.
+type soakSettings struct {
+	hold, profile   string        // FW_HOLD (k6's spelling), FW_PROFILE
+	holdDur, warmup time.Duration // the hold; the part of it left out of the slope
+	ramp            time.Duration // FW_SOAK_RAMP_S: when the hold starts, from k6's start
+	every           int           // FW_SOAK_EVERY: seconds between samples
+}
+
+func soakSettingsFromEnv() (soakSettings, error) {
+	s := soakSettings{hold: env("FW_HOLD", env("FW_SOAK_HOLD", "1h")), profile: env("FW_PROFILE", "soak")}
+	var err, err2, err3, err4 error
+	s.warmup, err4 = time.ParseDuration(env("FW_SOAK_WARMUP", "5m"))
+	s.holdDur, err = time.ParseDuration(s.hold)
+	s.every, err2 = strconv.Atoi(env("FW_SOAK_EVERY", "10"))
+	rampS, err3 := strconv.Atoi(env("FW_SOAK_RAMP_S", "70"))
+	s.ramp = time.Duration(rampS) * time.Second
+	if err != nil || err2 != nil || err3 != nil || err4 != nil || s.every < 1 || s.holdDur <= 0 {
+		return s, errors.New("FW_HOLD and FW_SOAK_WARMUP must be durations (1h, 5m), " +
+			"FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds")
+	}
+	return s, nil
 }
 
 // goroutines is k6's goroutine count from its pprof endpoint (-1 when it does not answer).
