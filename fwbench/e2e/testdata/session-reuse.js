@@ -9,16 +9,16 @@ import { Counter } from 'k6/metrics';
 
 const deadSessionSeen = new Counter('dead_session_seen');
 
-const reuse = {
+const reuseScenario = {
   executor: 'per-vu-iterations', exec: 'reuse', vus: 1, iterations: 30, maxDuration: '60s',
 };
 export const options = {
   scenarios: __ENV.FW_CASE === 'interrupted'
     ? {
       stuck: { executor: 'per-vu-iterations', exec: 'stuck', vus: 1, iterations: 1, maxDuration: '1s', gracefulStop: '0s' },
-      reuse: { ...reuse, iterations: 20, startTime: '2s' },
+      reuse: { ...reuseScenario, iterations: 20, startTime: '2s' },
     }
-    : { reuse },
+    : { reuse: reuseScenario },
   thresholds: { checks: ['rate==1'], fw_chat_failed: ['rate==0'] },
 };
 
