@@ -160,3 +160,15 @@ func TestSessionReusedAfterAnInterruptedTurn(t *testing.T) {
 	require.Zero(t, run.Sum("fw_chat_failed"))
 	require.Equal(t, 2, run.Count("fw_chat_connecting"), "one connect per backend")
 }
+
+// A bad FW_HOLD or FW_CHECKPOINT (not a duration, zero, negative) stops k6 at init naming the knob.
+func TestSoakBadKnobsStopAtInit(t *testing.T) {
+	t.Parallel() // init only: no load
+	for knob, bad := range map[string]string{"FW_HOLD": "0s", "FW_CHECKPOINT": "-1m"} {
+		for _, value := range []string{bad, "soon"} {
+			run := RunK6(t, bundledScenario, map[string]string{"FW_PROFILE": "soak", knob: value})
+			require.Equal(t, 107, run.ExitCode, "%s=%s: a script error", knob, value)
+			require.Contains(t, run.Stderr, knob+"="+value+": expected a duration greater than zero")
+		}
+	}
+}
