@@ -137,7 +137,7 @@ func TestSoakSIGKILLLeavesACheckpoint(t *testing.T) {
 // One VU reuses one session over 30 iterations: one connect, 30 turns, none failed.
 func TestSessionReusedOverIterations(t *testing.T) {
 	t.Parallel() // asserts counts, not timing
-	f := StartFwsim(t)
+	f := StartFwsim(t, "-tokens", "4") // short replies: 30 turns in a few seconds
 	run := RunK6(t, "testdata/session-reuse.js", map[string]string{"FW_CHAT_URL": f.WS + "/api/chat"})
 	require.Equal(t, 0, run.ExitCode, "%s", tail(run.Stderr, 2000))
 	require.Equal(t, 1, run.Count("fw_chat_connecting"), "one connect for every iteration")
@@ -150,7 +150,7 @@ func TestSessionReusedOverIterations(t *testing.T) {
 // counts nothing, and a new session serves 20 iterations with no failed turn.
 func TestSessionReusedAfterAnInterruptedTurn(t *testing.T) {
 	t.Parallel() // asserts counts, not timing
-	healthy, slow := StartFwsim(t), StartFwsim(t, "-ttft", "30s")
+	healthy, slow := StartFwsim(t, "-tokens", "4"), StartFwsim(t, "-ttft", "30s")
 	run := RunK6(t, "testdata/session-reuse.js", map[string]string{
 		"FW_CASE": "interrupted", "FW_CHAT_URL": healthy.WS + "/api/chat", "FW_SLOW_URL": slow.WS + "/api/chat",
 	})
