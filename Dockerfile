@@ -5,9 +5,11 @@
 #   docker run --rm --network host fw-k6:latest          # the bundled 1,000-VU scenario
 #   docker run --rm --network host -e FW_PROFILE=smoke fw-k6:latest
 #   docker run --rm -v "$PWD:/scripts" fw-k6:latest run /scripts/other.js
-#   docker run --rm -v "$PWD/out:/out" --entrypoint fwcompare fw-k6:latest /out/a/summary.json /out/b/summary.json
-#   docker run --rm --network host --entrypoint fwcapacity -e FW_CHAT_URL=... fw-k6:latest   # docs/capacity.md
-#   docker run --rm --entrypoint fwverdict -e FW_PROMETHEUS_URL=... -e FW_TESTID=... fw-k6:latest   # docs/deploy.md
+#   docker run --rm -v "$PWD/out:/out" fw-k6:latest x featherweight compare /out/a/summary.json /out/b/summary.json
+#   docker run --rm --network host -e FW_CHAT_URL=... fw-k6:latest x featherweight capacity   # docs/capacity.md
+#   docker run --rm -e FW_PROMETHEUS_URL=... -e FW_TESTID=... fw-k6:latest x featherweight verdict   # docs/deploy.md
+# The pipeline tools are subcommands of the image's k6 (k6 x featherweight ...; docs/tools.md): there is
+# no other binary in the image.
 #
 # Both base images are build args so that machines without a registry can pass local stand-ins
 # (scripts/docker-test.sh does). The builder needs a working `git` (xk6 refuses to start without
@@ -27,9 +29,7 @@ RUN set -eux; cd /src; export CGO_ENABLED=0 GOTOOLCHAIN=local; \
     go -C tools tool xk6 build "${K6_VERSION}" \
         --with github.com/featherweight/xk6-featherweight=/src --output /out/k6/usr/bin/k6; \
     /out/k6/usr/bin/k6 version | grep -q 'k6/x/featherweight'; \
-    go -C fwbench build -trimpath -o /out/k6/usr/bin/fwcompare ./cmd/fwcompare; \
-    go -C fwbench build -trimpath -o /out/k6/usr/bin/fwcapacity ./cmd/fwcapacity; \
-    go -C fwbench build -trimpath -o /out/k6/usr/bin/fwverdict ./cmd/fwverdict; \
+    K6_AUTO_EXTENSION_RESOLUTION=false /out/k6/usr/bin/k6 x featherweight --help | grep -q capacity; \
     cp -r /src/examples /out/k6/opt/featherweight/examples; \
     rm -rf /out/k6/opt/featherweight/examples/compose /out/k6/opt/featherweight/examples/k8s
 
@@ -41,6 +41,9 @@ COPY --from=builder /out/k6/ /
 # FW_HZ_SCRAPERS, FW_PROFILE, FW_OUT_DIR, FW_TESTID) are read from the container's environment: pass them with -e / env:. The
 # script's own defaults apply when they are unset.
 ENV FW_EXAMPLES=/opt/featherweight/examples
+# No automatic extension resolution: an image for air-gapped pipelines never asks a remote builder for
+# another k6 (k6 v1.8.1 would, for a `k6 x` subcommand or an import this binary lacks).
+ENV K6_AUTO_EXTENSION_RESOLUTION=false
 # The web dashboard (K6_WEB_DASHBOARD=true; K6_WEB_DASHBOARD_EXPORT=... for the HTML report) shows
 # the chat layout: TTFT, ITL, turns and errors by kind, tokens/s, the loop's Hz.
 ENV XK6_DASHBOARD_CONFIG=/opt/featherweight/examples/dashboard/featherweight.dashboard.json \

@@ -1,8 +1,10 @@
 # xk6-featherweight. `make help` lists the targets, grouped by use; each target's prerequisites are
 # declared here, once. `make test` needs Go, make, git and curl only (no root, nothing outside the
 # repository); `make test-deploy` may install Debian packages and reads ../shared (K6_OPERATOR_CRD).
-# The tools behind the targets are Go commands of the fwbench module on one harness (fwbench/harness):
-# bin/fwbench (run, compare, scale, soak), bin/fwcapacity, bin/fwcompare, bin/fwplain, bin/fwk8svalidate.
+# The pipeline tools are subcommands of ./k6 itself (`./k6 x featherweight capacity|compare|verdict`,
+# internal/cli); the development tools are Go commands of the fwbench module on one harness
+# (fwbench/harness): bin/fwbench (run, sidebyside, scale, soak), bin/fwplain, bin/fwk8svalidate.
+# Every k6 the targets run has automatic extension resolution off (K6_AUTO); exit codes: docs/tools.md.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -29,12 +31,14 @@ tool_pkg_govulncheck   := golang.org/x/vuln/cmd/govulncheck
 # flock (util-linux) serializes concurrent xk6 builds of one checkout; optional (macOS has none).
 LOCK := $(if $(shell command -v flock 2>/dev/null),flock $(CURDIR)/.build.lock)
 
+# k6 never builds a new binary with a remote builder here (k6 v1.8.1 tries for a `k6 x` subcommand or an
+# import the binary lacks): a missing subcommand fails instead.
+K6_AUTO := K6_AUTO_EXTENSION_RESOLUTION=false
 # The binaries the tests and tools run, passed to the Go tests by path.
-E2E_ENV = FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim FW_FWCAPACITY=$(CURDIR)/bin/fwcapacity \
-	FW_FWCOMPARE=$(CURDIR)/bin/fwcompare FW_FWBENCH=$(CURDIR)/bin/fwbench FW_FWVERDICT=$(CURDIR)/bin/fwverdict
+E2E_ENV = $(K6_AUTO) FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim FW_FWBENCH=$(CURDIR)/bin/fwbench
 
 .PHONY: help build fwsim run smoke clean test lint lint-fmt lint-vet lint-golangci test-unit test-e2e tools \
-	bench capacity compare soak test-deploy docker docker-test prom-test prometheus-install k8s-validate segments-test \
+	bench bench-sidebyside bench-compare bench-scale capacity compare soak test-deploy docker docker-test prom-test prometheus-install k8s-validate segments-test \
 	xk6-lint vulncheck
 
 ##@ Run
@@ -54,15 +58,15 @@ bin/fwsim: $(FWSIM_SOURCES)
 	go -C fwsim build -o ../bin/fwsim ./cmd/fwsim
 
 # The fwbench tools: always handed to go build, whose cache makes an up-to-date build instant.
-.PHONY: bin/fwbench bin/fwcapacity bin/fwcompare bin/fwplain bin/fwk8svalidate
-bin/fwbench bin/fwcapacity bin/fwcompare bin/fwplain bin/fwk8svalidate:
+.PHONY: bin/fwbench bin/fwplain bin/fwk8svalidate
+bin/fwbench bin/fwplain bin/fwk8svalidate:
 	go -C fwbench build -o ../$@ ./cmd/$(notdir $@)
 
 run: build fwsim bin/fwbench ## The bundled 1,000-VU scenario (against bin/fwsim unless FW_CHAT_URL is set; FW_MEASURE=1: resources)
-	bin/fwbench run
+	$(K6_AUTO) bin/fwbench run
 
 smoke: build fwsim bin/fwbench ## The bundled scenario's short smoke profile against bin/fwsim
-	FW_PROFILE=smoke bin/fwbench run
+	$(K6_AUTO) FW_PROFILE=smoke bin/fwbench run
 
 clean: ## Remove build outputs
 	rm -rf k6 bin out dist
@@ -85,7 +89,7 @@ lint-golangci: $(GOLANGCI_LINT)
 test-unit: ## Unit tests with the race detector in every Go module (no k6 binary needed)
 	@rc=0; for m in $(GO_MODULES); do echo "go test -race ($$m)"; go -C $$m test -race -count=1 ./... || rc=1; done; exit $$rc
 
-test-e2e: build fwsim bin/fwcapacity bin/fwcompare bin/fwbench ## End-to-end: the real ./k6 against bin/fwsim on loopback
+test-e2e: build fwsim bin/fwbench ## End-to-end: the real ./k6 against bin/fwsim on loopback
 	@mkdir -p out
 	$(E2E_ENV) go -C fwbench test -tags e2e -count=1 -parallel 4 -timeout 20m -v ./e2e/ 2>&1 | tee out/e2e.log \
 	  | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
@@ -96,31 +100,32 @@ $(TOOLS_BIN)/%: tools/go.mod tools/go.sum
 	GOBIN=$(TOOLS_BIN) go -C tools install $(tool_pkg_$*)
 
 ##@ Measure
-# WHAT=go: Go benchmarks (decoders, scrape, frame encoding); compare: native vs k6/websockets vs plain Go
-# on fwsim (BENCH_QUICK=1: ~5 min) -> out/bench-compare.md; scale: concurrent streams one machine holds
-# (~10 min) -> out/bench-scale.md. `make bench-compare` and `make bench-scale` are the same. Knobs
-# (BENCH_*): docs/BENCHMARKS.md.
+# WHAT=go: Go benchmarks (decoders, scrape, frame encoding); sidebyside: native vs k6/websockets vs
+# plain Go on fwsim (FW_BENCH_QUICK=1: ~5 min) -> out/bench-sidebyside.md; scale: concurrent streams one
+# machine holds (~10 min) -> out/bench-scale.md. `make bench-sidebyside` and `make bench-scale` are the
+# same; `make bench-compare` is a deprecated alias of bench-sidebyside. Knobs (FW_BENCH_*): docs/BENCHMARKS.md.
 WHAT ?= go
-bench: $(if $(filter go,$(WHAT)),,build fwsim bin/fwplain bin/fwbench) ## Benchmarks: WHAT=go (default), compare or scale (docs/BENCHMARKS.md)
+bench: $(if $(filter go,$(WHAT)),,build fwsim bin/fwplain bin/fwbench) ## Benchmarks: WHAT=go (default), sidebyside or scale (docs/BENCHMARKS.md)
 	@case "$(WHAT)" in \
 	  go) set -x; go test -run '^$$' -bench . -benchmem ./chatws/ ./hz/ && go -C fwsim test -run '^$$' -bench . -benchmem . ;; \
-	  compare|scale) set -x; bin/fwbench $(WHAT) ;; \
-	  *) echo "WHAT=$(WHAT): expected go, compare or scale" >&2; exit 2 ;; esac
+	  sidebyside|scale) set -x; $(K6_AUTO) bin/fwbench $(WHAT) ;; \
+	  compare) echo "make bench-compare is deprecated: make bench-sidebyside" >&2; set -x; $(K6_AUTO) bin/fwbench sidebyside ;; \
+	  *) echo "WHAT=$(WHAT): expected go, sidebyside or scale" >&2; exit 2 ;; esac
 
-bench-%:
-	@$(MAKE) --no-print-directory bench WHAT=$*
+bench-sidebyside bench-compare bench-scale:
+	@$(MAKE) --no-print-directory bench WHAT=$(patsubst bench-%,%,$@)
 
-capacity: build fwsim bin/fwcapacity ## Capacity search: users until a threshold breaks (out/capacity.json, .png; docs/capacity.md)
-	bin/fwcapacity
+capacity: build fwsim ## Capacity search: users until a threshold breaks (./k6 x featherweight capacity; out/capacity.json, .svg; docs/capacity.md)
+	$(K6_AUTO) ./k6 x featherweight capacity
 
 # With 2 or more runs a side a figure regresses only when Welch's t-test finds the difference significant.
-compare: bin/fwcompare ## Compare runs' summary.json: make compare BASE="a.json ..." NEW="b.json ..." (docs/compare.md)
+compare: build ## Compare runs' summary.json: make compare BASE="a.json ..." NEW="b.json ..." (./k6 x featherweight compare; docs/compare.md)
 	@if [ -z "$(strip $(BASE))" ] || [ -z "$(strip $(NEW))" ]; then \
 	  echo "usage: make compare BASE=\"out/a1/summary.json ...\" NEW=\"out/b1/summary.json ...\" [COMPARE_FLAGS=...]" >&2; exit 2; fi
-	bin/fwcompare $(COMPARE_FLAGS) $(foreach f,$(BASE),-base "$(f)") $(foreach f,$(NEW),-new "$(f)")
+	$(K6_AUTO) ./k6 x featherweight compare $(COMPARE_FLAGS) $(foreach f,$(BASE),-base "$(f)") $(foreach f,$(NEW),-new "$(f)")
 
 soak: build fwsim bin/fwbench ## Soak: FW_PROFILE=soak, 1,000 users, 1 h hold (FW_HOLD), flat k6 memory; k6 RSS/goroutines/fds every 10 s
-	bin/fwbench soak
+	$(K6_AUTO) bin/fwbench soak
 
 ##@ Deploy
 K6_OPERATOR_CRD ?= $(CURDIR)/../shared/k6-operator/k6.io_testruns.yaml

@@ -35,7 +35,7 @@
 // One verdict for a distributed run (docs/deploy.md): with FW_TESTID set, every sample is tagged
 // `testid` and `fw_runner` (FW_RUNNER, else a random id per k6 process, so runners remote-writing to
 // one Prometheus never share a series), and setup() writes one `fw_run_info` sample carrying the
-// run's identity and these thresholds, from which fwverdict judges the merged run.
+// run's identity and these thresholds, from which `k6 x featherweight verdict` judges the merged run.
 import fw from 'k6/x/featherweight';
 import { check, randomSeed, sleep } from 'k6';
 import exec from 'k6/execution';
@@ -302,8 +302,8 @@ const ASKS = ['Explain', 'Summarise', 'Give three facts about', 'Write a short n
 // number k of the run takes conversation k of the dataset's seeded order (FW_SEED).
 const conversations = workload.dataset ? fw.dataset(workload.dataset, { seed: workload.seed }) : null;
 
-// `featherweight` names the scenario and its load shape, so that fwcompare refuses to compare
-// summaries of different scenarios or profiles.
+// `featherweight` names the scenario and its load shape, so that `k6 x featherweight compare` refuses
+// to compare summaries of different scenarios or profiles.
 const identity = {
   scenario: 'featherweight-load', profile: profileName, protocol: cfg.protocol, vus: cfg.vus,
   ramp: cfg.ramp, hold: cfg.hold, rampDown: cfg.rampDown, think: cfg.think, turns: cfg.turns,

@@ -5,7 +5,7 @@
 #  2. Builds fw-k6:latest and fwsim:latest (scripts/build-docker.sh); on podman with the host's Go
 #     module and build caches mounted (FW_DOCKER_HOST_CACHE=0 turns that off).
 #  3. Runs fwbench/e2e TestImage (image contents, the k6-operator initializer's steps, smoke runs
-#     against bin/fwsim healthy -> 0 and degraded -> 99, fwcompare and fwcapacity in the image, the
+#     against bin/fwsim healthy -> 0 and degraded -> 99, k6 x featherweight compare and capacity in the image, the
 #     fwsim image's /healthz), then removes dangling layers; leaves fw-k6:latest and fwsim:latest.
 # When no engine can be installed it says why and exits 0 (skipped), unless FW_DOCKER_REQUIRED=1.
 set -euo pipefail

@@ -1,5 +1,5 @@
-// bench-compare workload (a): the native client. Each VU is one user: one session (one WebSocket),
-// turns back to back. Run by `make bench WHAT=compare` (bin/fwbench compare); by hand:
+// bench-sidebyside workload (a): the native client. Each VU is one user: one session (one WebSocket),
+// turns back to back. Run by `make bench-sidebyside` (bin/fwbench sidebyside); by hand:
 //   BENCH_URL=ws://127.0.0.1:8080/api/chat BENCH_USERS=200 BENCH_DURATION=30s ./k6 run examples/bench/native.js
 import fw from 'k6/x/featherweight';
 import { benchOptions, benchSummary, DURATION_MS, URL, PROMPT, LOG_TURNS } from './summary.js';

@@ -1,4 +1,4 @@
-// Shared by the bench-compare workloads: the run's figures as one JSON object (the ClientSummary of
+// Shared by the bench-sidebyside workloads: the run's figures as one JSON object (the ClientSummary of
 // fwbench/cmd/fwplain), written to $BENCH_SUMMARY by handleSummary.
 
 function quantiles(m) {

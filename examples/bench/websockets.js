@@ -1,6 +1,6 @@
-// bench-compare workload (b): the same turns written with k6's built-in k6/websockets, parsing
+// bench-sidebyside workload (b): the same turns written with k6's built-in k6/websockets, parsing
 // frames in JS as a script author would. Each VU is one user: one WebSocket for the whole run,
-// turns back to back until BENCH_DURATION has passed. Run by `make bench WHAT=compare` (bin/fwbench compare); by hand:
+// turns back to back until BENCH_DURATION has passed. Run by `make bench-sidebyside` (bin/fwbench sidebyside); by hand:
 //   BENCH_URL=ws://127.0.0.1:8080/api/chat BENCH_USERS=200 BENCH_DURATION=30s ./k6 run examples/bench/websockets.js
 import { WebSocket } from 'k6/websockets';
 import exec from 'k6/execution';

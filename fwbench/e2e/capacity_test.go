@@ -39,21 +39,24 @@ type capacityReport struct {
 	} `json:"steps"`
 }
 
-// runCapacity runs bin/fwcapacity (FW_FWCAPACITY) with ./k6 and bin/fwsim on the bundled scenario
-// with no think time (every user is always streaming, so users = fwsim's concurrent streams).
+// runCapacity runs `./k6 x featherweight capacity` (FW_K6), whose steps run the same ./k6, with
+// bin/fwsim on the bundled scenario with no think time (every user is always streaming, so users =
+// fwsim's concurrent streams).
 func runCapacity(t *testing.T, env map[string]string) capacityReport {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "capacity.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t, "FW_FWCAPACITY")) // #nosec G204 -- the fwcapacity binary under test, named by FW_FWCAPACITY
+	// #nosec G204 -- the k6 binary under test, named by FW_K6
+	cmd := exec.CommandContext(ctx, binary(t, "FW_K6"), "x", "featherweight", "capacity")
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "FW_CHAT_URL=") && !strings.HasPrefix(kv, "FW_CAPACITY_") {
+		if !strings.HasPrefix(kv, "FW_CHAT_URL=") && !strings.HasPrefix(kv, "FW_CAPACITY_") && !strings.HasPrefix(kv, "FW_K6=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
 	base := map[string]string{
-		"FW_K6": binary(t, "FW_K6"), "FW_FWSIM": binary(t, "FW_FWSIM"), "FW_SCRIPT": "../../examples/featherweight-load.js",
+		"K6_AUTO_EXTENSION_RESOLUTION": "false",
+		"FW_FWSIM":                     binary(t, "FW_FWSIM"), "FW_SCRIPT": "../../examples/featherweight-load.js",
 		"FW_THINK": "0", "FW_CAPACITY_RAMP": "2s", "FW_CAPACITY_HOLD": "8s", "FW_CAPACITY_OUT": out,
 		"FW_CAPACITY_TIMEOUT": "3m",
 	}
@@ -66,11 +69,11 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 	err := cmd.Run()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("fwcapacity stdout:\n%s\nstderr:\n%s", tail(stdout.String(), 6000), tail(stderr.String(), 6000))
+			t.Logf("k6 x featherweight capacity stdout:\n%s\nstderr:\n%s", tail(stdout.String(), 6000), tail(stderr.String(), 6000))
 		}
 	})
-	require.NoError(t, err, "fwcapacity exits 0 when the search reaches a verdict")
-	raw, err := os.ReadFile(out) // #nosec G304 -- the report fwcapacity wrote into the test's temp dir
+	require.NoError(t, err, "capacity exits 0 when the search reaches a verdict")
+	raw, err := os.ReadFile(out) // #nosec G304 -- the report capacity wrote into the test's temp dir
 	require.NoError(t, err)
 	var rep capacityReport
 	require.NoError(t, json.Unmarshal(raw, &rep))
@@ -80,9 +83,10 @@ func runCapacity(t *testing.T, env map[string]string) capacityReport {
 		require.Contains(t, stderr.String(), "capacity: step", "a progress line per step")
 		require.Positive(t, st.Turns, "step %d users ran chat turns", st.Users)
 	}
-	info, err := os.Stat(rep.Chart)
+	require.Equal(t, ".svg", filepath.Ext(rep.Chart))
+	chart, err := os.ReadFile(rep.Chart) // #nosec G304 -- the chart capacity wrote into the test's temp dir
 	require.NoError(t, err, "the chart is written")
-	require.Greater(t, info.Size(), int64(10_000))
+	require.Contains(t, string(chart), "<polyline", "the chart draws the steps")
 	return rep
 }
 

@@ -3,33 +3,19 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
-)
 
-// fwcompare returns bin/fwcompare: FW_FWCOMPARE, else ../bin/fwcompare (the Makefile makes
-// test-e2e build it). It fails, never skips, when neither exists.
-func fwcompare(t *testing.T) string {
-	t.Helper()
-	if os.Getenv("FW_FWCOMPARE") != "" {
-		return binary(t, "FW_FWCOMPARE")
-	}
-	p, err := filepath.Abs("../../bin/fwcompare")
-	require.NoError(t, err)
-	_, err = os.Stat(p)
-	require.NoError(t, err, "bin/fwcompare is missing: run the end-to-end tests with `make test-e2e`")
-	return p
-}
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+)
 
 // smokeSummary runs the bundled scenario's smoke profile against f (env overrides added) and returns
 // the path of the summary.json its handleSummary wrote.
@@ -71,11 +57,6 @@ func smokeRound(t *testing.T, backends ...*Fwsim) []string {
 	return paths
 }
 
-type compareRun struct {
-	code           int
-	stdout, stderr string
-}
-
 // ciTolerances widen the defaults for a shared CI machine, where other tests' load can starve
 // fwsim's loop or k6 for a second (seen: Hz avg 89.8 in a healthy smoke run at load average 18 on
 // 2 cores). The test proves the wiring and the verdict on a gross regression (+250 ms TTFT); the
@@ -85,21 +66,10 @@ var ciTolerances = []string{
 	"FW_COMPARE_HZ_AVG=15", "FW_COMPARE_HZ_MIN=100",
 }
 
-func runCompare(t *testing.T, args ...string) compareRun {
+// runCompare runs `k6 x featherweight compare` with the CI tolerances.
+func runCompare(t *testing.T, args ...string) subcommandRun {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), fwcompare(t), args...) // #nosec G204 -- the fwcompare binary under test
-	cmd.Env = append(os.Environ(), ciTolerances...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := compareRun{stdout: stdout.String(), stderr: stderr.String()}
-	if exit, ok := errors.AsType[*exec.ExitError](err); ok {
-		r.code = exit.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	t.Logf("fwcompare %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
-	return r
+	return featherweight(t, time.Minute, ciTolerances, append([]string{"compare"}, args...)...)
 }
 
 // edited writes a copy of the summary at path with edit applied to its JSON, and returns its path.
@@ -134,26 +104,26 @@ func TestCompareRuns(t *testing.T) {
 	}
 	list := func(paths ...string) string { return strings.Join(paths, ",") }
 	// The CI tolerances with a 30% latency tolerance, under the +60% to be found.
-	judge := func(args ...string) compareRun {
+	judge := func(args ...string) subcommandRun {
 		return runCompare(t, append([]string{"-latency", "30%", "-latency-floor", "10ms"}, args...)...)
 	}
 
 	r := judge(base[0], same[0])
-	require.Equal(t, 0, r.code, "one healthy run against one healthy run")
+	require.Equal(t, exitcode.Pass, r.code, "one healthy run against one healthy run")
 	require.Contains(t, r.stdout, "no regression")
 	r = judge(base[0], slow[0])
-	require.Equal(t, 1, r.code, "one run a side: a backend whose first token comes 60% later regressed")
+	require.Equal(t, exitcode.Failed, r.code, "one run a side: a backend whose first token comes 60% later regressed")
 	require.Contains(t, r.stdout, "REGRESSION in")
 	require.Contains(t, r.stdout, "(fw_chat_ttft med: +")
 
 	r = judge("-base", list(base...), "-new", list(same...))
-	require.Equal(t, 0, r.code, "three healthy runs against three healthy runs")
+	require.Equal(t, exitcode.Pass, r.code, "three healthy runs against three healthy runs")
 	require.Contains(t, r.stdout, "no regression")
 	require.Contains(t, r.stdout, "Welch's t-test, two-sided, alpha 0.05")
 	require.Contains(t, r.stdout, "BASE 3 runs: ")
 
 	r = judge("-base", list(base...), "-new", list(slow...))
-	require.Equal(t, 1, r.code, "a backend whose first token comes 60% later regressed")
+	require.Equal(t, exitcode.Failed, r.code, "a backend whose first token comes 60% later regressed")
 	_, verdict, found := strings.Cut(r.stdout, "REGRESSION in")
 	require.True(t, found, "a closing line names the regression")
 	require.Contains(t, verdict, "TTFT p50 (fw_chat_ttft med: +")
@@ -167,30 +137,30 @@ func TestCompareRuns(t *testing.T) {
 		}
 	})
 	r = judge(base[0], noisy)
-	require.Equal(t, 1, r.code, "one run a side: the noisy run is a regression")
+	require.Equal(t, exitcode.Failed, r.code, "one run a side: the noisy run is a regression")
 	require.Contains(t, r.stdout, "needs 2 or more runs a side (3 recommended)")
 	r = judge("-base", list(base...), "-new", list(same[0], same[1], noisy))
-	require.Equal(t, 0, r.code, "three runs a side: one noisy run does not flip the verdict")
+	require.Equal(t, exitcode.Pass, r.code, "three runs a side: one noisy run does not flip the verdict")
 	require.Contains(t, r.stdout, "beyond the tolerance but not significant at alpha 0.05: TTFT p50")
 
 	other := smokeSummary(t, healthy, map[string]string{"FW_HOLD": "4s"})
 	r = judge("-base", list(base...), "-new", list(same[0], same[1], other))
-	require.Equal(t, 3, r.code, "the NEW runs are of two load shapes")
+	require.Equal(t, exitcode.NotComparable, r.code, "the NEW runs are of two load shapes")
 	require.Contains(t, r.stderr, `the NEW runs are of different scenarios or profiles: hold is "6s" in `)
 	r = judge("-base", list(base...), "-new", other)
-	require.Equal(t, 3, r.code)
+	require.Equal(t, exitcode.NotComparable, r.code)
 	require.Contains(t, r.stderr, `hold is "6s" in BASE but "4s" in NEW`)
 	open := edited(t, same[0], func(raw map[string]any) {
 		id := raw["featherweight"].(map[string]any)
 		id["arrival"], id["rate"], id["burstiness"] = "poisson", 5, 1
 	})
 	r = judge("-base", list(base...), "-new", list(open, open))
-	require.Equal(t, 3, r.code, "another arrival model")
+	require.Equal(t, exitcode.NotComparable, r.code, "another arrival model")
 	require.Contains(t, r.stderr, `arrival is "closed" in BASE but "poisson" in NEW`)
 
 	notSummary := filepath.Join(t.TempDir(), "k6-out.json")
 	require.NoError(t, os.WriteFile(notSummary, []byte(`{"type":"Point","metric":"vus","data":{"value":1}}`+"\n"), 0o600))
 	r = judge(base[0], notSummary)
-	require.Equal(t, 2, r.code)
+	require.Equal(t, exitcode.BadInput, r.code)
 	require.Contains(t, r.stderr, "not a k6 summary")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/fwbench/harness"
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
 )
 
 // engine runs the container engine that scripts/docker-test.sh picked and built the images with:
@@ -58,8 +59,9 @@ func envFlags(f *Fwsim, pairs ...string) []string {
 // The fw-k6 image (IMAGE, default fw-k6:latest) holds k6 v1.8.1 with the extension, runs as user
 // 12345 with a shell and the bundled script, does what the k6-operator's initializer does, passes the
 // smoke profile against a healthy fwsim (exit 0) and fails it against a degraded loop (exit 99, on
-// the Hz thresholds); fwcompare in the image judges that a regression and fwcapacity in the image
-// finds fwsim -capacity 20's knee; the fwsim image (FWSIM_IMAGE) answers /healthz.
+// the Hz thresholds); `k6 x featherweight compare` in the image judges that a regression and
+// `k6 x featherweight capacity` in the image finds fwsim -capacity 20's knee, its steps run by the
+// image's own k6; the fwsim image (FWSIM_IMAGE) answers /healthz.
 func TestImage(t *testing.T) {
 	e := imageEngine(t)
 	image, fwsimImage := envOr("IMAGE", "fw-k6:latest"), envOr("FWSIM_IMAGE", "fwsim:latest")
@@ -101,18 +103,19 @@ func TestImage(t *testing.T) {
 	require.Equal(t, 99, code, "degraded smoke run:\n%s", tail(out, 4000))
 	require.Regexp(t, `thresholds on metrics '.*fw_loop_hz`, out, "it failed on the Hz thresholds")
 
-	out, code = e.run(t, "-v", runs+":/out:ro", "--entrypoint", "fwcompare", image, "/out/healthy/summary.json", "/out/degraded/summary.json")
-	require.Equal(t, 1, code, "fwcompare in the image: the degraded run regressed\n%s", out)
+	out, code = e.run(t, "-v", runs+":/out:ro", image, "x", "featherweight", "compare",
+		"/out/healthy/summary.json", "/out/degraded/summary.json")
+	require.Equal(t, exitcode.Failed, code, "compare in the image: the degraded run regressed\n%s", out)
 	require.Contains(t, out, "fw_loop_hz")
 
 	f := StartFwsim(t, "-capacity", "20")
 	args := envFlags(f, "K6_NO_USAGE_REPORT=true", "FW_THINK=0", "FW_CAPACITY_MIN=10", "FW_CAPACITY_MAX=40",
 		"FW_CAPACITY_STEP=10", "FW_CAPACITY_RAMP=2s", "FW_CAPACITY_HOLD=8s", "FW_CAPACITY_TIMEOUT=4m",
-		"FW_CAPACITY_OUT=/tmp/capacity.json", "FW_CAPACITY_CHART=/tmp/capacity.png")
-	args = append(args, "--network", "host", "--entrypoint", "fwcapacity")
-	out, code = e.run(t, append(args, image)...)
+		"FW_CAPACITY_OUT=/tmp/capacity.json")
+	args = append(args, "--network", "host", image, "x", "featherweight", "capacity")
+	out, code = e.run(t, args...)
 	_ = f.Stop()
-	require.Zero(t, code, "fwcapacity in the image:\n%s", tail(out, 4000))
+	require.Zero(t, code, "capacity in the image:\n%s", tail(out, 4000))
 	require.Regexp(t, regexp.MustCompile(`(?m)^capacity (10|20) users: at (20|30) `), out, "the knee near 20 users")
 
 	// The fwsim image on the host network: it prints its address; /healthz answers 200 once its loop

@@ -128,7 +128,7 @@ func TestRunScriptSmoke(t *testing.T) {
 	out := t.TempDir()
 	output, code := RunFwbench(t, map[string]string{
 		"FW_PROFILE": "smoke", "FW_PORT": strconv.Itoa(freePort(t)), "FW_OUT_DIR": out,
-		"K6": binary(t, "FW_K6"), "FWSIM": binary(t, "FW_FWSIM"),
+		"FW_K6": binary(t, "FW_K6"), "FW_FWSIM": binary(t, "FW_FWSIM"),
 		"K6_WEB_DASHBOARD_PORT": strconv.Itoa(freePort(t)),
 		"FW_CHAT_URL":           "", "FW_METRICS_URL": "", "FW_HEALTHZ_URL": "",
 	}, "run")

@@ -17,7 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/featherweight/xk6-featherweight/fwbench/harness"
+	"github.com/featherweight/xk6-featherweight/internal/scenario"
 )
 
 // segmentRun is one k6 process of the locally distributed run.
@@ -25,7 +25,7 @@ type segmentRun struct {
 	name, segment string
 	k6            *K6Process
 	K6Run
-	summary *harness.Summary
+	summary *scenario.Summary
 }
 
 // segment is i's share (i in 1..n) of the sequence 0,1/n,...,1: (i-1)/n:i/n, 0 and 1 spelled plainly.
@@ -97,7 +97,7 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 	}
 	for _, r := range runs {
 		r.K6Run = r.k6.Wait(t)
-		r.summary, _ = harness.ReadSummaryFile(filepath.Join(r.OutDir, "summary.json"))
+		r.summary, _ = scenario.ReadSummaryFile(filepath.Join(r.OutDir, "summary.json"))
 	}
 
 	var sumVUs, sumHz, sumChat, sumFailed, sumOK float64
@@ -127,7 +127,7 @@ func TestExecutionSegmentsRunTheSingleInstancePlan(t *testing.T) {
 }
 
 // failedThresholds names the thresholds k6 judged failed in a summary ("-" for none).
-func failedThresholds(s *harness.Summary) string {
+func failedThresholds(s *scenario.Summary) string {
 	if s == nil {
 		return "no summary"
 	}

@@ -137,7 +137,8 @@ func TestSoakSIGKILLLeavesACheckpoint(t *testing.T) {
 // One VU reuses one session over 30 iterations: one connect, 30 turns, none failed.
 func TestSessionReusedOverIterations(t *testing.T) {
 	t.Parallel() // asserts counts, not timing
-	f := StartFwsim(t, "-tokens", "4") // short replies: 30 turns in a few seconds
+	// Short replies: 30 turns in a few seconds.
+	f := StartFwsim(t, "-tokens", "4")
 	run := RunK6(t, "testdata/session-reuse.js", map[string]string{"FW_CHAT_URL": f.WS + "/api/chat"})
 	require.Equal(t, 0, run.ExitCode, "%s", tail(run.Stderr, 2000))
 	require.Equal(t, 1, run.Count("fw_chat_connecting"), "one connect for every iteration")

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -17,17 +16,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/fwbench/harness"
-	"github.com/featherweight/xk6-featherweight/fwbench/internal/compare"
-	"github.com/featherweight/xk6-featherweight/fwbench/internal/verdict"
-	"github.com/featherweight/xk6-featherweight/fwbench/internal/verdict/verdicttest"
+	"github.com/featherweight/xk6-featherweight/internal/compare"
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/verdict"
+	"github.com/featherweight/xk6-featherweight/internal/verdict/verdicttest"
 )
 
 // TestVerdict runs the bundled scenario split over k6 processes that remote-write to one real
-// Prometheus (remote-write receiver, native histograms), and judges each run with bin/fwverdict.
+// Prometheus (remote-write receiver, native histograms), and judges each run with
+// `k6 x featherweight verdict`.
 // FW_VERDICT_RECORD=DIR also records the Prometheus API answers of each verdict into DIR (the unit
 // tests' testdata).
 func TestVerdict(t *testing.T) {
-	fwverdict := binary(t, "FW_FWVERDICT")
 	prom, err := harness.StartPrometheus(t.Context(), harness.PrometheusOptions{RemoteWriteReceiver: true, NativeHistograms: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = prom.Stop() })
@@ -39,7 +39,7 @@ func TestVerdict(t *testing.T) {
 		for _, r := range runs {
 			require.Equal(t, 0, r.ExitCode, "runner %s passes its own share:\n%s", r.name, r.Output())
 		}
-		v := runVerdict(t, fwverdict, prom.URL, testid)
+		v := runVerdict(t, prom.URL, testid)
 		require.Equal(t, 0, v.code, "verdict passes:\n%s\n%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stdout, "merged from 2 runner(s)")
 		assert.Contains(t, v.stdout, "PASS  error_rate: rate<0.01")
@@ -57,7 +57,7 @@ func TestVerdict(t *testing.T) {
 		assert.True(t, v.summary.Metrics["chat_turns_ok"].Thresholds["count>0"].OK)
 		assert.True(t, v.summary.Metrics["checks{type:hz}"].Thresholds["rate>=0.9"].OK)
 		_, err := compare.Compare(v.summary, v.summary, compare.DefaultTolerances())
-		require.NoError(t, err, "fwcompare reads the merged summary")
+		require.NoError(t, err, "compare reads the merged summary")
 		record(t, prom.URL, testid, "pass.json")
 	})
 
@@ -67,7 +67,7 @@ func TestVerdict(t *testing.T) {
 		// About 800 turns, 400 of them against 5% error frames: the merged rate is near 2.5%.
 		runs := runSegments(t, prom.URL, testid, "0.1", healthy, failing)
 		require.Equal(t, 0, runs[0].ExitCode, "the healthy runner passes its own share:\n%s", runs[0].Output())
-		v := runVerdict(t, fwverdict, prom.URL, testid)
+		v := runVerdict(t, prom.URL, testid)
 		require.Equal(t, 99, v.code, "verdict fails:\n%s\n%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stdout, "FAIL  error_rate: rate<0.01")
 		assert.Contains(t, v.stderr, "threshold failed on the merged run: error_rate: rate<0.01")
@@ -85,13 +85,13 @@ func TestVerdict(t *testing.T) {
 	})
 
 	t.Run("an unknown testid or no Prometheus exits 2, never a pass", func(t *testing.T) {
-		v := runVerdict(t, fwverdict, prom.URL, newTestID(t, "never-run"))
+		v := runVerdict(t, prom.URL, newTestID(t, "never-run"))
 		assert.Equal(t, 2, v.code, "%s%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stderr, "no samples for testid")
 		assert.NotContains(t, v.stdout, "PASS")
 		recordBadInput(t, prom.URL, newTestID(t, "never-run"), "unknown.json")
 
-		v = runVerdict(t, fwverdict, "http://127.0.0.1:1", "any")
+		v = runVerdict(t, "http://127.0.0.1:1", "any")
 		assert.Equal(t, 2, v.code, "%s%s", v.stdout, v.stderr)
 		assert.Contains(t, v.stderr, "no answer from Prometheus at http://127.0.0.1:1")
 	})
@@ -100,7 +100,7 @@ func TestVerdict(t *testing.T) {
 		testid := newTestID(t, "single")
 		run := startRunner(t, "single", prom.URL, testid, "0.2", healthy, nil).wait(t)
 		require.Equal(t, 0, run.ExitCode, run.Output())
-		v := runVerdict(t, fwverdict, prom.URL, testid)
+		v := runVerdict(t, prom.URL, testid)
 		require.Equal(t, 0, v.code, "%s%s", v.stdout, v.stderr)
 		exact := run.summary.Metrics["fw_chat_ttft"].Values["p(95)"]
 		estimate := v.summary.Metrics["fw_chat_ttft"].Values["p(95)"]
@@ -193,29 +193,23 @@ func (r *runner) wait(t *testing.T) runnerRun {
 	return run
 }
 
-// verdictRun is one finished fwverdict.
+// verdictRun is one finished `k6 x featherweight verdict`.
 type verdictRun struct {
 	code           int
 	stdout, stderr string
 	summary        *compare.Summary // nil when it wrote none
 }
 
-// runVerdict runs bin/fwverdict on testid, bounded to 2 minutes.
-func runVerdict(t *testing.T, fwverdict, promURL, testid string) verdictRun {
+// runVerdict runs `k6 x featherweight verdict` on testid, bounded to 2 minutes.
+func runVerdict(t *testing.T, promURL, testid string) verdictRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	defer cancel()
 	out := t.TempDir()
-	var stdout, stderr syncBuffer
-	exit, err := harness.RunProcess(ctx, harness.ProcessOptions{
-		Path: fwverdict, Args: []string{"-prometheus", promURL, "-testid", testid, "-out", out}, Stdout: &stdout, Stderr: &stderr,
-	})
-	require.NoError(t, err)
-	v := verdictRun{code: exit.Code, stdout: stdout.String(), stderr: stderr.String()}
+	r := featherweight(t, 2*time.Minute, nil, "verdict", "-prometheus", promURL, "-testid", testid, "-out", out)
+	v := verdictRun{code: r.code, stdout: r.stdout, stderr: r.stderr}
 	if s, err := compare.Load(filepath.Join(out, "summary.json")); err == nil {
 		v.summary = s
-	} else if v.code != 2 {
-		require.NoError(t, err, "fwverdict wrote summary.json:\n%s\n%s", v.stdout, v.stderr)
+	} else if v.code != exitcode.BadInput {
+		require.NoError(t, err, "verdict wrote summary.json:\n%s\n%s", v.stdout, v.stderr)
 	}
 	return v
 }

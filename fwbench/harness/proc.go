@@ -97,36 +97,6 @@ func (s *Sampler) Samples() []ProcSample {
 	return append([]ProcSample(nil), s.samples...)
 }
 
-// HostCPU is the machine's aggregate CPU time (the "cpu" line of /proc/stat).
-type HostCPU struct {
-	Busy, Total time.Duration
-}
-
-// ReadHostCPU reads the machine's CPU times.
-func ReadHostCPU() (HostCPU, error) {
-	fs, err := procfs.NewDefaultFS()
-	if err != nil {
-		return HostCPU{}, err
-	}
-	st, err := fs.Stat()
-	if err != nil {
-		return HostCPU{}, err
-	}
-	c := st.CPUTotal // seconds; guest and guest_nice are already inside user and nice
-	idle := c.Idle + c.Iowait
-	busy := c.User + c.Nice + c.System + c.IRQ + c.SoftIRQ + c.Steal
-	sec := func(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
-	return HostCPU{Busy: sec(busy), Total: sec(busy + idle)}, nil
-}
-
-// BusySince is the machine's busy share (0..1) between prev and h; -1 when no time passed.
-func (h HostCPU) BusySince(prev HostCPU) float64 {
-	if h.Total <= prev.Total {
-		return -1
-	}
-	return float64(h.Busy-prev.Busy) / float64(h.Total-prev.Total)
-}
-
 // LoadAverage is the machine's 1-minute load average (0 when unknown).
 func LoadAverage() float64 {
 	fs, err := procfs.NewDefaultFS()

@@ -23,7 +23,7 @@ const (
 
 // Summary is a k6 summary: the data k6 passes to handleSummary, as the bundled scenario writes it
 // (JSON.stringify, to $FW_OUT_DIR/summary.json) with its identity under IdentityKey. The tools read
-// it with ReadSummary and write it (a merged run, fwverdict) with WriteJSON: one type both ways.
+// it with ReadSummary and write it (a merged run, k6 x featherweight verdict) with WriteJSON: one type both ways.
 type Summary struct {
 	// Path names the file in messages (not written).
 	Path string
@@ -179,7 +179,7 @@ func (s *Summary) Decode(key string, v any) (bool, error) {
 	return true, nil
 }
 
-// Set adds (or replaces) a top-level key that WriteJSON writes beside the metrics, e.g. fwverdict's
+// Set adds (or replaces) a top-level key that WriteJSON writes beside the metrics, e.g. the verdict's
 // account of a merged run.
 func (s *Summary) Set(key string, v any) error {
 	switch key {

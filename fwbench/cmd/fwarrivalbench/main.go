@@ -36,6 +36,8 @@ import (
 	"time"
 
 	"github.com/featherweight/xk6-featherweight/executor/arrival"
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 //go:embed script.js
@@ -49,8 +51,12 @@ func main() {
 			return
 		}
 		_, _ = fmt.Fprintln(os.Stderr, "fwarrivalbench:", err)
+		code := exitcode.Error
+		if errors.Is(err, errBadInput) {
+			code = exitcode.BadInput
+		}
 		stop()
-		os.Exit(2) //nolint:gocritic // stop already ran
+		os.Exit(code) //nolint:gocritic // stop already ran
 	}
 }
 
@@ -63,34 +69,46 @@ type config struct {
 	dump     string
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fs := flag.NewFlagSet("fwarrivalbench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	k6 := fs.String("k6", "./k6", "the xk6-built k6 with this extension")
-	rates := fs.String("rates", "100,1000,5000", "arrival rates per second, comma-separated")
-	duration := fs.Duration("duration", 5*time.Second, "how long each scenario starts arrivals")
-	vus := fs.Int("vus", 200, "preAllocatedVUs = maxVUs of every scenario")
-	seed := fs.Uint64("seed", 1, "seed of the poisson-arrival-rate scenarios")
-	dump := fs.String("dump", "", "also write DIR/<scenario>.csv: index, scheduled offset, lag (ns)")
-	if err := fs.Parse(args); err != nil {
-		return config{}, err
+// errBadInput is matched by the errors of a bad command line (exit 2; docs/tools.md).
+var errBadInput = errors.New("bad input")
+
+func parseFlags(args []string, env knob.LookupEnv, stderr io.Writer) (config, error) {
+	fs := knob.New("fwarrivalbench", env, stderr)
+	var c config
+	var rates string
+	fs.StringVar(&c.k6, "k6", "FW_K6", "./k6", "the xk6-built k6 with this extension")
+	fs.StringVar(&rates, "rates", "FW_ARRIVALBENCH_RATES", "100,1000,5000", "arrival rates per second, comma-separated")
+	fs.DurationVar(&c.duration, "duration", "FW_ARRIVALBENCH_DURATION", 5*time.Second,
+		"how long each scenario starts arrivals")
+	fs.IntVar(&c.vus, "vus", "FW_ARRIVALBENCH_VUS", 200, "preAllocatedVUs = maxVUs of every scenario")
+	fs.Uint64Var(&c.seed, "seed", "FW_ARRIVALBENCH_SEED", 1, "seed of the poisson-arrival-rate scenarios")
+	fs.StringVar(&c.dump, "dump", "FW_ARRIVALBENCH_DUMP", "",
+		"also write DIR/<scenario>.csv: index, scheduled offset, lag (ns)")
+	fs.Usage = func() {
+		_, _ = fmt.Fprintf(stderr, "usage: fwarrivalbench [flags]\n  %s\nflags:\n", knob.Rule)
+		fs.PrintDefaults()
 	}
-	c := config{k6: *k6, duration: *duration, vus: *vus, seed: *seed, dump: *dump}
-	for r := range strings.SplitSeq(*rates, ",") {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err
+		}
+		return config{}, fmt.Errorf("%w: %w", errBadInput, err)
+	}
+	for r := range strings.SplitSeq(rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
 		if err != nil || n <= 0 {
-			return config{}, fmt.Errorf("-rates: %q is not a positive integer", r)
+			return config{}, fmt.Errorf("%w: -rates: %q is not a positive integer", errBadInput, r)
 		}
 		c.rates = append(c.rates, n)
 	}
 	if c.duration < time.Second || c.vus < 1 {
-		return config{}, errors.New("-duration must be at least 1s and -vus at least 1")
+		return config{}, fmt.Errorf("%w: -duration must be at least 1s and -vus at least 1", errBadInput)
 	}
 	return c, nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, err := parseFlags(args, stderr)
+	c, err := parseFlags(args, knob.OSEnv(), stderr)
 	if err != nil {
 		return err
 	}

@@ -14,18 +14,21 @@ import (
 	"time"
 
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
-// benchmark is `fwbench compare` or `fwbench scale`: its defaults and its table's text.
+// benchmark is `fwbench sidebyside` or `fwbench scale`: its defaults and its table's text.
 type benchmark struct {
 	name       string // the table is Out/../<name>.md
 	out        string
-	duration   string
+	duration   time.Duration
+	quick      time.Duration // the duration with -quick (0: same)
 	workloads  string
-	users      string // BENCH_USERS or BENCH_STREAMS
-	usersVar   string
+	users      string // -users or -streams
+	usersFlag  string
 	clients    string
-	ramp       string
+	ramp       time.Duration
 	profile    bool
 	plainRamp  bool
 	fdHeadroom uint64 // file descriptors needed beyond one per user
@@ -33,26 +36,22 @@ type benchmark struct {
 	notes      string
 }
 
-// compareBench is make bench WHAT=compare: native vs k6/websockets vs plain Go on the same fwsim.
-// BENCH_QUICK=1: 10 s per run instead of 30 s (all 12 runs in ~5 minutes).
-func compareBench() benchmark {
-	duration := "30s"
-	if os.Getenv("BENCH_QUICK") == "1" {
-		duration = "10s"
-	}
+// sideBySideBench is make bench-sidebyside: native vs k6/websockets vs plain Go on the same fwsim.
+// -quick (FW_BENCH_QUICK=1): 10 s per run instead of 30 s (all 12 runs in ~5 minutes).
+func sideBySideBench() benchmark {
 	return benchmark{
-		name: "bench-compare", out: "out/bench", duration: duration, workloads: "fast slow",
-		users: "200 1000", usersVar: "BENCH_USERS", clients: "native websockets plain", ramp: "10s",
-		profile: os.Getenv("BENCH_PROFILE") == "1", fdHeadroom: 100,
+		name: "bench-sidebyside", out: "out/bench", duration: 30 * time.Second, quick: 10 * time.Second,
+		workloads: "fast slow", users: "200 1000", usersFlag: "users", clients: "native websockets plain",
+		ramp: 10 * time.Second, fdHeadroom: 100,
 		intro: func(s bench.Settings, _ uint64) string {
 			return fmt.Sprintf("Each run: %s of turns back to back per user, its own fwsim (jitter 0.2, seed 1) on "+
 				"loopback, the client and fwsim sharing the machine.", secs(s.Duration))
 		},
-		notes: compareNotes,
+		notes: sideBySideNotes,
 	}
 }
 
-const compareNotes = `
+const sideBySideNotes = `
 - CPU: the client process's utime+stime (from /proc) between fwsim's first prompt read and its last
   token write (k6's VU initialisation and end-of-test summary excluded), per 1,000 tokens received.
 - TTFT/ITL error: the client's p50 (p99) minus fwsim's own p50 (p99) of the same run (fwsim: prompt
@@ -69,8 +68,8 @@ const compareNotes = `
 // scaleBench is make bench WHAT=scale: how many concurrent streams one machine holds.
 func scaleBench() benchmark {
 	return benchmark{
-		name: "bench-scale", out: "out/scale", duration: "60s", workloads: "stream",
-		users: "5000 10000 15000", usersVar: "BENCH_STREAMS", clients: "promise session plain", ramp: "20s",
+		name: "bench-scale", out: "out/scale", duration: 60 * time.Second, workloads: "stream",
+		users: "5000 10000 15000", usersFlag: "streams", clients: "promise session plain", ramp: 20 * time.Second,
 		profile: true, plainRamp: true, fdHeadroom: 200,
 		intro: func(s bench.Settings, fds uint64) string {
 			return fmt.Sprintf("Each run: %s (the first %s ramping the streams up), its own fwsim "+
@@ -84,39 +83,56 @@ func scaleBench() benchmark {
 
 func secs(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) + "s" }
 
-// settings reads the benchmark's knobs: BENCH_DURATION, BENCH_WORKLOADS, BENCH_USERS (BENCH_STREAMS),
-// BENCH_CLIENTS, BENCH_OUT, BENCH_SETTLE (5 s), BENCH_RAMP, SCALE_VUS (10), FW_K6, FWPLAIN, FWSIM.
-func (b benchmark) settings(log io.Writer) (bench.Settings, error) {
+// benchKnobs are a benchmark's knobs, as given.
+type benchKnobs struct {
+	out, workloads, clients, users string
+	k6, fwplain, fwsim             string
+	duration, settle, ramp         time.Duration
+	scaleVUs                       int
+	quick, profile                 bool
+}
+
+// flags defines the benchmark's knobs (FW_BENCH_*, FW_K6, FW_FWPLAIN, FW_FWSIM).
+func (b benchmark) flags(fs *knob.FlagSet) *benchKnobs {
+	k := &benchKnobs{}
+	fs.StringVar(&k.out, "out", "FW_BENCH_OUT", b.out, "directory of the runs; the table goes beside it")
+	fs.StringVar(&k.workloads, "workloads", "FW_BENCH_WORKLOADS", b.workloads, "workloads, space-separated")
+	fs.StringVar(&k.clients, "clients", "FW_BENCH_CLIENTS", b.clients, "clients, space-separated")
+	fs.StringVar(&k.users, b.usersFlag, "FW_BENCH_"+strings.ToUpper(b.usersFlag), b.users,
+		b.usersFlag+" of each run, space-separated")
+	fs.DurationVar(&k.duration, "duration", "FW_BENCH_DURATION", b.duration, "each run's load window")
+	fs.DurationVar(&k.settle, "settle", "FW_BENCH_SETTLE", 5*time.Second, "pause between runs")
+	fs.DurationVar(&k.ramp, "ramp", "FW_BENCH_RAMP", b.ramp, "ramp of the users or streams, inside the window")
+	fs.IntVar(&k.scaleVUs, "scale-vus", "FW_BENCH_SCALE_VUS", 10, "k6 VUs that carry the scale benchmark's streams")
+	fs.BoolVar(&k.profile, "profile", "FW_BENCH_PROFILE", b.profile, "write CPU profiles of the clients")
+	if b.quick > 0 {
+		fs.BoolVar(&k.quick, "quick", "FW_BENCH_QUICK", false, "runs of "+b.quick.String()+" unless -duration is given")
+	}
+	fs.StringVar(&k.k6, "k6", "FW_K6", "./k6", "k6 built with the extension")
+	fs.StringVar(&k.fwplain, "fwplain", "FW_FWPLAIN", "bin/fwplain", "the plain Go client")
+	fs.StringVar(&k.fwsim, "fwsim", "FW_FWSIM", "bin/fwsim", "fwsim binary")
+	return k
+}
+
+// settings checks the knobs and returns the benchmark's settings; set reports whether a flag or
+// variable gave -duration.
+func (b benchmark) settings(k *benchKnobs, durationSet bool, log io.Writer) (bench.Settings, error) {
 	s := bench.Settings{
-		Out: env("BENCH_OUT", b.out), Workloads: strings.Fields(env("BENCH_WORKLOADS", b.workloads)),
-		Clients: strings.Fields(env("BENCH_CLIENTS", b.clients)),
-		K6:      env("FW_K6", "./k6"), Fwplain: env("FWPLAIN", "bin/fwplain"), Fwsim: env("FWSIM", "bin/fwsim"),
-		Profile: b.profile, PlainRamp: b.plainRamp, Log: log,
+		Out: k.out, Workloads: strings.Fields(k.workloads), Clients: strings.Fields(k.clients),
+		K6: k.k6, Fwplain: k.fwplain, Fwsim: k.fwsim, Duration: k.duration, Settle: k.settle, Ramp: k.ramp,
+		ScaleVUs: k.scaleVUs, Profile: k.profile, PlainRamp: b.plainRamp, Log: log,
+	}
+	if k.quick && !durationSet {
+		s.Duration = b.quick
 	}
 	var errs []error
-	dur := func(name, dflt string) time.Duration {
-		v := env(name, dflt)
-		if n, err := strconv.Atoi(v); err == nil { // BENCH_SETTLE=5 means seconds
-			return time.Duration(n) * time.Second
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: expected a duration such as %s", name, v, dflt))
-		}
-		return d
+	if k.scaleVUs < 1 {
+		errs = append(errs, fmt.Errorf("-scale-vus (FW_BENCH_SCALE_VUS) %d: expected a positive integer", k.scaleVUs))
 	}
-	s.Duration = dur("BENCH_DURATION", b.duration)
-	s.Settle = dur("BENCH_SETTLE", "5s")
-	s.Ramp = dur("BENCH_RAMP", b.ramp)
-	vus, err := strconv.Atoi(env("SCALE_VUS", "10"))
-	if err != nil || vus < 1 {
-		errs = append(errs, fmt.Errorf("SCALE_VUS=%q: expected a positive integer", os.Getenv("SCALE_VUS")))
-	}
-	s.ScaleVUs = vus
-	for f := range strings.FieldsSeq(env(b.usersVar, b.users)) {
+	for f := range strings.FieldsSeq(k.users) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a positive integer", b.usersVar, f))
+			errs = append(errs, fmt.Errorf("-%s: %q is not a positive integer", b.usersFlag, f))
 		}
 		s.Users = append(s.Users, n)
 	}
@@ -141,11 +157,22 @@ func raiseFDLimit() uint64 {
 	return l.Cur
 }
 
-func benchCmd(ctx, quit context.Context, b benchmark, stdout, stderr io.Writer) int {
-	s, err := b.settings(stderr)
+func benchCmd(ctx, quit context.Context, b benchmark, args []string, env knob.LookupEnv, stdout, stderr io.Writer) int {
+	name := strings.TrimPrefix(b.name, "bench-")
+	fs := knob.New(name, env, stderr)
+	k := b.flags(fs)
+	if code, done := parseKnobs(fs, args, stderr, name, "Runs the "+b.name+" benchmark (docs/BENCHMARKS.md)."); done {
+		return code
+	}
+	durationSet := false
+	fs.Visit(func(f *flag.Flag) { durationSet = durationSet || f.Name == "duration" })
+	if v, _ := env("FW_BENCH_DURATION"); v != "" {
+		durationSet = true
+	}
+	s, err := b.settings(k, durationSet, stderr)
 	if err != nil {
-		printf(stderr, "fwbench %s: %v\n", strings.TrimPrefix(b.name, "bench-"), err)
-		return 2
+		printf(stderr, "fwbench %s: %v\n", name, err)
+		return exitcode.BadInput
 	}
 	fds := raiseFDLimit()
 	printf(stderr, "%s: open files limit %d\n", b.name, fds)
@@ -192,7 +219,7 @@ func tableCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("fwbench table", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return exitcode.BadInput
 	}
 	rs, err := bench.ReadResults(fs.Args(), stderr)
 	if err != nil {

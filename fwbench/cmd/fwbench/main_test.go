@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +12,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 func TestGrowthComparesTheHoldOnly(t *testing.T) {
@@ -38,39 +43,77 @@ func TestSlopeIsLeastSquaresOverTheWindow(t *testing.T) {
 	require.Contains(t, slope(samples[:1], 0, time.Hour), "too few samples")
 }
 
-func TestBenchSettingsFromEnvironment(t *testing.T) {
-	t.Setenv("BENCH_QUICK", "1")
-	t.Setenv("BENCH_WORKLOADS", "slow")
-	t.Setenv("BENCH_USERS", "20 40")
-	t.Setenv("BENCH_SETTLE", "0")
-	t.Setenv("FW_K6", "/bin/sh") // any existing files: Check only wants them present
-	t.Setenv("FWPLAIN", "/bin/sh")
-	t.Setenv("FWSIM", "/bin/sh")
-	s, err := compareBench().settings(io.Discard)
+// benchSettings parses a benchmark's knobs from args and env as benchCmd does.
+func benchSettings(b benchmark, args []string, env map[string]string) (bench.Settings, error) {
+	fs := knob.New(b.name, knob.MapEnv(env), io.Discard)
+	k := b.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return bench.Settings{}, err
+	}
+	durationSet := env["FW_BENCH_DURATION"] != ""
+	fs.Visit(func(f *flag.Flag) { durationSet = durationSet || f.Name == "duration" })
+	return b.settings(k, durationSet, io.Discard)
+}
+
+func TestBenchKnobsFromFlagsAndEnvironment(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"FW_BENCH_QUICK": "1", "FW_BENCH_WORKLOADS": "slow", "FW_BENCH_USERS": "20 40", "FW_BENCH_SETTLE": "0s",
+		"FW_K6": "/bin/sh", "FW_FWPLAIN": "/bin/sh", "FW_FWSIM": "/bin/sh", // any existing files: Check only wants them present
+	}
+	s, err := benchSettings(sideBySideBench(), nil, env)
 	require.NoError(t, err)
-	require.Equal(t, 10*time.Second, s.Duration, "BENCH_QUICK=1: 10 s per run")
+	require.Equal(t, 10*time.Second, s.Duration, "-quick: 10 s per run")
 	require.Equal(t, []string{"slow"}, s.Workloads)
 	require.Equal(t, []int{20, 40}, s.Users)
 	require.Equal(t, []string{"native", "websockets", "plain"}, s.Clients)
 	require.Zero(t, s.Settle)
 
-	t.Setenv("BENCH_STREAMS", "100")
-	sc, err := scaleBench().settings(io.Discard)
+	s, err = benchSettings(sideBySideBench(), []string{"-duration", "15s", "-users", "5"}, env)
 	require.NoError(t, err)
-	require.Equal(t, []int{100}, sc.Users, "scale reads BENCH_STREAMS")
+	require.Equal(t, 15*time.Second, s.Duration, "a -duration given wins over -quick")
+	require.Equal(t, []int{5}, s.Users, "a flag wins over its variable")
+
+	env["FW_BENCH_STREAMS"] = "100"
+	sc, err := benchSettings(scaleBench(), nil, env)
+	require.NoError(t, err)
+	require.Equal(t, []int{100}, sc.Users, "scale reads -streams (FW_BENCH_STREAMS)")
 	require.Equal(t, 20*time.Second, sc.Ramp)
 	require.True(t, sc.Profile)
+	_, err = benchSettings(scaleBench(), []string{"-quick"}, env)
+	require.Error(t, err, "scale has no -quick")
 
-	for name, bad := range map[string]string{"BENCH_DURATION": "1.5s", "BENCH_USERS": "many", "BENCH_CLIENTS": "curl"} {
-		t.Run(name, func(t *testing.T) {
-			t.Setenv(name, bad)
-			_, err := compareBench().settings(io.Discard)
-			require.Error(t, err)
-		})
+	for name, bad := range map[string]string{"FW_BENCH_DURATION": "1.5", "FW_BENCH_USERS": "many", "FW_BENCH_CLIENTS": "curl"} {
+		bent := map[string]string{}
+		maps.Copy(bent, env)
+		bent[name] = bad
+		_, err := benchSettings(sideBySideBench(), nil, bent)
+		require.Error(t, err, name)
 	}
-	t.Setenv("FW_K6", "/nonexistent/k6")
-	_, err = compareBench().settings(io.Discard)
+	env["FW_K6"] = "/nonexistent/k6"
+	_, err = benchSettings(sideBySideBench(), nil, env)
 	require.ErrorContains(t, err, "/nonexistent/k6 is missing")
+}
+
+func TestARenamedVariableIsRefusedNotIgnored(t *testing.T) {
+	t.Parallel()
+	err := refuseRenamed(knob.MapEnv(map[string]string{"BENCH_STREAMS": "100", "FW_BENCH_USERS": "5"}))
+	require.ErrorContains(t, err, "BENCH_STREAMS is set: it was renamed FW_BENCH_STREAMS")
+	require.NoError(t, refuseRenamed(knob.MapEnv(map[string]string{"FW_BENCH_STREAMS": "100", "K6": ""})))
+}
+
+func TestCommandsPrintTheirKnobsAndRefuseBadOnes(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"run", "soak", "sidebyside", "scale"} {
+		var stderr bytes.Buffer
+		require.Equal(t, 0, dispatch([]string{cmd, "-h"}, io.Discard, &stderr), cmd)
+		require.Contains(t, stderr.String(), "[FW_K6] (default ./k6)", cmd)
+		require.Contains(t, stderr.String(), "a flag given wins over its variable", cmd)
+	}
+	var stderr bytes.Buffer
+	require.Equal(t, 2, dispatch([]string{"soak", "-every", "10"}, io.Discard, &stderr), "a duration needs its unit")
+	require.Equal(t, 2, dispatch([]string{"run", "extra"}, io.Discard, &stderr))
+	require.Contains(t, stderr.String(), "unexpected arguments")
 }
 
 func TestDashboardEnvDefaultsAndOverrides(t *testing.T) {

@@ -9,14 +9,16 @@ import (
 	"time"
 
 	"github.com/featherweight/xk6-featherweight/fwbench/harness"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 // scenario is one run of the bundled scenario (or FW_SCRIPT) with ./k6, against its own fwsim
 // unless FW_CHAT_URL is set: what `make run` and `make smoke` do, and what the soak repeats.
 //
-// Knobs: K6 (./k6), FWSIM (bin/fwsim), FWSIM_FLAGS, FW_PORT (8080), FW_SCRIPT, FW_OUT_DIR (out),
-// K6_FLAGS, and the k6 web dashboard's K6_WEB_DASHBOARD_* (the HTML report goes to
-// FW_OUT_DIR/report.html). Every other FW_* variable reaches the script through the environment.
+// Knobs (scenarioFlags): -k6 FW_K6, -fwsim FW_FWSIM, -fwsim-flags FW_FWSIM_FLAGS, -port FW_PORT,
+// -script FW_SCRIPT, -out FW_OUT_DIR, -k6-flags FW_K6_FLAGS; and the k6 web dashboard's
+// K6_WEB_DASHBOARD_* (the HTML report goes to FW_OUT_DIR/report.html). Every other FW_* variable
+// reaches the script through the environment.
 type scenario struct {
 	k6, fwsim, script, outDir string
 	fwsimFlags, k6Flags       []string
@@ -27,12 +29,31 @@ type scenario struct {
 	simStarted                func(sim *harness.Fwsim)  // called once the managed fwsim runs
 }
 
-func scenarioFromEnv(stdout, stderr io.Writer) scenario {
+// scenarioKnobs are the knobs of a scenario run, as given.
+type scenarioKnobs struct {
+	k6, fwsim, script, outDir string
+	fwsimFlags, k6Flags, port string
+}
+
+// scenarioFlags defines the knobs of a scenario run; outDir is the default output directory.
+func scenarioFlags(fs *knob.FlagSet, outDir string) *scenarioKnobs {
+	k := &scenarioKnobs{}
+	fs.StringVar(&k.k6, "k6", "FW_K6", "./k6", "k6 built with the extension")
+	fs.StringVar(&k.fwsim, "fwsim", "FW_FWSIM", "./bin/fwsim", "fwsim binary started when FW_CHAT_URL is unset")
+	fs.StringVar(&k.fwsimFlags, "fwsim-flags", "FW_FWSIM_FLAGS", "", `extra fwsim flags, e.g. "-hz 60"`)
+	fs.StringVar(&k.port, "port", "FW_PORT", "8080", "the managed fwsim's loopback port")
+	fs.StringVar(&k.script, "script", "FW_SCRIPT", "examples/featherweight-load.js", "the k6 script")
+	fs.StringVar(&k.outDir, "out", "FW_OUT_DIR", outDir, "directory for summary.json, report.html and logs")
+	fs.StringVar(&k.k6Flags, "k6-flags", "FW_K6_FLAGS", "", `extra k6 run flags, e.g. "--quiet"`)
+	return k
+}
+
+// scenario is the run the knobs describe, k6's output to stdout and stderr.
+func (k *scenarioKnobs) scenario(stdout, stderr io.Writer) scenario {
 	return scenario{
-		k6: env("K6", "./k6"), fwsim: env("FWSIM", "./bin/fwsim"),
-		script: env("FW_SCRIPT", "examples/featherweight-load.js"), outDir: env("FW_OUT_DIR", "out"),
-		fwsimFlags: strings.Fields(os.Getenv("FWSIM_FLAGS")), k6Flags: strings.Fields(os.Getenv("K6_FLAGS")),
-		port: env("FW_PORT", "8080"), k6Stdout: stdout, k6Stderr: stderr,
+		k6: k.k6, fwsim: k.fwsim, script: k.script, outDir: k.outDir,
+		fwsimFlags: strings.Fields(k.fwsimFlags), k6Flags: strings.Fields(k.k6Flags),
+		port: k.port, k6Stdout: stdout, k6Stderr: stderr,
 	}
 }
 
@@ -134,11 +155,19 @@ func isDone(c <-chan struct{}) bool {
 }
 
 // runCmd is `fwbench run` (make run, make smoke). Exits with k6's exit code (0 pass, 99 thresholds
-// failed, 104/107 script errors). FW_MEASURE=1 also samples k6 and fwsim every 2 s and writes their
-// peak RSS and CPU to FW_OUT_DIR/resources.txt.
-func runCmd(ctx context.Context, stdout, stderr io.Writer) int {
-	sc := scenarioFromEnv(stdout, stderr)
-	if os.Getenv("FW_MEASURE") != "1" {
+// failed, 104/107 script errors). -measure (FW_MEASURE=1) also samples k6 and fwsim every 2 s and
+// writes their peak RSS and CPU to FW_OUT_DIR/resources.txt.
+func runCmd(ctx context.Context, args []string, env knob.LookupEnv, stdout, stderr io.Writer) int {
+	fs := knob.New("run", env, stderr)
+	k := scenarioFlags(fs, "out")
+	var measured bool
+	fs.BoolVar(&measured, "measure", "FW_MEASURE", false, "sample k6's and fwsim's RSS and CPU (resources.txt)")
+	if code, done := parseKnobs(fs, args, stderr, "run",
+		"Runs the bundled scenario against its own fwsim (unless FW_CHAT_URL is set); exits with k6's code."); done {
+		return code
+	}
+	sc := k.scenario(stdout, stderr)
+	if !measured {
 		return sc.run(ctx, stdout)
 	}
 	return measure(ctx, sc, stdout)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/featherweight/xk6-featherweight/fwbench/harness"
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 // soakSample is one row of soak.tsv.
@@ -26,23 +27,52 @@ type soakSample struct {
 	fds        int
 }
 
-// soakCmd is `fwbench soak` (make soak): the bundled scenario's soak profile (FW_PROFILE, default
-// soak: 1,000 users, sketched Trends, checkpoints) with a hold of FW_HOLD (1h; FW_SOAK_HOLD is the
-// older name) against its own fwsim, sampling k6 every FW_SOAK_EVERY seconds (10): RSS, goroutines
-// (k6's pprof on its REST API, loopback only) and open file descriptors. The web dashboard is off
-// (K6_WEB_DASHBOARD=true turns it on: its cumulative view keeps every Trend value). Writes
-// FW_OUT_DIR/soak.tsv (default out/soak) and prints the growth over the hold (first vs last sample,
-// the peak, and the least-squares RSS slope after the hold's first FW_SOAK_WARMUP, 5m).
-func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
-	sc := scenarioFromEnv(stdout, stderr)
-	sc.outDir = env("FW_OUT_DIR", "out/soak")
-	set, err := soakSettingsFromEnv()
-	if err != nil {
-		printf(stderr, "fwbench soak: %v\n", err)
-		return 2
+// soakKnobs are the soak's knobs, as given.
+type soakKnobs struct {
+	scenario                  *scenarioKnobs
+	hold, every, ramp, warmup time.Duration
+	apiPort, profile          string
+}
+
+// parseSoak reads the soak's knobs; done is true when the command ends here with code.
+func parseSoak(args []string, lookup knob.LookupEnv, stderr io.Writer) (o soakKnobs, code int, done bool) {
+	fs := knob.New("soak", lookup, stderr)
+	o.scenario = scenarioFlags(fs, "out/soak")
+	fs.StringVar(&o.profile, "profile", "FW_PROFILE", "soak",
+		"the bundled scenario's profile (soak: 1,000 users, sketched Trends, checkpoints)")
+	fs.DurationVar(&o.hold, "hold", "FW_HOLD", time.Hour, "the scenario's hold")
+	fs.DurationVar(&o.warmup, "warmup", "FW_SOAK_WARMUP", 5*time.Minute,
+		"the start of the hold left out of the RSS slope")
+	fs.DurationVar(&o.every, "every", "FW_SOAK_EVERY", 10*time.Second, "how often k6 is sampled")
+	fs.DurationVar(&o.ramp, "ramp", "FW_SOAK_RAMP", 70*time.Second,
+		"time from k6's start to the hold (the growth is measured over the hold only)")
+	fs.StringVar(&o.apiPort, "api-port", "FW_SOAK_API_PORT", "", "k6's REST API port for pprof (empty: a free one)")
+	if code, done := parseKnobs(fs, args, stderr, "soak",
+		"Runs the bundled scenario with a long hold, sampling k6 for growth; exits with k6's code."); done {
+		return o, code, true
 	}
-	hold, holdDur, every := set.hold, set.holdDur, set.every
-	apiPort := env("FW_SOAK_API_PORT", "")
+	if o.every < time.Second || o.hold <= 0 {
+		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_SOAK_HOLD) positive\n")
+		return o, exitcode.BadInput, true
+	}
+	return o, 0, false
+}
+
+// soakCmd is `fwbench soak` (make soak): the bundled scenario's soak profile (-profile, FW_PROFILE,
+// soak: 1,000 users, sketched Trends, checkpoints) with a long hold (-hold, FW_HOLD, 1h) against its
+// own fwsim, sampling k6 every -every (FW_SOAK_EVERY, 10s): RSS, goroutines (k6's pprof on its REST
+// API, loopback only) and open file descriptors. The web dashboard is off (K6_WEB_DASHBOARD=true turns
+// it on: its cumulative view keeps every Trend value). Writes FW_OUT_DIR/soak.tsv (default out/soak)
+// and prints the growth over the hold (first vs last sample, the peak) and the least-squares RSS
+// slope after the hold's first -warmup (FW_SOAK_WARMUP, 5m).
+func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, stderr io.Writer) int {
+	o, code, stop := parseSoak(args, lookup, stderr)
+	if stop {
+		return code
+	}
+	holdDur, every, ramp, apiPort := o.hold, o.every, o.ramp, o.apiPort
+	sc := o.scenario.scenario(stdout, stderr)
+	hold := holdDur.String()
 	dashPort := env("K6_WEB_DASHBOARD_PORT", "")
 	for _, p := range []*string{&apiPort, &dashPort} {
 		if *p == "" {
@@ -57,7 +87,7 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	api := "127.0.0.1:" + apiPort
 	sc.k6Flags = append(sc.k6Flags, "--address", api, "--profiling-enabled")
 	sc.extraEnv = []string{
-		"FW_HOLD=" + hold, "FW_PROFILE=" + set.profile, "K6_WEB_DASHBOARD_PORT=" + dashPort,
+		"FW_HOLD=" + hold, "FW_PROFILE=" + o.profile, "K6_WEB_DASHBOARD_PORT=" + dashPort,
 		"K6_WEB_DASHBOARD=" + env("K6_WEB_DASHBOARD", "false"),
 	}
 	if err := os.MkdirAll(sc.outDir, 0o750); err != nil {
@@ -82,7 +112,7 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 		wg.Go(func() {
 			defer func() { _ = recover() }() // a broken sampler loses samples, never the soak
 			start := time.Now()
-			t := time.NewTicker(time.Duration(every) * time.Second)
+			t := time.NewTicker(every)
 			defer t.Stop()
 			for {
 				select {
@@ -101,7 +131,7 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 			}
 		})
 	}
-	code := sc.run(ctx, runLog)
+	code = sc.run(ctx, runLog)
 	close(done)
 	wg.Wait()
 
@@ -112,32 +142,9 @@ func soakCmd(ctx context.Context, stdout, stderr io.Writer) int {
 	_ = runLog.Sync()
 	printf(stdout, "%s\n", bench.LastLines(runLog.Name(), 30))
 	printf(stdout, "k6 exit code: %d; samples: %s\n", code, tsv)
-	printf(stdout, "%s\n", growth(samples, set.ramp, holdDur))
-	printf(stdout, "%s\n", slope(samples, set.ramp+set.warmup, set.ramp+holdDur-10*time.Second))
+	printf(stdout, "%s\n", growth(samples, ramp, holdDur))
+	printf(stdout, "%s\n", slope(samples, ramp+o.warmup, ramp+holdDur-10*time.Second))
 	return code
-}
-
-// soakSettings are the soak's knobs.
-type soakSettings struct {
-	hold, profile   string        // FW_HOLD (k6's spelling), FW_PROFILE
-	holdDur, warmup time.Duration // the hold; the part of it left out of the slope
-	ramp            time.Duration // FW_SOAK_RAMP_S: when the hold starts, from k6's start
-	every           int           // FW_SOAK_EVERY: seconds between samples
-}
-
-func soakSettingsFromEnv() (soakSettings, error) {
-	s := soakSettings{hold: env("FW_HOLD", env("FW_SOAK_HOLD", "1h")), profile: env("FW_PROFILE", "soak")}
-	var err, err2, err3, err4 error
-	s.warmup, err4 = time.ParseDuration(env("FW_SOAK_WARMUP", "5m"))
-	s.holdDur, err = time.ParseDuration(s.hold)
-	s.every, err2 = strconv.Atoi(env("FW_SOAK_EVERY", "10"))
-	rampS, err3 := strconv.Atoi(env("FW_SOAK_RAMP_S", "70"))
-	s.ramp = time.Duration(rampS) * time.Second
-	if err != nil || err2 != nil || err3 != nil || err4 != nil || s.every < 1 || s.holdDur <= 0 {
-		return s, errors.New("FW_HOLD and FW_SOAK_WARMUP must be durations (1h, 5m), " +
-			"FW_SOAK_EVERY and FW_SOAK_RAMP_S whole seconds")
-	}
-	return s, nil
 }
 
 // goroutines is k6's goroutine count from its pprof endpoint (-1 when it does not answer).

@@ -3,6 +3,8 @@
 //
 //	fwdataset [-n 200] [-seed 1] [-format sharegpt|turns] [-o FILE]
 //
+// Each flag has an FW_DATASETGEN_* variable (docs/tools.md).
+//
 // ShareGPT lines hold human and gpt turns (and now and then a system turn first); plain lines hold
 // the human turns only. Prompt lengths vary from a few words to pasted logs and code, with quotes,
 // newlines and non-ASCII text, so that a load test sees production-like variety. All text is made
@@ -18,6 +20,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 func main() {
@@ -26,30 +31,44 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fwdataset", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	return runWith(args, knob.OSEnv(), stdout, stderr)
+}
+
+// runWith is run with its environment.
+func runWith(args []string, env knob.LookupEnv, stdout, stderr io.Writer) int {
+	fs := knob.New("fwdataset", env, stderr)
 	var opts Options
-	var out string
-	fs.IntVar(&opts.Conversations, "n", 200, "conversations to write")
-	fs.Uint64Var(&opts.Seed, "seed", 1, "seed of the generator: the same seed writes the same file")
-	format := fs.String("format", string(ShareGPT), "line shape: sharegpt or turns")
-	fs.StringVar(&out, "o", "-", "output file (- for stdout)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	var out, format string
+	fs.IntVar(&opts.Conversations, "n", "FW_DATASETGEN_N", 200, "conversations to write")
+	fs.Uint64Var(&opts.Seed, "seed", "FW_DATASETGEN_SEED", 1, "seed of the generator: the same seed writes the same file")
+	fs.StringVar(&format, "format", "FW_DATASETGEN_FORMAT", string(ShareGPT), "line shape: sharegpt or turns")
+	fs.StringVar(&out, "o", "FW_DATASETGEN_OUT", "-", "output file (- for stdout)")
+	fs.Usage = func() {
+		_, _ = fmt.Fprintf(stderr, "usage: fwdataset [flags]\n  %s\nflags:\n", knob.Rule)
+		fs.PrintDefaults()
 	}
-	opts.Format = Format(*format)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitcode.Pass
+		}
+		if errors.Is(err, knob.ErrEnv) {
+			_, _ = fmt.Fprintf(stderr, "fwdataset: %v\n", err)
+		}
+		return exitcode.BadInput
+	}
+	opts.Format = Format(format)
 	if err := opts.validate(); err != nil || fs.NArg() > 0 {
 		if err == nil {
 			err = fmt.Errorf("unexpected arguments %q", fs.Args())
 		}
 		_, _ = fmt.Fprintf(stderr, "fwdataset: %v\n", err)
-		return 2
+		return exitcode.BadInput
 	}
 	if err := write(out, stdout, opts); err != nil {
 		_, _ = fmt.Fprintf(stderr, "fwdataset: %v\n", err)
-		return 1
+		return exitcode.Error
 	}
-	return 0
+	return exitcode.Pass
 }
 
 // write generates the dataset into the file out ("-": stdout).

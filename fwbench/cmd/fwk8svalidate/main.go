@@ -7,7 +7,8 @@
 // core/v1 ConfigMap schema, and validates with kubeconform's library: every MANIFEST must be valid
 // (kinds with no offline schema, -skip, are skipped), every file matching -invalid must be rejected
 // as invalid (proving the validation catches errors), and every TestRun must run at least
-// -min-parallelism runners. Exit status: 0 pass, 1 a check failed, 2 bad usage or unreadable CRD.
+// -min-parallelism runners. Every flag has an FW_K8SVALIDATE_* variable (docs/tools.md). Exit
+// status: 0 pass, 99 a check failed (judged failed), 2 bad usage or unreadable CRD.
 package main
 
 import (
@@ -22,6 +23,9 @@ import (
 
 	"github.com/yannh/kubeconform/pkg/validator"
 	"sigs.k8s.io/yaml"
+
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 func main() {
@@ -37,21 +41,25 @@ type options struct {
 	manifests      []string
 }
 
-func parse(args []string, stderr io.Writer) (options, error) {
+func parse(args []string, env knob.LookupEnv, stderr io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("fwk8svalidate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.crd, "crd", os.Getenv("K6_OPERATOR_CRD"), "the k6-operator TestRun CRD (K6_OPERATOR_CRD)")
-	fs.StringVar(&o.invalid, "invalid", "", "glob of manifests that must be rejected as invalid")
-	fs.StringVar(&o.skip, "skip", "Deployment,Service,Job", "kinds with no offline schema, skipped")
-	fs.IntVar(&o.minParallelism, "min-parallelism", 2, "fewest runners a TestRun may ask for (a distributed run)")
+	fs := knob.New("fwk8svalidate", env, stderr)
+	fs.StringVar(&o.crd, "crd", "FW_K8SVALIDATE_CRD", "", "the k6-operator TestRun CRD (k6.io_testruns.yaml)")
+	fs.StringVar(&o.invalid, "invalid", "FW_K8SVALIDATE_INVALID", "", "glob of manifests that must be rejected as invalid")
+	fs.StringVar(&o.skip, "skip", "FW_K8SVALIDATE_SKIP", "Deployment,Service,Job", "kinds with no offline schema, skipped")
+	fs.IntVar(&o.minParallelism, "min-parallelism", "FW_K8SVALIDATE_MIN_PARALLELISM", 2,
+		"fewest runners a TestRun may ask for (a distributed run)")
+	fs.Usage = func() {
+		printf(stderr, "usage: fwk8svalidate [flags] MANIFEST...\n  %s\nflags:\n", knob.Rule)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	o.manifests = fs.Args()
 	switch {
 	case o.crd == "":
-		return o, errors.New("-crd (or K6_OPERATOR_CRD) is required: the k6-operator's k6.io_testruns.yaml")
+		return o, errors.New("-crd (or FW_K8SVALIDATE_CRD) is required: the k6-operator's k6.io_testruns.yaml")
 	case len(o.manifests) == 0:
 		return o, errors.New("give the manifests to validate")
 	}
@@ -59,29 +67,30 @@ func parse(args []string, stderr io.Writer) (options, error) {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	o, err := parse(args, stderr)
+	o, err := parse(args, knob.OSEnv(), stderr)
 	if errors.Is(err, flag.ErrHelp) {
-		return 0
+		return exitcode.Pass
 	}
 	if err != nil {
 		printf(stderr, "fwk8svalidate: %v\n", err)
-		return 2
+		return exitcode.BadInput
 	}
 	dir, err := os.MkdirTemp("", "fwk8svalidate-")
 	if err != nil {
 		printf(stderr, "fwk8svalidate: %v\n", err)
-		return 2
+		return exitcode.BadInput
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	if _, err := os.Stat(o.crd); err != nil {
 		printf(stderr, "FAIL: the k6-operator TestRun CRD is not at %s\n"+
-			"      (CI checks shared/ out next to the clone; set K6_OPERATOR_CRD=/path/to/k6.io_testruns.yaml)\n", o.crd)
-		return 2
+			"      (CI checks shared/ out next to the clone; set -crd or FW_K8SVALIDATE_CRD=/path/to/"+
+			"k6.io_testruns.yaml)\n", o.crd)
+		return exitcode.BadInput
 	}
 	names, err := writeSchemas(o.crd, dir)
 	if err != nil {
 		printf(stderr, "fwk8svalidate: %v\n", err)
-		return 2
+		return exitcode.BadInput
 	}
 	slices.Sort(names)
 	printf(stdout, "schemas: %s (from %s)\n", strings.Join(names, ", "), filepath.Base(o.crd))
@@ -95,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		validator.Opts{Strict: true, SkipKinds: skip})
 	if err != nil {
 		printf(stderr, "fwk8svalidate: %v\n", err)
-		return 2
+		return exitcode.BadInput
 	}
 	failed := false
 	for _, m := range o.manifests {
@@ -110,11 +119,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		failed = true
 	}
 	if failed {
-		return 1
+		return exitcode.Failed
 	}
 	printf(stdout, "PASS k8s-validate (CRD %s, %d manifests valid, %d broken manifests rejected)\n",
 		filepath.Base(o.crd), len(o.manifests), rejected)
-	return 0
+	return exitcode.Pass
 }
 
 // checkValid validates a manifest file that must pass, and each TestRun's parallelism.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/featherweight/xk6-featherweight/internal/exitcode"
 )
 
 func TestCRDSchemasCloseObjectsAndPinTheKind(t *testing.T) {
@@ -64,24 +66,24 @@ func TestValidatePassesGoodManifestsAndRejectsBrokenOnes(t *testing.T) {
 func TestValidateFailsOnAnInvalidManifest(t *testing.T) {
 	t.Parallel()
 	var errs bytes.Buffer
-	require.Equal(t, 1, run([]string{"-crd", "testdata/crd.yaml", "testdata/invalid-field.yaml"}, io.Discard, &errs))
+	require.Equal(t, exitcode.Failed, run([]string{"-crd", "testdata/crd.yaml", "testdata/invalid-field.yaml"}, io.Discard, &errs))
 	require.Contains(t, errs.String(), "FAIL: testdata/invalid-field.yaml (TestRun t)")
 
 	errs.Reset()
-	require.Equal(t, 1, run([]string{"-crd", "testdata/crd.yaml", "testdata/single-runner.yaml"}, io.Discard, &errs))
+	require.Equal(t, exitcode.Failed, run([]string{"-crd", "testdata/crd.yaml", "testdata/single-runner.yaml"}, io.Discard, &errs))
 	require.Contains(t, errs.String(), "TestRun parallelism 1: want at least 2 runners")
 
 	errs.Reset()
-	require.Equal(t, 1, run([]string{"-crd", "testdata/crd.yaml", "-invalid", "testdata/testrun.yaml", "testdata/testrun.yaml"}, io.Discard, &errs),
+	require.Equal(t, exitcode.Failed, run([]string{"-crd", "testdata/crd.yaml", "-invalid", "testdata/testrun.yaml", "testdata/testrun.yaml"}, io.Discard, &errs),
 		"a valid file among the must-fail ones fails the check")
 	require.Contains(t, errs.String(), "it must be rejected as invalid")
 }
 
 func TestUsageErrors(t *testing.T) {
-	t.Setenv("K6_OPERATOR_CRD", "")
+	t.Setenv("FW_K8SVALIDATE_CRD", "")
 	var errs bytes.Buffer
 	require.Equal(t, 2, run([]string{"testdata/testrun.yaml"}, io.Discard, &errs))
-	require.Contains(t, errs.String(), "-crd (or K6_OPERATOR_CRD) is required")
+	require.Contains(t, errs.String(), "-crd (or FW_K8SVALIDATE_CRD) is required")
 	errs.Reset()
 	require.Equal(t, 2, run([]string{"-crd", "testdata/none.yaml", "testdata/testrun.yaml"}, io.Discard, &errs))
 	require.Contains(t, errs.String(), "the k6-operator TestRun CRD is not at testdata/none.yaml")

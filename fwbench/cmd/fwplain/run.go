@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/featherweight/xk6-featherweight/fwbench/internal/bench"
+	"github.com/featherweight/xk6-featherweight/internal/knob"
 )
 
 // runOptions are the flags of `fwplain run`.
@@ -28,17 +28,22 @@ type runOptions struct {
 	ramp        time.Duration // users connect evenly over this span (part of duration); 0 = all at once
 }
 
-func parseRunFlags(args []string, stderr io.Writer) (runOptions, error) {
+func parseRunFlags(args []string, env knob.LookupEnv, stderr io.Writer) (runOptions, error) {
 	var o runOptions
-	fs := flag.NewFlagSet("fwplain run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.url, "url", "ws://127.0.0.1:8080/api/chat", "Featherweight orchestrator WebSocket URL")
-	fs.IntVar(&o.users, "users", 10, "concurrent users (one WebSocket each, turns back to back)")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long users start new turns")
-	fs.StringVar(&o.prompt, "prompt", "How is the loop doing?", "prompt of every turn")
-	fs.DurationVar(&o.turnTimeout, "turn-timeout", 30*time.Second, "bound on one turn")
-	fs.DurationVar(&o.ramp, "ramp", 0, "spread the users' connects evenly over this span (counted in -duration)")
-	fs.StringVar(&o.turnsOut, "turns", "", `write "turn <messageId> <ttft_ms>" per completed turn to this file`)
+	fs := knob.New("fwplain run", env, stderr)
+	fs.StringVar(&o.url, "url", "FW_PLAIN_URL", "ws://127.0.0.1:8080/api/chat", "Featherweight orchestrator WebSocket URL")
+	fs.IntVar(&o.users, "users", "FW_PLAIN_USERS", 10, "concurrent users (one WebSocket each, turns back to back)")
+	fs.DurationVar(&o.duration, "duration", "FW_PLAIN_DURATION", 10*time.Second, "how long users start new turns")
+	fs.StringVar(&o.prompt, "prompt", "FW_PLAIN_PROMPT", "How is the loop doing?", "prompt of every turn")
+	fs.DurationVar(&o.turnTimeout, "turn-timeout", "FW_PLAIN_TURN_TIMEOUT", 30*time.Second, "bound on one turn")
+	fs.DurationVar(&o.ramp, "ramp", "FW_PLAIN_RAMP", 0,
+		"spread the users' connects evenly over this span (counted in -duration)")
+	fs.StringVar(&o.turnsOut, "turns", "FW_PLAIN_TURNS", "",
+		`write "turn <messageId> <ttft_ms>" per completed turn to this file`)
+	fs.Usage = func() {
+		printf(stderr, "usage: fwplain run [flags]\n  %s\nflags:\n", knob.Rule)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -63,9 +68,9 @@ type userStats struct {
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseRunFlags(args, stderr)
+	o, err := parseRunFlags(args, knob.OSEnv(), stderr)
 	if err != nil {
-		return err
+		return badInput(err)
 	}
 	sum, lines, err := runLoad(ctx, o)
 	if err != nil {

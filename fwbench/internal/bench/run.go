@@ -22,7 +22,7 @@ type Settings struct {
 	Out       string        // run directories go to Out/<workload>-<users>-<client>
 	Duration  time.Duration // how long users start new turns (whole seconds)
 	Workloads []string      // fast, slow or stream (see WorkloadFlags)
-	Users     []int         // users (compare) or streams (scale)
+	Users     []int         // users (sidebyside) or streams (scale)
 	Clients   []string      // native, websockets, promise, session or plain
 	K6        string        // ./k6
 	Fwplain   string        // bin/fwplain
@@ -65,11 +65,11 @@ func (s Settings) Check() error {
 	}
 	for _, b := range []string{s.K6, s.Fwplain, s.Fwsim} {
 		if _, err := os.Stat(b); err != nil {
-			return fmt.Errorf("%s is missing (make bench WHAT=compare builds ./k6, bin/fwsim and bin/fwplain): %w", b, err)
+			return fmt.Errorf("%s is missing (make bench-sidebyside builds ./k6, bin/fwsim and bin/fwplain): %w", b, err)
 		}
 	}
 	if s.Duration < time.Second || s.Duration%time.Second != 0 {
-		return fmt.Errorf("BENCH_DURATION must be whole seconds such as 30s, got %s", s.Duration)
+		return fmt.Errorf("-duration (FW_BENCH_DURATION) must be whole seconds such as 30s, got %s", s.Duration)
 	}
 	return nil
 }
