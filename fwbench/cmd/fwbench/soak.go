@@ -52,7 +52,7 @@ func parseSoak(args []string, lookup knob.LookupEnv, stderr io.Writer) (o soakKn
 		return o, code, true
 	}
 	if o.every < time.Second || o.hold <= 0 {
-		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_SOAK_HOLD) positive\n")
+		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_HOLD) positive\n")
 		return o, exitcode.BadInput, true
 	}
 	return o, 0, false
