@@ -134,7 +134,7 @@ compare: build ## Compare runs' summary.json: make compare BASE="a.json ..." NEW
 	  echo "usage: make compare BASE=\"out/a1/summary.json ...\" NEW=\"out/b1/summary.json ...\" [COMPARE_FLAGS=...]" >&2; exit 2; fi
 	$(K6_AUTO) ./k6 x featherweight compare $(COMPARE_FLAGS) $(foreach f,$(BASE),-base "$(f)") $(foreach f,$(NEW),-new "$(f)")
 
-soak: build fwsim bin/fwbench ## Soak: the bundled scenario, 20-minute hold (FW_SOAK_HOLD), k6 RSS/goroutines/fds every 10 s
+soak: build fwsim bin/fwbench ## Soak: FW_PROFILE=soak, 1,000 users, 1 h hold (FW_HOLD), flat k6 memory; k6 RSS/goroutines/fds every 10 s
 	$(K6_AUTO) bin/fwbench soak
 
 ##@ Deploy

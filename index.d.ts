@@ -120,6 +120,15 @@ export interface ChatParams extends TurnParams {
    * percentiles are over turns and a stall inside a turn shows only in `fw_chat_itl_max`.
    */
   itl?: 'gaps' | 'summary';
+  /**
+   * Where the chat Trends' values are kept (`fw_chat_connecting`, `_ttft`, `_itl`, `_itl_max`,
+   * `_tpot`, `_duration`). `'samples'` (default): one k6 sample per value, exact percentiles (k6
+   * keeps every value while thresholds or the summary are on). `'sketch'`: in the extension's
+   * run-wide sketches (percentiles within 1%, memory flat however long the run); k6 and its outputs
+   * get the `<trend>_sketch` gauges (tag `stat`) instead. See {@link sketchThresholds} and
+   * docs/chat.md, "Soak".
+   */
+  trends?: 'samples' | 'sketch';
   /** `Sec-WebSocket-Protocol` offers. */
   subprotocols?: string[];
   /** Wire protocol. Default `'featherweight'`. */
@@ -197,7 +206,12 @@ export interface ChatResult {
  * and called alone throws a `TypeError`.
  */
 export interface ChatSession {
-  /** Whether the connect succeeded. A failed connect was counted as a failed turn. */
+  /**
+   * Whether the session can carry a turn, read live: false when the connect failed (counted as a
+   * failed turn), after `close()`, after a turn that broke the socket (an interrupted turn, a
+   * timeout, a dropped connection) and once the test ended. Assigning it changes nothing. A session
+   * kept in a VU-level variable stays open across iterations.
+   */
   readonly connected: boolean;
   /** The connect error, or `null`. */
   readonly error: ChatError | null;
@@ -205,8 +219,8 @@ export interface ChatSession {
   readonly protocol: string;
   /**
    * One turn; blocks the VU until it ends. Throws if another turn is in flight, if `prompt` is not a
-   * string, or for bad params (nothing is counted then). On a session that is not connected (or
-   * whose socket is gone) it returns a failed turn of kind `closed`. The turn's samples carry the
+   * string, or for bad params (nothing is counted then). On a session that is not connected it
+   * returns `ok: false` with error kind `closed` and counts nothing. The turn's samples carry the
    * tags (and `group`) current when `send` is called, as a k6/http request does.
    */
   send(prompt: string, params?: TurnParams): ChatResult;
@@ -509,6 +523,48 @@ export interface TraceInfo {
  */
 export function trace(path: string, options?: { format?: TraceFormat }): TraceInfo;
 
+/** A k6 thresholds object: metric (or submetric) key to its expressions. */
+export type Thresholds = Record<string, Array<string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string }>>;
+
+/**
+ * The same thresholds for a run whose chat Trends are sketched (`trends: 'sketch'`): a threshold on a
+ * sketched Trend, `fw_chat_ttft: ['p(95)<2000']`, becomes one on the gauge that carries that
+ * statistic of the whole run, `'fw_chat_ttft_sketch{stat:p95}': ['value<2000']`; the others are kept.
+ * Throws for a submetric of a sketched Trend or a bad expression. Callable in the init context.
+ */
+export function sketchThresholds(thresholds: Thresholds): Thresholds;
+
+/** Refresh the `<trend>_sketch` gauges now (call it in `teardown()`, after every turn). */
+export function flushTrends(): void;
+
+/**
+ * `handleSummary`'s data with every sketched Trend shown as k6 shows a Trend (its
+ * `summaryTrendStats`) and the thresholds of its gauges under the Trend's own expressions; the gauges
+ * are dropped. Data of a run without sketches comes back unchanged.
+ */
+export function summary<T extends object>(data: T): T;
+
+/** Options of {@link checkpoint}. */
+export interface CheckpointOptions {
+  /** The file to write, replaced atomically, e.g. `${__ENV.FW_OUT_DIR}/summary.partial.json`. */
+  path: string;
+  /** How often; a duration greater than zero. */
+  every: Duration;
+  /** Written as the checkpoint's `featherweight` key (the run's identity). */
+  identity?: object;
+  /** The run's thresholds; those on metrics the extension measures are judged in each checkpoint. */
+  thresholds?: Thresholds;
+  /** The Trend statistics shown. Default avg, min, med, max, p(90), p(95), p(99). */
+  summaryTrendStats?: string[];
+}
+
+/**
+ * Write the summary so far (summary.json's shape, `"partial": true`, its `span`) every `every` until
+ * the test ends, then once more. Call it in `setup()`; in the init context it only checks the options
+ * (a bad one throws, naming it). One writer per k6 process.
+ */
+export function checkpoint(options: CheckpointOptions): void;
+
 /** The default export: the same functions and class as the named exports. */
 declare const featherweight: {
   chat: typeof chat;
@@ -518,5 +574,9 @@ declare const featherweight: {
   trace: typeof trace;
   traceRow: typeof traceRow;
   HzMonitor: typeof HzMonitor;
+  sketchThresholds: typeof sketchThresholds;
+  flushTrends: typeof flushTrends;
+  summary: typeof summary;
+  checkpoint: typeof checkpoint;
 };
 export default featherweight;

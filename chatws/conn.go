@@ -140,6 +140,12 @@ func (c *Conn) Close() error {
 	return c.ws.Close()
 }
 
+// Usable reports whether the connection can carry another turn: not closed by Close, and not
+// broken by a turn (a cancelled turn, a read or write failure, a timeout: the socket is gone or
+// holds the rest of an abandoned reply). A server that closes the socket between turns is only
+// seen by the next turn's read.
+func (c *Conn) Usable() bool { return !c.closed.Load() && !c.broken.Load() }
+
 func (c *Conn) closeCodeOr(def int) int {
 	if code := c.closeCode.Load(); code != 0 {
 		return int(code)

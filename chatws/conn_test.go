@@ -220,12 +220,14 @@ func TestTurnCanceled(t *testing.T) {
 	t.Parallel()
 	url := silentServer(t)
 	c := dial(t, url, Options{})
+	require.True(t, c.Usable())
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	res := c.Turn(ctx, "hi", TurnOptions{})
 	require.Equal(t, failure.KindCanceled, res.Err.Kind, "the cancel ended the turn, not its first-token timeout")
 
-	// the connection is unusable afterwards
+	// the connection is unusable afterwards, and says so
+	require.False(t, c.Usable())
 	res = c.Turn(context.Background(), "again", TurnOptions{})
 	require.Equal(t, failure.KindClosed, res.Err.Kind)
 
@@ -241,6 +243,7 @@ func TestCloseDuringTurn(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, func() { _ = c.Close() })
 	res := c.Turn(context.Background(), "hi", TurnOptions{})
 	require.Equal(t, failure.KindClosed, res.Err.Kind)
+	require.False(t, c.Usable())
 	require.NoError(t, c.Close())
 }
 

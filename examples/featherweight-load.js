@@ -16,9 +16,10 @@
 // Knobs (environment): FW_CHAT_URL, FW_METRICS_URL, FW_HEALTHZ_URL, FW_PROTOCOL, FW_VUS, FW_RAMP,
 // FW_HOLD, FW_RAMP_DOWN, FW_THINK (seconds, mean), FW_TURNS (max turns per session), FW_TTFT_P95 (ms),
 // FW_HZ_MIN, FW_HZ_CHECK_RATE, FW_HZ_SCRAPERS, FW_HZ_HOLD_ONLY (1 = read Hz during the hold only),
-// FW_PROFILE (full | smoke), FW_OUT_DIR (where handleSummary writes summary.json), FW_TESTID (a
-// distributed run's id, below), FW_SLO_TTFT and FW_SLO_TPOT (ms: every turn's slo, for fw_chat_goodput),
-// FW_GOODPUT_MIN (0..1: a threshold on fw_chat_goodput).
+// FW_PROFILE (full | smoke | soak), FW_TRENDS (samples | sketch), FW_CHECKPOINT, FW_OUT_DIR (where
+// handleSummary writes summary.json), FW_TESTID (a distributed run's id, below), FW_SLO_TTFT and
+// FW_SLO_TPOT (ms: every turn's slo, for fw_chat_goodput), FW_GOODPUT_MIN (0..1: a threshold on
+// fw_chat_goodput).
 // Fleet Hz: with FW_PROMETHEUS_URL set (e.g. http://prometheus:9090) the hz scenario runs the PromQL
 // query FW_HZ_QUERY (default consciousness_loop_hz) there instead of reading FW_METRICS_URL, and
 // combines the replicas with FW_HZ_AGGREGATE (default min: the slowest replica must reach FW_HZ_MIN;
@@ -52,6 +53,10 @@ const env = __ENV;
 const PROFILES = {
   full: { vus: 1000, ramp: '1m', hold: '5m', rampDown: '30s', think: 2, turns: 3, rate: 200 },
   smoke: { vus: 10, ramp: '3s', hold: '10s', rampDown: '2s', think: 0.5, turns: 2, rate: 5 },
+  // soak: the full profile's users for an hour (FW_HOLD), at flat memory: the chat Trends are kept
+  // in the extension's sketches (trends: 'sketch'), and the summary so far is written every
+  // FW_CHECKPOINT to FW_OUT_DIR/summary.partial.json (docs/chat.md, "Soak").
+  soak: { vus: 1000, ramp: '1m', hold: '1h', rampDown: '30s', think: 2, turns: 3, rate: 200, trends: 'sketch', checkpoint: '1m' },
 };
 const profileName = env.FW_PROFILE || 'full';
 const profile = PROFILES[profileName];
@@ -67,9 +72,15 @@ const cfg = {
   // 'gaps' (default): one fw_chat_itl sample per gap, as vLLM pools them; 'summary': one per turn
   // (its mean gap, plus fw_chat_itl_max), for soak runs whose k6 must not keep every gap.
   itl: env.FW_ITL || 'gaps',
+  // 'samples' (default): one k6 sample per value, exact percentiles, memory growing with the run;
+  // 'sketch' (the soak profile): run-wide sketches in the extension, percentiles within 1%, flat memory.
+  trends: oneOf('FW_TRENDS', ['samples', 'sketch'], profile.trends),
   vus: int('FW_VUS', profile.vus),
   ramp: env.FW_RAMP || profile.ramp,
-  hold: env.FW_HOLD || profile.hold,
+  hold: duration('FW_HOLD', profile.hold),
+  // FW_CHECKPOINT (the soak profile: 1m): write the summary so far to FW_OUT_DIR/summary.partial.json
+  // this often, atomically, so a run killed mid-way (OOM, node drain) leaves its numbers.
+  checkpoint: env.FW_CHECKPOINT || profile.checkpoint ? duration('FW_CHECKPOINT', profile.checkpoint) : null,
   rampDown: env.FW_RAMP_DOWN || profile.rampDown,
   think: num('FW_THINK', profile.think),
   turns: int('FW_TURNS', profile.turns),
@@ -138,8 +149,8 @@ if (workload.arrival === 'poisson') {
 }
 if (workload.seed !== undefined) randomSeed((workload.seed % 2 ** 31) * 65536 + __VU); // think times and turn counts
 
-function oneOf(name, values) {
-  const v = env[name] || values[0];
+function oneOf(name, values, dflt) {
+  const v = env[name] || dflt || values[0];
   if (!values.includes(v)) throw new Error(`${name}=${v}: expected one of ${values.join(', ')}`);
   return v;
 }
@@ -153,6 +164,20 @@ function positive(name, dflt) {
 function int0(name) {
   const v = num(name, 0);
   if (!Number.isSafeInteger(v)) throw new Error(`${name}=${env[name]}: expected a non-negative integer`);
+  return v;
+}
+
+// duration is a knob that must be a duration greater than zero ("90s", "5m", "1h"); anything else
+// stops k6 at init naming the knob.
+function duration(name, dflt) {
+  const v = env[name] === undefined || env[name] === '' ? dflt : env[name];
+  let s;
+  try {
+    s = seconds(v);
+  } catch (e) {
+    s = NaN;
+  }
+  if (!(s > 0)) throw new Error(`${name}=${v}: expected a duration greater than zero, like 90s, 5m or 1h`);
   return v;
 }
 
@@ -223,6 +248,8 @@ function chatScenario() {
   };
 }
 
+const THRESHOLDS = thresholdTable();
+
 export const options = {
   scenarios: {
     chat: chatScenario(),
@@ -239,7 +266,21 @@ export const options = {
       maxVUs: cfg.hzScrapers,
     },
   },
-  thresholds: {
+  thresholds: runThresholds(),
+  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+  ...(cfg.testid ? { tags: { testid: cfg.testid, fw_runner: env.FW_RUNNER || Math.random().toString(16).slice(2, 10) } } : {}),
+};
+
+// THRESHOLDS (thresholdTable) are the run's pass/fail criteria. With sketched Trends (FW_TRENDS=sketch, the soak
+// profile) fw.sketchThresholds states the same criteria on the gauges that carry the sketches'
+// whole-run statistics (fw_chat_ttft p(95) -> fw_chat_ttft_sketch{stat:p95} value), and
+// fw.summary(data) reports them under their own names.
+function runThresholds() {
+  return cfg.trends === 'sketch' ? fw.sketchThresholds(THRESHOLDS) : THRESHOLDS;
+}
+
+function thresholdTable() {
+  return {
     error_rate: ['rate<0.01'],
     fw_loop_hz: ['avg>95'],
     'checks{type:hz}': [`rate>=${cfg.hzCheckRate}`],
@@ -252,10 +293,8 @@ export const options = {
     'iterations{scenario:chat}': ['count>=0'],
     dropped_iterations: ['count>=0'],
     'dropped_iterations{scenario:chat}': ['count>=0'],
-  },
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
-  ...(cfg.testid ? { tags: { testid: cfg.testid, fw_runner: env.FW_RUNNER || Math.random().toString(16).slice(2, 10) } } : {}),
-};
+  };
+}
 
 
 // error_rate: one sample per chat turn, 1 when the turn failed (whatever the error kind).
@@ -269,8 +308,14 @@ const hzFloor = new Trend('fw_loop_hz_floor');
 const runInfo = new Gauge('fw_run_info');
 
 export function setup() {
+  if (cfg.checkpoint && env.FW_OUT_DIR) {
+    fw.checkpoint({
+      path: `${env.FW_OUT_DIR}/summary.partial.json`, every: cfg.checkpoint, identity,
+      thresholds: THRESHOLDS, summaryTrendStats: options.summaryTrendStats,
+    });
+  }
   if (cfg.testid) {
-    runInfo.add(1, { identity: JSON.stringify(identity), thresholds: JSON.stringify(options.thresholds) });
+    runInfo.add(1, { identity: JSON.stringify(identity), thresholds: JSON.stringify(THRESHOLDS) });
   }
 }
 // chat_sessions: sessions started (arrivals), charted per second by the web dashboard beside
@@ -389,7 +434,7 @@ function record(res) {
 export function chat() {
   sessionsStarted.add(1);
   const prompts = sessionPrompts();
-  const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol, itl: cfg.itl, slo: cfg.slo });
+  const session = fw.connect(cfg.chatURL, { protocol: cfg.protocol, itl: cfg.itl, slo: cfg.slo, trends: cfg.trends });
   if (!session.connected) {
     // fw.connect already counted the failed connect as a failed turn (error_kind connect/handshake).
     record({ ok: false });
@@ -427,7 +472,14 @@ export function hz() {
   lastFailure = failure;
 }
 
-export function handleSummary(data) {
+// teardown runs after every chat turn: the sketch gauges then carry every value to the thresholds.
+export function teardown() {
+  if (cfg.trends === 'sketch') fw.flushTrends();
+}
+
+export function handleSummary(raw) {
+  // Sketched Trends (soak) back under their own names and thresholds: the same shape as any run.
+  const data = fw.summary(raw);
   const out = { stdout: summaryText(data) };
   if (env.FW_OUT_DIR) {
     out[`${env.FW_OUT_DIR}/summary.json`] = JSON.stringify({ featherweight: identity, ...data }, null, 2);

@@ -35,9 +35,11 @@ type chatCall struct {
 	m       *fwMetrics
 	tags    metrics.TagsAndMeta
 	sys     *metrics.SystemTagSet
-	conn    connTags    // what the dial learned, for the tags of a session's later turns
-	logger  errorLogger // the VU's logger, for the stack of a panic
-	buffers *sync.Pool  // WebSocket write buffers shared by all connections (RootModule)
+	conn    connTags        // what the dial learned, for the tags of a session's later turns
+	logger  errorLogger     // the VU's logger, for the stack of a panic
+	buffers *sync.Pool      // WebSocket write buffers shared by all connections (RootModule)
+	ledger  *runLedger      // the run's ledger (RootModule)
+	runTags *metrics.TagSet // the tags of the sketch gauges (trends: 'sketch')
 }
 
 // connTags are the system tags a dial sets (empty: not known).
@@ -77,7 +79,10 @@ func (mi *ModuleInstance) prepare(urlArg, promptArg, params sobek.Value, require
 	c := &chatCall{
 		ctx: mi.vu.Context(), target: target, prompt: prompt, params: p,
 		samples: state.Samples, m: mi.metrics, sys: state.Options.SystemTags,
-		logger: state.Logger, buffers: mi.writeBuffers,
+		logger: state.Logger, buffers: mi.writeBuffers, ledger: mi.ledger,
+	}
+	if p.sketch {
+		c.runTags = runTags(state)
 	}
 	if err := c.setTags(rt, state, p.tags); err != nil {
 		common.Throw(rt, err)
@@ -206,6 +211,15 @@ func (c *chatCall) push(t time.Time, samples ...metrics.Sample) {
 	for i := range samples {
 		samples[i].Time = t
 		samples[i].Metadata = c.tags.Metadata
+	}
+	if c.ledger != nil {
+		samples = c.ledger.record(samples, c.params.sketch)
+		if c.params.sketch {
+			c.ledger.maybePublish(c.ctx, c.samples, c.runTags, c.m)
+		}
+	}
+	if len(samples) == 0 {
+		return
 	}
 	metrics.PushIfNotDone(c.ctx, c.samples, metrics.ConnectedSamples{Samples: samples, Tags: c.tags.Tags, Time: t})
 }

@@ -28,6 +28,7 @@ type chatParams struct {
 	sloTTFT      time.Duration
 	sloTPOT      time.Duration
 	itlSummary   bool // itl: 'summary' (per-turn ITL samples) instead of 'gaps'
+	sketch       bool // trends: 'sketch' (run-wide sketches in the extension) instead of 'samples'
 }
 
 // connectParams returns the table of the params object of chat(), chatAsync() and connect().
@@ -49,6 +50,7 @@ func connectParams() *optionTable[chatParams] {
 		}},
 		{"keepText", parseKeepText},
 		{"itl", parseITLMode},
+		{"trends", parseTrendsMode},
 	}}
 }
 

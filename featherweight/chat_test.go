@@ -247,9 +247,9 @@ func TestChatSessionAndAsync(t *testing.T) {
 	require.Equal(t, map[string]any{"a": true, "b": true, "c": "closed", "ids": true}, res)
 	got := ct.drain()
 	require.Len(t, got[MetricChatConnecting], 1)
-	require.Len(t, got[MetricChatTurns], 3)
+	require.Len(t, got[MetricChatTurns], 2, "a send after close() is the script's doing: no turn")
 	require.Equal(t, "2", got[MetricChatTurns][1].tags["turn"])
-	require.Len(t, got[MetricChatErrors], 1)
+	require.Empty(t, got[MetricChatErrors])
 
 	// async: several concurrent one-shots, and a session rejecting a concurrent sendAsync
 	_, err := ct.rt.RunOnEventLoop(`

@@ -41,10 +41,19 @@ func (d *blockingDialer) DialContext(ctx context.Context, network, addr string) 
 // newModuleRuntime is a modulestest runtime with a module instance bound to `fw` (init context).
 func newModuleRuntime(t testing.TB) *modulestest.Runtime {
 	t.Helper()
-	rt := modulestest.NewRuntime(t)
-	m := new(RootModule).NewModuleInstance(rt.VU)
-	require.NoError(t, rt.VU.RuntimeField.Set("fw", m.Exports().Default))
+	rt, _ := newModuleRuntimeWithRoot(t)
 	return rt
+}
+
+// newModuleRuntimeWithRoot is newModuleRuntime and its RootModule (the process-wide state).
+func newModuleRuntimeWithRoot(t testing.TB) (*modulestest.Runtime, *RootModule) {
+	t.Helper()
+	rt := modulestest.NewRuntime(t)
+	root := new(RootModule)
+	m := root.NewModuleInstance(rt.VU)
+	t.Cleanup(root.testEnded) // the end of the test closes the sessions a test left open
+	require.NoError(t, rt.VU.RuntimeField.Set("fw", m.Exports().Default))
+	return rt, root
 }
 
 // vuEnv is a module runtime and the lib.State of a VU of one scenario, not yet moved to: its dials
@@ -52,13 +61,14 @@ func newModuleRuntime(t testing.TB) *modulestest.Runtime {
 // land in samples.
 type vuEnv struct {
 	rt      *modulestest.Runtime
+	root    *RootModule
 	state   *lib.State
 	samples chan metrics.SampleContainer
 }
 
 func newVUEnv(t testing.TB, scenario string, opts lib.Options) vuEnv {
 	t.Helper()
-	rt := newModuleRuntime(t)
+	rt, module := newModuleRuntimeWithRoot(t)
 	blocked, err := types.NewHostnameTrie([]string{"blocked.test"})
 	require.NoError(t, err)
 	samples := make(chan metrics.SampleContainer, 1000)
@@ -80,7 +90,7 @@ func newVUEnv(t testing.TB, scenario string, opts lib.Options) vuEnv {
 		BuiltinMetrics: rt.BuiltinMetrics,
 		Tags:           lib.NewVUStateTags(root.With("scenario", scenario)),
 	}
-	return vuEnv{rt: rt, state: state, samples: samples}
+	return vuEnv{rt: rt, root: module, state: state, samples: samples}
 }
 
 // wsTestServer serves every WebSocket upgrade with handle (the socket is closed when handle

@@ -195,6 +195,9 @@ func (m *hzMonitor) push(state *lib.State, r hz.Reading) {
 		samples = append(samples, sample(state.BuiltinMetrics.Checks, checkTags(tm.Tags), metricBool(r.Pass)),
 			sample(fm.HzReadings, tm.Tags.With("result", readingResult(r.Pass)), 1))
 	}
+	if m.mi.ledger != nil {
+		samples = m.mi.ledger.record(samples, false)
+	}
 	metrics.PushIfNotDone(m.mi.vu.Context(), state.Samples, samples)
 }
 

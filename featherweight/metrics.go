@@ -49,6 +49,10 @@ type fwMetrics struct {
 	// HzReadings: Counter, one per judged reading (each checks{type:hz} sample), tagged result
 	// passed|failed: the counts from which a check rate merges across runners.
 	HzReadings *metrics.Metric
+
+	// sketchGauges: per chat Trend, the Gauge `<trend>_sketch` (tag stat) that carries its run-wide
+	// statistics when the Trend is sketched (trends: 'sketch').
+	sketchGauges map[string]*metrics.Metric
 }
 
 // registerMetrics registers (or fetches, the registry is idempotent) every fw_ metric.
@@ -77,6 +81,13 @@ func registerMetrics(r *metrics.Registry) (*fwMetrics, error) {
 		HzScrapeTime:   reg(MetricHzScrapeTime, metrics.Trend, metrics.Time),
 		HzScrapeFailed: reg(MetricHzScrapeFailed, metrics.Rate),
 		HzReadings:     reg(MetricHzReadings, metrics.Counter),
+	}
+	m.sketchGauges = map[string]*metrics.Metric{}
+	sketchable := []*metrics.Metric{m.ChatConnecting, m.ChatTTFT, m.ChatITL, m.ChatITLMax, m.ChatTPOT, m.ChatDuration}
+	for _, t := range sketchable {
+		if t != nil {
+			m.sketchGauges[t.Name] = reg(t.Name+sketchSuffix, metrics.Gauge, metrics.Time)
+		}
 	}
 	if firstErr != nil {
 		return nil, firstErr

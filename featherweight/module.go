@@ -17,6 +17,12 @@ type RootModule struct {
 	writeBuffers sync.Pool
 	// datasets are the files fw.dataset loaded, each once per process, shared by all VUs.
 	datasets datasets
+	// ledger is the run's record of what the extension emitted (sketched Trends, checkpoints).
+	ledgerOnce sync.Once
+	ledger     *runLedger
+	// sessions are the open sessions of every VU, closed when the test ends.
+	sessions    openSessions
+	testEndOnce sync.Once
 }
 
 // ModuleInstance is the per-VU instance of k6/x/featherweight.
@@ -25,6 +31,8 @@ type ModuleInstance struct {
 	metrics      *fwMetrics
 	writeBuffers *sync.Pool    // the RootModule's, shared by all VUs
 	datasets     *datasets     // the RootModule's, shared by all VUs
+	ledger       *runLedger    // the RootModule's, shared by all VUs
+	sessions     *openSessions // the RootModule's, shared by all VUs
 	sessionProto *sobek.Object // the methods of every session object of this VU (made at the first connect)
 }
 
@@ -40,7 +48,11 @@ func (r *RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if err != nil {
 		common.Throw(vu.Runtime(), err)
 	}
-	return &ModuleInstance{vu: vu, metrics: m, writeBuffers: &r.writeBuffers, datasets: &r.datasets}
+	r.ledgerOnce.Do(func() { r.ledger = newRunLedger() })
+	r.watchTestEnd(vu)
+	return &ModuleInstance{
+		vu: vu, metrics: m, writeBuffers: &r.writeBuffers, datasets: &r.datasets, ledger: r.ledger, sessions: &r.sessions,
+	}
 }
 
 // Exports exposes the same functions as the default export object and as named exports, so both
@@ -54,6 +66,11 @@ func (mi *ModuleInstance) Exports() modules.Exports {
 		"dataset":   mi.dataset,
 		"trace":     mi.traceInfo,
 		"traceRow":  mi.traceRow,
+		// Long runs (docs/chat.md, "Soak"): thresholds and summary of sketched Trends.
+		"sketchThresholds": mi.sketchThresholds,
+		"flushTrends":      mi.flushTrends,
+		"summary":          mi.summary,
+		"checkpoint":       mi.checkpoint,
 	}
 	return modules.Exports{Default: named, Named: named}
 }

@@ -122,6 +122,9 @@ func optInt(v sobek.Value, name string) (int64, error) {
 }
 
 func optStrings(v sobek.Value, name string) ([]string, error) {
+	if ss, ok := v.Export().([]string); ok { // an array that came from Go (k6's options)
+		return append([]string(nil), ss...), nil
+	}
 	arr, ok := v.Export().([]any)
 	if !ok {
 		if s, ok := v.Export().(string); ok {

@@ -16,7 +16,7 @@ func TestUnknownOptionListsTableKeys(t *testing.T) {
 	require.NoError(t, ct.rt.VU.RuntimeField.Set("URL", ct.url))
 	for code, want := range map[string]string{
 		`fw.chat(URL, "x", {nope: 1})`: "unknown option nope (known: headers, subprotocols, protocol, " +
-			"timeouts, maxFrameBytes, tags, slo, keepText, itl)",
+			"timeouts, maxFrameBytes, tags, slo, keepText, itl, trends)",
 		`fw.connect(URL + "/ok").send("x", {nope: 1})`: "unknown option nope (known: timeouts, tags, slo, keepText)",
 		`fw.chat(URL, "x", {timeouts: {forever: 1}})`:  "unknown option timeouts.forever (known: connect, firstToken, idle, total)",
 		`fw.chat(URL, "x", {slo: {itl: 1}})`:           "unknown option slo.itl (known: ttft, tpot)",

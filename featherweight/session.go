@@ -1,9 +1,9 @@
 package featherweight
 
 import (
-	"context"
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/grafana/sobek"
 	"go.k6.io/k6/js/common"
@@ -20,7 +20,54 @@ type session struct {
 	base         *chatCall
 	conn         *chatws.Conn // nil when the connect failed
 	busy         atomic.Bool
-	stop         func() bool
+	closed       atomic.Bool // close() was called, or the test ended
+	byTest       atomic.Bool // the end of the test closed it
+}
+
+// A session outlives the iteration that opened it, as k6's gRPC client keeps its connection: a
+// session kept in a VU-level variable stays open across iterations until close(), until the
+// server closes it or a turn breaks it, or until the k6 process ends. A turn in flight still ends
+// with its iteration (gracefulStop, an interrupt): chatws closes the socket of a cancelled turn,
+// and the session then reports connected false. A send on a session that is not connected is
+// never a backend failure: it returns a failed result of kind closed and counts nothing (the
+// failed connect, or the turn that broke the socket, was counted when it happened).
+
+// isConnected is the truth behind session.connected.
+func (s *session) isConnected() bool {
+	return s.conn != nil && !s.closed.Load() && s.conn.Usable()
+}
+
+// notConnected is the result of a send on a session that is not connected, with the reason.
+func (s *session) notConnected() chatws.Result {
+	msg := "session is not connected: its connect failed"
+	switch {
+	case s.byTest.Load():
+		msg = "session was closed at the end of the test"
+	case s.closed.Load():
+		msg = "session was closed by close()"
+	case s.conn != nil:
+		msg = "session's connection is gone (closed by the server, or broken by an interrupted or failed turn): connect again"
+	}
+	return chatws.Result{
+		Start: time.Now(), Err: &chatws.Error{Kind: failure.KindClosed, Msg: msg}, TokensSource: chatws.TokensFrames,
+	}
+}
+
+// Get implements sobek.DynamicObject: connected is read live; the other properties are the
+// session's own.
+func (s *session) Get(key string) sobek.Value {
+	if key == "connected" && s.Has(key) {
+		return s.mi.vu.Runtime().ToValue(s.isConnected())
+	}
+	return s.sessionProps.Get(key)
+}
+
+// Set implements sobek.DynamicObject: connected cannot be assigned (it always tells the truth).
+func (s *session) Set(key string, val sobek.Value) bool {
+	if key == "connected" && s.Has(key) {
+		return false
+	}
+	return s.sessionProps.Set(key, val)
 }
 
 // connect implements fw.connect(url, params?): a session for several turns, one at a time.
@@ -35,7 +82,7 @@ func (mi *ModuleInstance) connect(url, params sobek.Value) *sobek.Object {
 		connected, connErr = false, rt.ToValue(errorObject(failed.Err))
 	} else {
 		s.conn = conn
-		s.stop = context.AfterFunc(c.ctx, func() { _ = conn.Close() })
+		mi.sessions.add(s)
 	}
 	protocol, _ := c.tags.Tags.Get("protocol")
 	s.sessionProps = sessionProps{
@@ -81,18 +128,23 @@ func (s *session) turnCall(promptArg, params sobek.Value) (*chatCall, chatws.Tur
 // runTurn runs one turn of the session and emits it; a panic becomes a failed "internal" turn.
 func (s *session) runTurn(c *chatCall, o chatws.TurnOptions) (out map[string]any) {
 	defer c.recoverTurn(&out)
-	var res chatws.Result
-	if s.conn == nil {
-		res = chatws.Result{
-			Err:          &chatws.Error{Kind: failure.KindClosed, Msg: "session is not connected"},
-			TokensSource: chatws.TokensFrames,
-		}
-	} else {
-		o.ITLSink = c.itlSink()
-		runTurnHook(c.prompt)
-		res = s.conn.Turn(c.ctx, c.prompt, o)
+	if !s.isConnected() {
+		res := s.notConnected()
+		return resultObject(&res)
+	}
+	o.ITLSink = c.itlSink()
+	runTurnHook(c.prompt)
+	res := s.conn.Turn(c.ctx, c.prompt, o)
+	if s.closed.Load() && res.Err != nil && res.Err.Kind == failure.KindClosed {
+		// close() ended the turn (a sendAsync in flight): the script's doing, not the backend's.
+		res = s.notConnected()
+		return resultObject(&res)
 	}
 	c.emitTurn(&res)
+	if !s.conn.Usable() {
+		s.mi.sessions.remove(s)
+		_ = s.conn.Close() // the turn broke the socket: release it now
+	}
 	return resultObject(&res)
 }
 
@@ -127,10 +179,16 @@ func (s *session) sendAsync(prompt, params sobek.Value) *sobek.Promise {
 }
 
 func (s *session) close() {
+	s.closed.Store(true)
 	if s.conn != nil {
+		s.mi.sessions.remove(s)
 		_ = s.conn.Close()
 	}
-	if s.stop != nil {
-		s.stop()
-	}
+}
+
+// endedByTest closes the session at the end of the test (k6's TestEnd).
+func (s *session) endedByTest() {
+	s.byTest.Store(true)
+	s.closed.Store(true)
+	_ = s.conn.Close()
 }

@@ -1,6 +1,7 @@
 package featherweight
 
 import (
+	"context"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -138,7 +139,8 @@ func TestSessionsShareOneMethodPrototype(t *testing.T) {
 }
 
 // A session object is an ordinary object to a script: it can add, change and delete properties
-// (a property named like a method shadows it, as on any object).
+// (a property named like a method shadows it, as on any object), except connected, which always
+// tells the truth (an assignment is ignored).
 func TestSessionObjectTakesScriptProperties(t *testing.T) {
 	t.Parallel()
 	ct := newChatTest(t)
@@ -156,7 +158,7 @@ func TestSessionObjectTakesScriptProperties(t *testing.T) {
 	`)
 	require.Equal(t, map[string]any{
 		"before": "connected,error,protocol,label", "after": "connected,error,protocol", "label": "undefined",
-		"connected": "yes", "hasSend": true, "shadowed": "shadowed", "real": true,
+		"connected": true, "hasSend": true, "shadowed": "shadowed", "real": true,
 	}, res)
 }
 
@@ -245,4 +247,71 @@ func TestSendAfterAwaitedSendAsync(t *testing.T) {
 	out := ct.rt.VU.RuntimeField.Get("out").Export().(map[string]any)
 	require.Empty(t, out["errors"])
 	require.EqualValues(t, 400, out["ok"])
+}
+
+// nextIteration ends the VU's current iteration (its context is cancelled, as k6 does when an
+// iteration returns) and starts another one with a fresh context.
+func (ct *chatTest) nextIteration(t *testing.T) {
+	t.Helper()
+	ct.rt.CancelContext()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	ct.rt.VU.CtxField = ctx
+	ct.rt.CancelContext = cancel
+}
+
+// A session kept in a VU-level variable outlives the iteration that opened it, as k6's gRPC
+// client keeps its connection: over many iterations every turn succeeds on the one socket.
+func TestSessionOutlivesItsIteration(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	_, err := ct.rt.VU.RuntimeField.RunString(`globalThis.s = fw.connect("` + ct.url + `/ok")`)
+	require.NoError(t, err)
+	for i := range 20 {
+		ct.nextIteration(t)
+		res := ct.run(t, `({connected: s.connected, ok: s.send("turn").ok})`)
+		require.Equal(t, map[string]any{"connected": true, "ok": true}, res, "iteration %d", i)
+	}
+	got := ct.drain()
+	require.Len(t, got[MetricChatConnecting], 1, "one connect for every iteration")
+	require.Len(t, got[MetricChatTurns], 20)
+	for _, f := range got[MetricChatFailed] {
+		require.Zero(t, f.value, "no failed turn")
+	}
+	require.Empty(t, got[MetricChatErrors])
+	ct.run(t, `s.close()`)
+	require.Equal(t, false, ct.run(t, `({c: s.connected})`)["c"], "close() ends it")
+}
+
+// A turn in flight still ends with its iteration (an interrupt, gracefulStop): the turn is
+// canceled and counts nothing, the session then says connected false, a send on it counts
+// nothing, and a new session carries on with no failed turn.
+func TestSessionAfterAnInterruptedTurn(t *testing.T) {
+	t.Parallel()
+	ct := newChatTest(t)
+	_, err := ct.rt.VU.RuntimeField.RunString(`globalThis.s = fw.connect("` + ct.url + `/silent")`)
+	require.NoError(t, err)
+	ct.nextIteration(t)
+	cancel := ct.rt.CancelContext
+	time.AfterFunc(100*time.Millisecond, cancel)
+	res := ct.run(t, `s.send("never answered")`)
+	require.Equal(t, "canceled", res["error"].(map[string]any)["kind"])
+
+	ct.nextIteration(t)
+	res = ct.run(t, `({connected: s.connected, again: s.send("x").error.kind})`)
+	require.Equal(t, map[string]any{"connected": false, "again": "closed"}, res)
+	ct.drain() // the connect
+
+	_, err = ct.rt.VU.RuntimeField.RunString(`globalThis.s = fw.connect("` + ct.url + `/ok")`)
+	require.NoError(t, err)
+	for range 5 {
+		ct.nextIteration(t)
+		require.Equal(t, true, ct.run(t, `s.send("turn")`)["ok"])
+	}
+	got := ct.drain()
+	require.Len(t, got[MetricChatTurns], 5, "only the new session's turns: the canceled one and the send on the dead session count nothing")
+	for _, f := range got[MetricChatFailed] {
+		require.Zero(t, f.value)
+	}
+	require.Empty(t, got[MetricChatErrors])
 }

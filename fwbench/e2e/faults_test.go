@@ -30,6 +30,7 @@ import (
 type chatRecord struct {
 	Prompt    string `json:"p"`
 	Connect   bool   `json:"connect"` // a session's failed connect
+	Dead      bool   `json:"dead"`    // a send on a session no longer connected: no turn counted
 	OK        bool   `json:"ok"`
 	Kind      string `json:"kind"`
 	Msg       string `json:"msg"`
@@ -351,9 +352,17 @@ func reconcile(t *testing.T, row chatRow, recs []chatRecord, truth []serverTurn,
 	}
 	seen := map[string]int{}
 	kinds := map[string]int{}
-	covered, failed, ok := 0, 0, 0
+	covered, failed, ok, dead := 0, 0, 0, 0
 	var okTokens, allTokens, sentOK int
 	for _, r := range recs {
+		if r.Dead { // the session was gone before this send: it counts nothing and reaches no server
+			covered++
+			dead++
+			assert.False(t, r.OK, "a send on a dead session %q", r.Prompt)
+			assert.Equal(t, "closed", r.Kind, "a send on a dead session %q", r.Prompt)
+			assert.NotContains(t, byPrompt, r.Prompt, "the server never saw %q", r.Prompt)
+			continue
+		}
 		allTokens += r.Tokens
 		if r.Connect {
 			covered += max(row.turns, 1) // a failed session connect ends that iteration's turns
@@ -405,8 +414,8 @@ func reconcile(t *testing.T, row chatRow, recs []chatRecord, truth []serverTurn,
 	assert.Equal(t, sentOK, okTokens, "tokens of successful turns == tokens the server sent for them")
 
 	// The metrics say the same as the records.
-	assert.EqualValues(t, len(recs), run.Sum("fw_chat_turns"), "fw_chat_turns")
-	assert.Equal(t, len(recs), run.Count("fw_chat_failed"), "one fw_chat_failed sample per turn")
+	assert.EqualValues(t, len(recs)-dead, run.Sum("fw_chat_turns"), "fw_chat_turns")
+	assert.Equal(t, len(recs)-dead, run.Count("fw_chat_failed"), "one fw_chat_failed sample per turn")
 	assert.EqualValues(t, failed, run.Sum("fw_chat_failed"), "failed turns")
 	assert.EqualValues(t, failed, run.Sum("fw_chat_errors"), "one fw_chat_errors per failed turn")
 	for k, n := range kinds {

@@ -28,6 +28,21 @@ func TestGrowthComparesTheHoldOnly(t *testing.T) {
 	require.Equal(t, "no samples in the hold", growth(samples[:1], 70*time.Second, 20*time.Minute))
 }
 
+func TestSlopeIsLeastSquaresOverTheWindow(t *testing.T) {
+	t.Parallel()
+	var samples []soakSample
+	for m := 0; m <= 70; m++ { // 1 MiB a minute from minute 10, a jump before it (the warm-up)
+		rss := uint64(100)
+		if m >= 10 {
+			rss = uint64(300 + m - 10)
+		}
+		samples = append(samples, soakSample{at: time.Duration(m) * time.Minute, rssMiB: rss})
+	}
+	got := slope(samples, 10*time.Minute, 70*time.Minute)
+	require.Equal(t, "RSS slope from 10m0s to 1h10m0s (61 samples): +62.9 MB/h", got, "60 MiB/h = 62.9 MB/h; the warm-up is left out")
+	require.Contains(t, slope(samples[:1], 0, time.Hour), "too few samples")
+}
+
 // benchSettings parses a benchmark's knobs from args and env as benchCmd does.
 func benchSettings(b benchmark, args []string, env map[string]string) (bench.Settings, error) {
 	fs := knob.New(b.name, knob.MapEnv(env), io.Discard)

@@ -29,16 +29,20 @@ type soakSample struct {
 
 // soakKnobs are the soak's knobs, as given.
 type soakKnobs struct {
-	scenario          *scenarioKnobs
-	hold, every, ramp time.Duration
-	apiPort           string
+	scenario                  *scenarioKnobs
+	hold, every, ramp, warmup time.Duration
+	apiPort, profile          string
 }
 
 // parseSoak reads the soak's knobs; done is true when the command ends here with code.
 func parseSoak(args []string, lookup knob.LookupEnv, stderr io.Writer) (o soakKnobs, code int, done bool) {
 	fs := knob.New("soak", lookup, stderr)
 	o.scenario = scenarioFlags(fs, "out/soak")
-	fs.DurationVar(&o.hold, "hold", "FW_SOAK_HOLD", 20*time.Minute, "the scenario's hold (its FW_HOLD)")
+	fs.StringVar(&o.profile, "profile", "FW_PROFILE", "soak",
+		"the bundled scenario's profile (soak: 1,000 users, sketched Trends, checkpoints)")
+	fs.DurationVar(&o.hold, "hold", "FW_HOLD", time.Hour, "the scenario's hold")
+	fs.DurationVar(&o.warmup, "warmup", "FW_SOAK_WARMUP", 5*time.Minute,
+		"the start of the hold left out of the RSS slope")
 	fs.DurationVar(&o.every, "every", "FW_SOAK_EVERY", 10*time.Second, "how often k6 is sampled")
 	fs.DurationVar(&o.ramp, "ramp", "FW_SOAK_RAMP", 70*time.Second,
 		"time from k6's start to the hold (the growth is measured over the hold only)")
@@ -48,16 +52,19 @@ func parseSoak(args []string, lookup knob.LookupEnv, stderr io.Writer) (o soakKn
 		return o, code, true
 	}
 	if o.every < time.Second || o.hold <= 0 {
-		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_SOAK_HOLD) positive\n")
+		printf(stderr, "fwbench soak: -every (FW_SOAK_EVERY) must be at least 1s and -hold (FW_HOLD) positive\n")
 		return o, exitcode.BadInput, true
 	}
 	return o, 0, false
 }
 
-// soakCmd is `fwbench soak` (make soak): the bundled scenario with a long hold (-hold, FW_SOAK_HOLD,
-// 20m) against its own fwsim, sampling k6 every -every (FW_SOAK_EVERY, 10s): RSS, goroutines (k6's
-// pprof on its REST API, loopback only) and open file descriptors. Writes FW_OUT_DIR/soak.tsv (default
-// out/soak) and prints the growth over the hold (first vs last sample of the hold, and the peak).
+// soakCmd is `fwbench soak` (make soak): the bundled scenario's soak profile (-profile, FW_PROFILE,
+// soak: 1,000 users, sketched Trends, checkpoints) with a long hold (-hold, FW_HOLD, 1h) against its
+// own fwsim, sampling k6 every -every (FW_SOAK_EVERY, 10s): RSS, goroutines (k6's pprof on its REST
+// API, loopback only) and open file descriptors. The web dashboard is off (K6_WEB_DASHBOARD=true turns
+// it on: its cumulative view keeps every Trend value). Writes FW_OUT_DIR/soak.tsv (default out/soak)
+// and prints the growth over the hold (first vs last sample, the peak) and the least-squares RSS
+// slope after the hold's first -warmup (FW_SOAK_WARMUP, 5m).
 func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, stderr io.Writer) int {
 	o, code, stop := parseSoak(args, lookup, stderr)
 	if stop {
@@ -79,7 +86,10 @@ func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, 
 	}
 	api := "127.0.0.1:" + apiPort
 	sc.k6Flags = append(sc.k6Flags, "--address", api, "--profiling-enabled")
-	sc.extraEnv = []string{"FW_HOLD=" + hold, "K6_WEB_DASHBOARD_PORT=" + dashPort}
+	sc.extraEnv = []string{
+		"FW_HOLD=" + hold, "FW_PROFILE=" + o.profile, "K6_WEB_DASHBOARD_PORT=" + dashPort,
+		"K6_WEB_DASHBOARD=" + env("K6_WEB_DASHBOARD", "false"),
+	}
 	if err := os.MkdirAll(sc.outDir, 0o750); err != nil {
 		printf(stderr, "fwbench soak: %v\n", err)
 		return 1
@@ -132,6 +142,7 @@ func soakCmd(ctx context.Context, args []string, lookup knob.LookupEnv, stdout, 
 	printf(stdout, "%s\n", bench.LastLines(runLog.Name(), 30))
 	printf(stdout, "k6 exit code: %d; samples: %s\n", code, tsv)
 	printf(stdout, "%s\n", growth(samples, ramp, holdDur))
+	printf(stdout, "%s\n", slope(samples, ramp+o.warmup, ramp+holdDur-10*time.Second))
 	return code
 }
 
@@ -189,4 +200,23 @@ func growth(samples []soakSample, ramp, hold time.Duration) string {
 	}
 	return fmt.Sprintf("over the hold (%d samples): RSS %d -> %d MiB (peak %d), goroutines %d -> %d, fds %d -> %d",
 		len(in), first.rssMiB, last.rssMiB, peak, first.goroutines, last.goroutines, first.fds, last.fds)
+}
+
+// slope is the least-squares growth of k6's RSS (MB per hour, MB = 10^6 bytes) over the samples
+// taken between from and to (since k6 started).
+func slope(samples []soakSample, from, to time.Duration) string {
+	var n, sx, sy, sxx, sxy float64
+	for _, s := range samples {
+		if s.at < from || s.at > to {
+			continue
+		}
+		x, y := s.at.Hours(), float64(s.rssMiB)*(1<<20)/1e6
+		n++
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	if n < 2 || n*sxx == sx*sx {
+		return fmt.Sprintf("RSS slope: too few samples between %v and %v", from, to)
+	}
+	b := (n*sxy - sx*sy) / (n*sxx - sx*sx)
+	return fmt.Sprintf("RSS slope from %v to %v (%d samples): %+.1f MB/h", from, to, int(n), b)
 }

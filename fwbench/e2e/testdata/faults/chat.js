@@ -1,5 +1,6 @@
 // The fault matrix's chat driver (e2e/faults_test.go). Every turn, failed or not, is logged as one
-// console line `FWR {json}` that the Go test reconciles with the fault server's ground truth.
+// console line `FWR {json}` that the Go test reconciles with the fault server's ground truth; a send
+// on a session that was no longer connected is marked dead (it counts no turn).
 //
 // FW_URL     the endpoint          FW_MODE   oneshot | session | async | sessionAsync | sessionMixed
 // FW_PARAMS  JSON chat params       FW_TURNS  turns per iteration (per session)
@@ -51,8 +52,11 @@ export default async function () {
       }
       for (let k = 0; k < TURNS; k++) {
         const useAsync = MODE === 'sessionAsync' || (MODE === 'sessionMixed' && k % 2 === 1);
+        // A send on a session that is no longer connected counts nothing (the turn that broke it
+        // was counted): the record says so, and the Go test leaves it out of the metrics.
+        const dead = !s.connected;
         const res = useAsync ? await s.sendAsync(prompt(k)) : s.send(prompt(k));
-        record(prompt(k), res);
+        record(prompt(k), res, dead ? { dead: true } : undefined);
       }
       s.close();
     }
