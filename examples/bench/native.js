@@ -2,7 +2,7 @@
 // turns back to back. Run by `make bench-sidebyside` (bin/fwbench sidebyside); by hand:
 //   BENCH_URL=ws://127.0.0.1:8080/api/chat BENCH_USERS=200 BENCH_DURATION=30s ./k6 run examples/bench/native.js
 import fw from 'k6/x/featherweight';
-import { benchOptions, benchSummary, DURATION_MS, URL, PROMPT, LOG_TURNS } from './summary.js';
+import { benchOptions, nativeSummary, DURATION_MS, URL, PROMPT, LOG_TURNS } from './summary.js';
 
 export const options = benchOptions();
 
@@ -21,11 +21,5 @@ export default function () {
 }
 
 export function handleSummary(data) {
-  return benchSummary('native', data, {
-    turnsAttempted: 'fw_chat_turns',
-    failedRate: 'fw_chat_failed',
-    tokens: 'fw_chat_tokens',
-    ttft: 'fw_chat_ttft',
-    itl: 'fw_chat_itl',
-  });
+  return nativeSummary(data);
 }

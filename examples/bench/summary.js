@@ -41,6 +41,17 @@ export function benchSummary(client, data, names) {
   return out;
 }
 
+/** benchSummary of the native client's metrics (native.js and native-oneshot.js). */
+export function nativeSummary(data) {
+  return benchSummary('native', data, {
+    turnsAttempted: 'fw_chat_turns',
+    failedRate: 'fw_chat_failed',
+    tokens: 'fw_chat_tokens',
+    ttft: 'fw_chat_ttft',
+    itl: 'fw_chat_itl',
+  });
+}
+
 /** The options shared by both k6 workloads: N users turning back to back for DURATION. */
 export function benchOptions() {
   return {

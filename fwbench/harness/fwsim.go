@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -77,17 +76,7 @@ func (f *Fwsim) TurnsNDJSON(ctx context.Context) ([]byte, error) {
 // maxBody bounds what the harness reads from an HTTP answer (/debug/turns of a long run is large).
 const maxBody = 1 << 30
 
-// httpGet GETs url and returns its body and status.
+// httpGet GETs url and returns its body (at most maxBody bytes) and status.
 func httpGet(ctx context.Context, url string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	return body, resp.StatusCode, err
+	return process.HTTPGet(ctx, url, maxBody)
 }

@@ -173,7 +173,7 @@ func (f *Fwsim) Health(ctx context.Context) (Healthz, error) {
 // ReadHealthz reads a Featherweight /healthz (fwsim's or a real backend's) once.
 func ReadHealthz(ctx context.Context, url string) (Healthz, error) {
 	var h Healthz
-	body, status, err := httpGet(ctx, url, maxHealthzBody)
+	body, status, err := HTTPGet(ctx, url, maxHealthzBody)
 	if err != nil {
 		return h, err
 	}
@@ -221,8 +221,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // maxHealthzBody bounds a /healthz answer (a small JSON object).
 const maxHealthzBody = 1 << 20
 
-// httpGet GETs url and returns at most limit bytes of its body, and its status.
-func httpGet(ctx context.Context, url string, limit int64) ([]byte, int, error) {
+// HTTPGet GETs url and returns at most limit bytes of its body, and its status.
+func HTTPGet(ctx context.Context, url string, limit int64) ([]byte, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, 0, err
