@@ -165,3 +165,12 @@ func TestArrivalDialerReplacesTheInnerConnOfAWrapper(t *testing.T) {
 	require.NoError(t, err)
 	require.Same(t, w.Conn, clock, "the clock is the inner connection's")
 }
+
+func TestDialTakesArrivalStampsUnlessAskedForTheReadReturnClock(t *testing.T) {
+	t.Parallel()
+	url := silentServer(t)
+	stamped := dial(t, url, Options{})
+	require.IsType(t, &stampedConn{}, stamped.clock, "a TCP connection on Linux takes arrival stamps")
+	plain := dial(t, url, Options{ReadReturnClock: true})
+	require.Nil(t, plain.clock, "ReadReturnClock: frames timed when the read returns")
+}
