@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"github.com/featherweight/xk6-featherweight/internal/netstamp"
 )
 
 // Frames are timed by their arrival, and prompts by the moment their bytes are handed to the
@@ -11,24 +13,15 @@ import (
 // thousand streams on two cores) a goroutine woken for a frame can wait milliseconds for a CPU,
 // and a timestamp taken after the read returns counts that wait as the server's latency. So,
 // where the platform has it (Linux: SO_TIMESTAMPNS), each read of the TCP connection also asks
-// the kernel when the newest data it returned arrived, and a frame's time is that stamp. It is
-// never earlier than the frame's arrival (the read that completed the frame may also have
-// returned later data, whose stamp it then carries) and never later than the read's return.
+// the kernel when the newest data it returned arrived (package internal/netstamp), and a frame's
+// time is that stamp. It is never earlier than the frame's arrival (the read that completed the
+// frame may also have returned later data, whose stamp it then carries) and never later than the
+// read's return.
 // Elsewhere, or when the kernel gives no stamp, a frame's time is the read's return, as before.
 // Likewise the clock of a turn starts when the last write of its prompt enters the socket (after
 // the WebSocket framing and any wait for a write buffer), never earlier than the turn began
 // writing: the server cannot have read a prompt before then, so neither stamp can shorten a
 // measured latency, and both leave out the load generator's own scheduling delays.
-
-// arrivalClock tells when the data of a connection's last read arrived, and when its last write
-// began.
-type arrivalClock interface {
-	// lastArrival is the kernel's receive time of the newest data the last read returned;
-	// ok is false when there was none.
-	lastArrival() (at time.Time, ok bool)
-	// lastWriteStart is when the last write entered the socket; ok is false before any.
-	lastWriteStart() (at time.Time, ok bool)
-}
 
 // InnerConn finds the TCP connection inside a connection that NetDialContext returned, for
 // dialers that wrap it (k6's counts the bytes read and written): it returns the inner
@@ -40,7 +33,7 @@ type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error
 
 // arrivalDialer wraps dial so that the TCP connection it makes reports when data arrived: the
 // clock is set once the dial returns.
-func arrivalDialer(dial dialFunc, unwrap InnerConn, clock *arrivalClock) dialFunc {
+func arrivalDialer(dial dialFunc, unwrap InnerConn, clock *netstamp.Clock) dialFunc {
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
@@ -56,7 +49,7 @@ func arrivalDialer(dial dialFunc, unwrap InnerConn, clock *arrivalClock) dialFun
 			}
 		}
 		if tcp, ok := target.(*net.TCPConn); ok {
-			if stamped, c := stampArrivals(tcp); c != nil {
+			if stamped, c := netstamp.Stamp(tcp); c != nil {
 				replace(stamped)
 				*clock = c
 			}
@@ -72,7 +65,7 @@ func (c *Conn) arrivedAt(now time.Time) time.Time {
 	if c.clock == nil {
 		return now
 	}
-	at, ok := c.clock.lastArrival()
+	at, ok := c.clock.LastArrival()
 	if !ok {
 		return now
 	}
@@ -90,7 +83,7 @@ func (c *Conn) promptWritten(began time.Time) time.Time {
 	if c.clock == nil {
 		return began
 	}
-	if at, ok := c.clock.lastWriteStart(); ok && at.After(began) {
+	if at, ok := c.clock.LastWriteStart(); ok && at.After(began) {
 		return at
 	}
 	return began

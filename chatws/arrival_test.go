@@ -37,5 +37,5 @@ func TestArrivedAtKeepsTheReadReturnWhenNoStampBelievable(t *testing.T) {
 // fixedClock is an arrivalClock whose stamps are given.
 type fixedClock struct{ arrival, write time.Time }
 
-func (f fixedClock) lastArrival() (time.Time, bool)    { return f.arrival, !f.arrival.IsZero() }
-func (f fixedClock) lastWriteStart() (time.Time, bool) { return f.write, !f.write.IsZero() }
+func (f fixedClock) LastArrival() (time.Time, bool)    { return f.arrival, !f.arrival.IsZero() }
+func (f fixedClock) LastWriteStart() (time.Time, bool) { return f.write, !f.write.IsZero() }

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/featherweight/xk6-featherweight/failure"
+	"github.com/featherweight/xk6-featherweight/internal/netstamp"
 )
 
 // ConnectInfo describes the connection establishment.
@@ -36,7 +37,7 @@ type Conn struct {
 	closed    atomic.Bool
 	closeCode atomic.Int64
 
-	clock     arrivalClock    // when the data of the last read arrived (nil: time frames at the read's return)
+	clock     netstamp.Clock  // when the data of the last read arrived (nil: time frames at the read's return)
 	buf       []byte          // reusable read buffer (readBufSize, or larger up to maxKeptReadBuf)
 	itls      []time.Duration // reusable ITL buffer (at most ITLBatch gaps when the turn has a sink)
 	itlSketch itlSketch       // summary of the current turn's gaps (buckets lent only to long turns)
@@ -68,7 +69,7 @@ func Dial(ctx context.Context, url string, opts Options) (*Conn, ConnectInfo, er
 	if opts.ReadBufferSize <= 0 {
 		opts.ReadBufferSize = defaultReadBufferSize
 	}
-	var clock arrivalClock
+	var clock netstamp.Clock
 	dial := opts.NetDialContext
 	if !opts.ReadReturnClock {
 		dial = arrivalDialer(dial, opts.InnerConn, &clock)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package chatws
+package netstamp
 
 import (
 	"encoding/binary"
@@ -15,10 +15,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stampedConn is a TCP connection whose reads also take the kernel's receive timestamp of the
-// data they return (SO_TIMESTAMPNS). Reads on one connection are sequential (one turn at a
-// time); lastArrival is safe to call from any goroutine.
-type stampedConn struct {
+// Conn is a TCP connection whose reads also take the kernel's receive timestamp of the data they
+// return (SO_TIMESTAMPNS). Reads on one connection are sequential, as net.Conn's are; LastArrival
+// and LastWriteStart are safe to call from any goroutine.
+type Conn struct {
 	*net.TCPConn
 	raw   syscall.RawConn
 	recv  func(fd uintptr) bool // the read, made once (a closure per read would be an allocation)
@@ -32,9 +32,9 @@ type stampedConn struct {
 	write atomic.Int64 // when the last write began, in nanoseconds since born; 0: none
 }
 
-// stampArrivals turns on the kernel's receive timestamps for tcp; it returns tcp unchanged and
-// a nil clock when the socket refuses them.
-func stampArrivals(tcp *net.TCPConn) (net.Conn, arrivalClock) {
+// Stamp turns on the kernel's receive timestamps for tcp and returns it as a *Conn, which is
+// also its Clock; it returns tcp unchanged and a nil Clock when the socket refuses them.
+func Stamp(tcp *net.TCPConn) (net.Conn, Clock) {
 	raw, err := tcp.SyscallConn()
 	if err != nil {
 		return tcp, nil
@@ -45,13 +45,13 @@ func stampArrivals(tcp *net.TCPConn) (net.Conn, arrivalClock) {
 	}); err != nil || serr != nil {
 		return tcp, nil
 	}
-	s := &stampedConn{TCPConn: tcp, raw: raw, born: time.Now()}
+	s := &Conn{TCPConn: tcp, raw: raw, born: time.Now()}
 	s.recv = s.recvmsg
 	return s, s
 }
 
 // recvmsg is the read: false (wait until the socket is readable) while nothing is there.
-func (s *stampedConn) recvmsg(fd uintptr) bool {
+func (s *Conn) recvmsg(fd uintptr) bool {
 	for {
 		s.n, s.oobn, _, _, s.rerr = unix.Recvmsg(int(fd), s.p, s.oob[:], unix.MSG_CMSG_CLOEXEC)
 		if !errors.Is(s.rerr, unix.EINTR) {
@@ -61,12 +61,13 @@ func (s *stampedConn) recvmsg(fd uintptr) bool {
 }
 
 // Write records when it began, then writes as net.TCPConn does.
-func (s *stampedConn) Write(p []byte) (int, error) {
+func (s *Conn) Write(p []byte) (int, error) {
 	s.write.Store(max(int64(time.Since(s.born)), 1))
 	return s.TCPConn.Write(p)
 }
 
-func (s *stampedConn) lastWriteStart() (time.Time, bool) {
+// LastWriteStart implements [Clock].
+func (s *Conn) LastWriteStart() (time.Time, bool) {
 	d := s.write.Load()
 	if d == 0 {
 		return time.Time{}, false
@@ -75,7 +76,7 @@ func (s *stampedConn) lastWriteStart() (time.Time, bool) {
 }
 
 // Read reads as net.TCPConn does (deadlines, errors, io.EOF) and records the timestamp.
-func (s *stampedConn) Read(p []byte) (int, error) {
+func (s *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -96,7 +97,8 @@ func (s *stampedConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *stampedConn) lastArrival() (time.Time, bool) {
+// LastArrival implements [Clock].
+func (s *Conn) LastArrival() (time.Time, bool) {
 	ns := s.last.Load()
 	if ns == 0 {
 		return time.Time{}, false
