@@ -11,9 +11,6 @@ import "testing"
 //
 //	go -C fwbench test -tags e2e,loadtest -run AtTheServerAreExponentialAt1000 -v ./e2e/
 func TestPoissonGapsAtTheServerAreExponentialAt1000PerSecond(t *testing.T) {
-	srv := newArrivalServer(t)
-	dropped := sessionsRun(t, map[string]string{
-		"MODE": "http", "URL": srv.URL, "RUN": "ks", "RATE": "1000", "DURATION": "4s", "VUS": "300", "SEED": "2032",
-	})
-	checkExponentialGaps(t, serverGaps(srv.arrivals("ks")), dropped, 1000)
+	arrivals, dropped := poissonRequestsRun(t, 1000, "4s", 300, 2032)
+	checkExponentialGaps(t, arrivals, dropped, 1000)
 }

@@ -3,10 +3,12 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/featherweight/xk6-featherweight/executor/arrival"
+	"github.com/featherweight/xk6-featherweight/internal/netstamp"
 )
 
 // invalidConfigExitCode is k6's exit code for invalid options (errext/exitcodes.InvalidConfig).
@@ -34,18 +37,32 @@ type arrivalServer struct {
 	byRun map[string][]recordedArrival
 }
 
-// recordedArrival is one request: when the server read it, and the global arrival index the script
-// sent (exec.scenario.iterationInTest).
+// recordedArrival is one request: when it reached the server, and the global arrival index the
+// script sent (exec.scenario.iterationInTest).
 type recordedArrival struct {
-	At    time.Time
-	Index int64
+	// At is the kernel's receive time of the request's data at the server's socket
+	// (internal/netstamp) when Stamped, else when the handler ran: the server's own reading
+	// either way, and the stamp leaves out the test server's scheduling delays.
+	At      time.Time
+	Stamped bool
+	Index   int64
 }
+
+// connKey holds the request's connection in its context.
+type connKey struct{}
 
 func newArrivalServer(t *testing.T) *arrivalServer {
 	t.Helper()
 	s := &arrivalServer{byRun: map[string][]recordedArrival{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		at := time.Now()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at, stamped := time.Now(), false
+		if conn, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+			if clock := netstamp.ClockOf(conn); clock != nil {
+				if arrived, ok := clock.LastArrival(); ok && !arrived.After(at) {
+					at, stamped = arrived, true
+				}
+			}
+		}
 		i, err := strconv.ParseInt(r.URL.Query().Get("i"), 10, 64)
 		if err != nil {
 			http.Error(w, "bad index", http.StatusBadRequest)
@@ -53,13 +70,46 @@ func newArrivalServer(t *testing.T) *arrivalServer {
 		}
 		s.mu.Lock()
 		run := r.URL.Query().Get("run")
-		s.byRun[run] = append(s.byRun[run], recordedArrival{At: at, Index: i})
+		s.byRun[run] = append(s.byRun[run], recordedArrival{At: at, Stamped: stamped, Index: i})
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
+	srv.Listener = netstamp.Listener{Listener: srv.Listener}
+	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
+	s.warmUp(t)
 	return s
+}
+
+// warmUp sends requests until the server's reads carry kernel stamps: Linux turns receive
+// timestamps on for the machine a moment after the first socket asks (and off once no socket
+// asks), and data that arrived meanwhile has none. Its connection stays open until the test ends,
+// so stamps stay on for the connections k6 opens. The warm-up requests are forgotten.
+func (s *arrivalServer) warmUp(t *testing.T) {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
+	for range 200 {
+		resp, err := client.Get(s.URL + "/arrival?run=warmup&i=0")
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		s.mu.Lock()
+		warm := s.byRun["warmup"]
+		stamped := warm[len(warm)-1].Stamped
+		if stamped {
+			delete(s.byRun, "warmup")
+		}
+		s.mu.Unlock()
+		if stamped {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Log("the kernel never stamped a request: arrivals are timed when the handler runs")
 }
 
 // arrivals returns the run's requests in the order the server read them.

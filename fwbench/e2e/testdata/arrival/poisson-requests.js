@@ -1,9 +1,7 @@
-// poisson-arrival-rate arrivals whose times the server records itself: each arrival is one
-// WebSocket session of one turn (fwsim's turn log holds the server's view), or with MODE=http one
-// GET carrying its arrival index. The summary prints only `dropped=N`, so the run needs no --out.
+// poisson-arrival-rate arrivals whose times the server records itself: each arrival is one GET
+// carrying its arrival index. The summary prints only `dropped=N`, so the run needs no --out.
 import http from 'k6/http';
 import exec from 'k6/execution';
-import fw from 'k6/x/featherweight';
 
 export const options = {
   discardResponseBodies: true,
@@ -21,11 +19,7 @@ export const options = {
 };
 
 export default function () {
-  if (__ENV.MODE === 'http') {
-    http.get(`${__ENV.URL}/arrival?run=${__ENV.RUN}&i=${exec.scenario.iterationInTest}`);
-    return;
-  }
-  fw.chat(__ENV.URL, 'hi');
+  http.get(`${__ENV.URL}/arrival?run=${__ENV.RUN}&i=${exec.scenario.iterationInTest}`);
 }
 
 export function handleSummary(data) {
