@@ -3,12 +3,10 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,21 +46,11 @@ type recordedArrival struct {
 	Index   int64
 }
 
-// connKey holds the request's connection in its context.
-type connKey struct{}
-
 func newArrivalServer(t *testing.T) *arrivalServer {
 	t.Helper()
 	s := &arrivalServer{byRun: map[string][]recordedArrival{}}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		at, stamped := time.Now(), false
-		if conn, ok := r.Context().Value(connKey{}).(net.Conn); ok {
-			if clock := netstamp.ClockOf(conn); clock != nil {
-				if arrived, ok := clock.LastArrival(); ok && !arrived.After(at) {
-					at, stamped = arrived, true
-				}
-			}
-		}
+		at, stamped := netstamp.RequestArrival(r, time.Now())
 		i, err := strconv.ParseInt(r.URL.Query().Get("i"), 10, 64)
 		if err != nil {
 			http.Error(w, "bad index", http.StatusBadRequest)
@@ -75,9 +63,7 @@ func newArrivalServer(t *testing.T) *arrivalServer {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	srv.Listener = netstamp.Listener{Listener: srv.Listener}
-	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
-		return context.WithValue(ctx, connKey{}, c)
-	}
+	srv.Config.ConnContext = netstamp.ConnContext
 	srv.Start()
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL
@@ -94,7 +80,9 @@ func (s *arrivalServer) warmUp(t *testing.T) {
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
 	t.Cleanup(client.CloseIdleConnections)
 	for range 200 {
-		resp, err := client.Get(s.URL + "/arrival?run=warmup&i=0")
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/arrival?run=warmup&i=0", nil)
+		require.NoError(t, err)
+		resp, err := client.Do(req)
 		require.NoError(t, err)
 		require.NoError(t, resp.Body.Close())
 		s.mu.Lock()

@@ -3,13 +3,16 @@
 //
 // On Linux a [Conn] asks for SO_TIMESTAMPNS and reads with recvmsg: after each read,
 // [Conn.LastArrival] is the kernel's receive time of the newest data the read returned. It also
-// notes when each write began ([Conn.LastWriteStart]). The chat client times frames with it;
-// servers in the tests take the arrival time of each request with a [Listener]. Elsewhere, and on
+// notes when each write began ([Conn.LastWriteStart]). The chat client times frames with it; the
+// servers of the arrival tests and benchmarks take each request's arrival with a [Listener],
+// [ConnContext] and [RequestArrival]. Elsewhere, and on
 // a socket that refuses the option, [Stamp] returns the connection unchanged and no [Clock].
 package netstamp
 
 import (
+	"context"
 	"net"
+	"net/http"
 	"time"
 )
 
@@ -46,4 +49,32 @@ func (l Listener) Accept() (net.Conn, error) {
 func ClockOf(c net.Conn) Clock {
 	clock, _ := c.(Clock)
 	return clock
+}
+
+// connKey holds a request's connection in its context.
+type connKey struct{}
+
+// ConnContext is an http.Server's ConnContext that lets its handlers call [RequestArrival].
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// RequestArrival is when the data of r reached the server's socket: the kernel's receive stamp of
+// the connection's last read, for a server that accepts on a [Listener] with [ConnContext] (a
+// client that sends a request only after the previous response, as k6 does, leaves that read to
+// r). ok is false when there is no stamp, or one later than now, the handler's own reading.
+func RequestArrival(r *http.Request, now time.Time) (at time.Time, ok bool) {
+	conn, _ := r.Context().Value(connKey{}).(net.Conn)
+	if conn == nil {
+		return now, false
+	}
+	clock := ClockOf(conn)
+	if clock == nil {
+		return now, false
+	}
+	at, ok = clock.LastArrival()
+	if !ok || at.After(now) {
+		return now, false
+	}
+	return at, true
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -130,7 +132,6 @@ func TestStampedConnReadsAsTCPConnDoes(t *testing.T) {
 	require.ErrorIs(t, err, net.ErrClosed)
 }
 
-
 func TestListenerStampsWhatTheServerReads(t *testing.T) {
 	t.Parallel()
 	inner, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
@@ -180,4 +181,49 @@ func TestClockOfAConnectionWithoutStampsIsNil(t *testing.T) {
 	a, b := net.Pipe()
 	t.Cleanup(func() { _ = a.Close(); _ = b.Close() })
 	require.Nil(t, ClockOf(a))
+}
+
+func TestRequestArrivalIsTheRequestsStampAtTheServer(t *testing.T) {
+	t.Parallel()
+	type reading struct {
+		at, now time.Time
+		ok      bool
+	}
+	readings := make(chan reading, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		at, ok := RequestArrival(r, now)
+		readings <- reading{at: at, now: now, ok: ok}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.Listener = Listener{Listener: srv.Listener}
+	srv.Config.ConnContext = ConnContext
+	srv.Start()
+	t.Cleanup(srv.Close)
+	client := srv.Client()
+	for range 200 { // until the kernel stamps (see warmUp)
+		beforeSend := time.Now()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, nil)
+		require.NoError(t, err)
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		got := <-readings
+		if got.ok {
+			require.False(t, got.at.Before(beforeSend.Truncate(time.Microsecond)), "stamp %v before the request was sent (%v)", got.at, beforeSend)
+			require.False(t, got.at.After(got.now), "stamp %v after the handler ran (%v)", got.at, got.now)
+			return
+		}
+		require.Equal(t, got.now, got.at, "without a stamp the arrival is the handler's time")
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the kernel never stamped a request")
+}
+
+func TestRequestArrivalWithoutConnContextIsTheHandlersTime(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	at, ok := RequestArrival(httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/", nil), now)
+	require.False(t, ok)
+	require.Equal(t, now, at)
 }

@@ -47,6 +47,7 @@ import (
 
 	"github.com/featherweight/xk6-featherweight/internal/exitcode"
 	"github.com/featherweight/xk6-featherweight/internal/knob"
+	"github.com/featherweight/xk6-featherweight/internal/netstamp"
 )
 
 //go:embed script.js
@@ -126,8 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second, ConnContext: netstamp.ConnContext}
+	go func() { _ = srv.Serve(netstamp.Listener{Listener: ln}) }()
 	defer func() { _ = srv.Close() }()
 
 	dir, err := os.MkdirTemp("", "fwarrivalbench")
@@ -166,7 +167,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// recorder notes each request's arrival time by scenario and iteration index.
+// recorder notes each request's arrival time by scenario and iteration index: when its data reached
+// the socket (the kernel's receive stamp) where the platform gives one, else when the handler ran.
 type recorder struct {
 	mu     sync.Mutex
 	starts map[string]map[int64]time.Time
@@ -175,7 +177,7 @@ type recorder struct {
 func newRecorder() *recorder { return &recorder{starts: map[string]map[int64]time.Time{}} }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	at := time.Now()
+	at, _ := netstamp.RequestArrival(req, time.Now())
 	q := req.URL.Query()
 	i, err := strconv.ParseInt(q.Get("i"), 10, 64)
 	if err != nil {
