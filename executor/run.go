@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -151,13 +150,17 @@ func (e *openModelExecutor) Run(parentCtx context.Context, out chan<- metrics.Sa
 	return abortErr
 }
 
-// yieldWithin is how late an arrival may be for the loop still to yield to the VU it started.
-const yieldWithin = time.Millisecond
+// handAhead is how long before its time an arrival is handed to its VU, which then waits for the
+// time itself (pacer.SleepUntil): the VU starts on the thread that woke, with no hand-off between
+// the wake-up and the start, so arrivals closer than a hand-off (tens of microseconds on a
+// 2-core VM) do not start together.
+const handAhead = pacer.CoarseMargin
 
 // startArrivals walks the global sequence and starts this instance's arrivals on schedule until the
 // sequence ends (it holds no arrival at or after the duration) or the run is aborted. It runs on
-// the pacer's goroutine and waits for each arrival with w. An arrival without a free VU is dropped
-// and counted; one that comes due late (a loaded machine) still starts or is counted, never skipped.
+// the pacer's goroutine and waits with w until handAhead before each arrival, then hands it to a
+// free VU that starts it at its time. An arrival without a free VU is dropped and counted; one that
+// comes due late (a loaded machine) still starts or is counted, never skipped.
 func (e *openModelExecutor) startArrivals(
 	runCtx, parentCtx context.Context, out chan<- metrics.SampleContainer, w pacer.Waiter,
 	seq arrivalSource, pool *vuPool, bar *progress, grow chan<- struct{}, unplanned int64,
@@ -172,21 +175,12 @@ func (e *openModelExecutor) startArrivals(
 		if !ok {
 			return
 		}
-		due := bar.start.Add(a.At)
-		if w.Until(runCtx, due) != nil {
+		idx.due = bar.start.Add(a.At)
+		if w.Until(runCtx, idx.due.Add(-handAhead)) != nil {
 			return
 		}
-		late := time.Since(due)
 		if pool.tryStart(idx, handoff) {
 			bar.started.Add(1)
-			// Let the VU just handed the arrival run now: Go readies it on this P, and the next
-			// handoff of a cluster of arrivals would otherwise push it back in the run queue,
-			// starting the cluster's earlier arrivals late (measured in docs/BENCHMARKS.md). Not
-			// when the loop is behind its schedule (an overloaded machine): then it catches up
-			// first, and arrivals without a free VU are dropped rather than started ever later.
-			if late < yieldWithin {
-				runtime.Gosched()
-			}
 			continue
 		}
 		bar.dropped.Add(1)

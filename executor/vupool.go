@@ -14,11 +14,16 @@ import (
 	"go.k6.io/k6/errext"
 	"go.k6.io/k6/errext/exitcodes"
 	"go.k6.io/k6/lib"
+
+	"github.com/featherweight/xk6-featherweight/executor/pacer"
 )
 
 // iterationIndex is the pair k6 exposes as exec.scenario.iterationInInstance and
 // exec.scenario.iterationInTest: the instance's own count and the global arrival index.
-type iterationIndex struct{ local, global uint64 }
+type iterationIndex struct {
+	local, global uint64
+	due           time.Time // when the VU starts it (zero: at once); handed to it a little earlier
+}
 
 // vuPool runs arrivals on activated VUs. A VU waits on start; an arrival is handed to a waiting VU
 // or, when none waits, reported as dropped by tryStart: arrivals are never queued.
@@ -103,6 +108,10 @@ func (p *vuPool) loop(vu lib.ActiveVU, current *atomic.Pointer[iterationIndex], 
 		case <-stop:
 			return
 		case idx := <-p.start:
+			if !idx.due.IsZero() {
+				// An ended iterCtx ends the wait; run then counts the iteration as interrupted.
+				_ = pacer.SleepUntil(p.iterCtx, idx.due)
+			}
 			current.Store(&idx)
 			if !p.run(vu) {
 				return

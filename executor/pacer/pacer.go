@@ -106,3 +106,8 @@ func (w *timerWaiter) sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// sleepGo waits d on a Go timer of its own, or until ctx ends.
+func sleepGo(ctx context.Context, d time.Duration) error {
+	return newTimerWaiter().sleep(ctx, d)
+}

@@ -106,3 +106,29 @@ func TestALoopEndingInGoexitIsAnErrorNotAHang(t *testing.T) {
 		require.ErrorIs(t, run(func(Waiter) { runtime.Goexit() }), errGoexit, name)
 	}
 }
+
+func TestSleepUntilNeverEndsBeforeItsTime(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	for _, offset := range []time.Duration{
+		-time.Millisecond, 50 * time.Microsecond, 300 * time.Microsecond, CoarseMargin + 500*time.Microsecond,
+	} {
+		at := start.Add(offset)
+		require.NoError(t, SleepUntil(t.Context(), at))
+		require.False(t, time.Now().Before(at), "SleepUntil returned before %v", offset)
+	}
+}
+
+func TestSleepUntilEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err := SleepUntil(ctx, began.Add(time.Hour))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Less(t, time.Since(began), 10*time.Second, "the wait outlived its context")
+
+	ended, cancelEnded := context.WithCancel(t.Context())
+	cancelEnded()
+	require.ErrorIs(t, SleepUntil(ended, time.Now().Add(time.Millisecond)), context.Canceled)
+}
