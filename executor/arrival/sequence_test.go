@@ -2,7 +2,6 @@ package arrival
 
 import (
 	"math"
-	"slices"
 	"testing"
 	"time"
 
@@ -18,19 +17,6 @@ func gapsOf(arrivals []Arrival) []float64 {
 		prev = a.At
 	}
 	return gaps
-}
-
-// ksExponential is the Kolmogorov-Smirnov statistic of sample against Exp(rate).
-func ksExponential(sample []float64, rate float64) float64 {
-	xs := slices.Clone(sample)
-	slices.Sort(xs)
-	n := float64(len(xs))
-	d := 0.0
-	for i, x := range xs {
-		f := 1 - math.Exp(-rate*x)
-		d = max(d, f-float64(i)/n, float64(i+1)/n-f)
-	}
-	return d
 }
 
 // meanCV returns the mean and coefficient of variation of xs.
@@ -62,7 +48,7 @@ func TestPoissonGapsPassKolmogorovSmirnovAgainstTheExponential(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3, 42, 1 << 40} {
 		gaps := gapsOf(constantArrivals(t, rate, 20*time.Second, 1, seed))
 		require.GreaterOrEqual(t, len(gaps), 2000)
-		d := ksExponential(gaps, rate)
+		d, _ := KSExponential(gaps, rate)
 		// Critical value of the one-sample KS test at alpha = 0.001: 1.95/sqrt(n).
 		require.Less(t, d, 1.95/math.Sqrt(float64(len(gaps))), "seed %d: D = %v over %d gaps", seed, d, len(gaps))
 	}
@@ -74,7 +60,8 @@ func TestKolmogorovSmirnovRejectsEvenlySpacedAndBurstyGaps(t *testing.T) {
 	// exponential and must fail it.
 	for _, k := range []float64{0.25, 16} {
 		gaps := gapsOf(constantArrivals(t, 1000, 20*time.Second, k, 7))
-		require.Greater(t, ksExponential(gaps, 1000), 1.95/math.Sqrt(float64(len(gaps))), "burstiness %v", k)
+		d, _ := KSExponential(gaps, 1000)
+		require.Greater(t, d, 1.95/math.Sqrt(float64(len(gaps))), "burstiness %v", k)
 	}
 }
 

@@ -9,11 +9,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-// ksCriticalAlpha01 is the one-sample Kolmogorov-Smirnov critical value at alpha = 0.01, times
-// sqrt(n) (large-sample approximation).
-const ksCriticalAlpha01 = 1.628
+	"github.com/featherweight/xk6-featherweight/executor/arrival"
+)
 
 // poissonRequestsRun runs poisson-requests.js against srv at rate for duration, one GET per
 // arrival (no samples written: they would load k6 at 1,000/s), and returns the gaps between the
@@ -59,8 +57,7 @@ func checkExponentialGaps(t *testing.T, arrivals []recordedArrival, dropped, rat
 		}
 	}
 	gaps := serverGaps(arrivals)
-	d := ksExponential(gaps, rate)
-	critical := ksCriticalAlpha01 / math.Sqrt(float64(len(gaps)))
+	d, critical := arrival.KSExponential(gaps, rate)
 	under := func(limit float64) float64 {
 		n := 0
 		for _, g := range gaps {

@@ -131,19 +131,6 @@ func serverGaps(arrivals []recordedArrival) []float64 {
 	return gaps
 }
 
-// ksExponential is the Kolmogorov-Smirnov statistic of sample against Exp(rate).
-func ksExponential(sample []float64, rate float64) float64 {
-	xs := slices.Clone(sample)
-	slices.Sort(xs)
-	n := float64(len(xs))
-	d := 0.0
-	for i, x := range xs {
-		f := 1 - math.Exp(-rate*x)
-		d = max(d, f-float64(i)/n, float64(i+1)/n-f)
-	}
-	return d
-}
-
 // coefficientOfVariation is the sample standard deviation over the mean.
 func coefficientOfVariation(xs []float64) float64 {
 	mean, v := 0.0, 0.0
@@ -232,7 +219,7 @@ func checkArrivalsFollowTheSchedule(t *testing.T, k float64, seed uint64) {
 	cv := coefficientOfVariation(gaps)
 	require.InDelta(t, 1/math.Sqrt(k), cv, 0.1/math.Sqrt(k), "CV of the served arrivals' gaps")
 	if k == 1 {
-		d := ksExponential(gaps, rate)
+		d, _ := arrival.KSExponential(gaps, rate)
 		critical := 1.95 / math.Sqrt(float64(len(gaps))) // one-sample KS at alpha = 0.001
 		require.Less(t, d, critical, "the served arrivals' gaps are not exponential")
 		t.Logf("KS D = %.4f (critical %.4f)", d, critical)

@@ -245,13 +245,7 @@ func viewOf(starts map[int64]time.Time, rate float64, ks bool) serverView {
 	v.under200us /= float64(len(gaps))
 	v.under1ms /= float64(len(gaps))
 	if ks {
-		slices.Sort(gaps)
-		n := float64(len(gaps))
-		for i, x := range gaps {
-			f := 1 - math.Exp(-rate*x)
-			v.ksD = max(v.ksD, f-float64(i)/n, float64(i+1)/n-f)
-		}
-		v.ksCritical = 1.628 / math.Sqrt(n)
+		v.ksD, v.ksCritical = arrival.KSExponential(gaps, rate)
 	}
 	return v
 }
