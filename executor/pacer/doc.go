@@ -15,6 +15,11 @@
 //     slack never reaches other goroutines;
 //   - elsewhere, and with [RunWithTimer], a wait is a Go timer (the fallback).
 //
+// [SleepUntil] is the same precise wait for any goroutine: the executors hand each arrival to its
+// VU [CoarseMargin] ahead, and the VU's goroutine sleeps to the arrival's time itself, locked to
+// its thread with a 1 ns timer slack for the sleep only (the slack is restored and the thread
+// unlocked after), so the iteration starts on the thread that woke, with no hand-off in between.
+//
 // A wait never ends before its deadline. A panic in the loop is recovered and returned by Run as
 // a [*PanicError] carrying the stack, so the caller reports it; it is never swallowed.
 package pacer
