@@ -15,12 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// stampedPair is a loopback TCP connection whose client side takes arrival stamps, and the
-// server side.
-func stampedPair(t *testing.T) (*Conn, net.Conn) {
+// loopbackPair dials a listener on 127.0.0.1 made by wrap (nil: a plain one) and returns the
+// dialled connection and the accepted one.
+func loopbackPair(t *testing.T, wrap func(net.Listener) net.Listener) (client, server net.Conn) {
 	t.Helper()
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	if wrap != nil {
+		ln = wrap(ln)
+	}
 	t.Cleanup(func() { _ = ln.Close() })
 	accepted := make(chan net.Conn, 1)
 	go func() {
@@ -30,15 +33,23 @@ func stampedPair(t *testing.T) (*Conn, net.Conn) {
 		}
 		close(accepted)
 	}()
-	dialled, err := (&net.Dialer{}).DialContext(context.Background(), "tcp", ln.Addr().String())
+	client, err = (&net.Dialer{}).DialContext(context.Background(), "tcp", ln.Addr().String())
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	server, ok := <-accepted
+	require.True(t, ok, "no connection accepted")
+	t.Cleanup(func() { _ = server.Close() })
+	return client, server
+}
+
+// stampedPair is a loopback TCP connection whose client side takes arrival stamps, and the
+// server side.
+func stampedPair(t *testing.T) (*Conn, net.Conn) {
+	t.Helper()
+	dialled, server := loopbackPair(t, nil)
 	tcp, ok := dialled.(*net.TCPConn)
 	require.True(t, ok)
 	conn, clock := Stamp(tcp)
-	t.Cleanup(func() { _ = conn.Close() })
-	server, accepted2 := <-accepted
-	require.True(t, accepted2, "no connection accepted")
-	t.Cleanup(func() { _ = server.Close() })
 	stamped, ok := conn.(*Conn)
 	require.True(t, ok, "the stamped connection is a %T, not a *Conn", conn)
 	require.Equal(t, Clock(stamped), clock)
@@ -134,24 +145,7 @@ func TestStampedConnReadsAsTCPConnDoes(t *testing.T) {
 
 func TestListenerStampsWhatTheServerReads(t *testing.T) {
 	t.Parallel()
-	inner, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ln := Listener{inner}
-	t.Cleanup(func() { _ = ln.Close() })
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
-	client, err := (&net.Dialer{}).DialContext(context.Background(), "tcp", ln.Addr().String())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = client.Close() })
-	server, ok := <-accepted
-	require.True(t, ok, "no connection accepted")
-	t.Cleanup(func() { _ = server.Close() })
+	client, server := loopbackPair(t, func(ln net.Listener) net.Listener { return Listener{ln} })
 	stamped, ok := server.(*Conn)
 	require.True(t, ok, "the accepted connection is a %T, not a *Conn", server)
 	require.Equal(t, Clock(stamped), ClockOf(server))
