@@ -3,6 +3,7 @@
 package pacer
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -28,7 +29,7 @@ func TestLatenessOfPoissonDeadlines(t *testing.T) {
 		for _, tc := range []struct {
 			name string
 			run  func(func(Waiter)) error
-		}{{"clock_nanosleep (Run)", Run}, {"Go timer (RunWithTimer)", RunWithTimer}} {
+		}{{"clock_nanosleep (Run)", Run}, {"Go timer (RunWithTimer)", RunWithTimer}, {"SleepUntil", onThisGoroutine}} {
 			rng := rand.New(rand.NewPCG(1, 2)) // #nosec G404 -- a reproducible schedule
 			var late []time.Duration
 			cpu0 := cpuTime(t)
@@ -53,6 +54,18 @@ func TestLatenessOfPoissonDeadlines(t *testing.T) {
 	}
 	t.Logf("load average after: %s", loadAverage())
 }
+
+// onThisGoroutine runs loop on the caller's goroutine with a Waiter that calls SleepUntil, the wait
+// a VU makes for its arrival.
+func onThisGoroutine(loop func(Waiter)) error {
+	loop(sleepUntilWaiter{})
+	return nil
+}
+
+type sleepUntilWaiter struct{}
+
+func (sleepUntilWaiter) Until(ctx context.Context, at time.Time) error { return SleepUntil(ctx, at) }
+func (sleepUntilWaiter) Precise() bool                                 { return true }
 
 // cpuTime is the process's user and system CPU time so far.
 func cpuTime(t *testing.T) time.Duration {
