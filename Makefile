@@ -18,7 +18,7 @@ FWSIM_SOURCES := fwsim/go.mod fwsim/go.sum $(shell find fwsim -name '*.go' -not 
 # The Go modules: the extension, fwsim (the reference backend) and fwbench (tools, harness, e2e tests).
 GO_MODULES := . fwsim fwbench
 # Build tags whose files must be vetted and linted too. Each module is vetted, linted and tested even
-# when an earlier one failed; the target fails at the end.
+# when another one failed; the target fails at the end.
 LINT_TAGS  := e2e,loadtest,deploy
 
 # Tools pinned in tools/go.mod, installed into bin/tools (never onto the user's PATH).
@@ -72,19 +72,25 @@ clean: ## Remove build outputs
 	rm -rf k6 bin out dist
 
 ##@ Test
-test: lint test-unit test-e2e ## The README's test command: lint, unit (-race, every module), end-to-end
+# make test: lint, the unit tests and the builds of ./k6, bin/fwsim and bin/fwbench at the same time
+# (they wait on the disk, timers and links at different times), then the end-to-end tests alone (their
+# timing tests must not share the machine). Each target also runs alone: make lint, make test-unit, ...
+test: ## The README's test command: lint, unit (-race, every module), end-to-end
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-unit build fwsim bin/fwbench
+	@$(MAKE) --no-print-directory test-e2e
 
 lint: lint-fmt lint-vet lint-golangci lint-gosec lint-files ## gofmt, go vet, golangci-lint, gosec (as xk6 lint runs it), no tracked build output
 
 lint-fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
+# The modules are vetted, linted and tested at the same time (scripts/each-module.sh), each whole.
 lint-vet:
-	@rc=0; for m in $(GO_MODULES); do echo "go vet ($$m)"; go -C $$m vet -tags $(LINT_TAGS) ./... || rc=1; done; exit $$rc
+	@scripts/each-module.sh "go vet" "$(GO_MODULES)" -- go vet -tags $(LINT_TAGS) ./...
 
 lint-golangci: $(GOLANGCI_LINT)
-	@rc=0; for m in $(GO_MODULES); do echo "golangci-lint ($$m)"; \
-	  (cd $$m && $(GOLANGCI_LINT) run --allow-parallel-runners --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...) || rc=1; done; exit $$rc
+	@scripts/each-module.sh golangci-lint "$(GO_MODULES)" -- \
+	  $(GOLANGCI_LINT) run --allow-parallel-runners --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...
 
 # gosec exactly as `xk6 lint` (the extension registry's security check) runs it: every Go module of the
 # tree, no build tags, no _test.go files, `#nosec Gxxx -- reason` honoured (golangci-lint's
@@ -97,7 +103,7 @@ lint-files:
 	scripts/check-tracked-files.sh
 
 test-unit: ## Unit tests with the race detector in every Go module (no k6 binary needed)
-	@rc=0; for m in $(GO_MODULES); do echo "go test -race ($$m)"; go -C $$m test -race -count=1 ./... || rc=1; done; exit $$rc
+	@scripts/each-module.sh "go test -race" "$(GO_MODULES)" -- go test -race -count=1 ./...
 
 test-e2e: build fwsim bin/fwbench ## End-to-end: the real ./k6 against bin/fwsim on loopback
 	@mkdir -p out
