@@ -18,7 +18,7 @@ FWSIM_SOURCES := fwsim/go.mod fwsim/go.sum $(shell find fwsim -name '*.go' -not 
 # The Go modules: the extension, fwsim (the reference backend) and fwbench (tools, harness, e2e tests).
 GO_MODULES := . fwsim fwbench
 # Build tags whose files must be vetted and linted too. Each module is vetted, linted and tested even
-# when an earlier one failed; the target fails at the end.
+# when another one failed; the target fails at the end.
 LINT_TAGS  := e2e,loadtest,deploy
 
 # Tools pinned in tools/go.mod, installed into bin/tools (never onto the user's PATH).
@@ -72,19 +72,29 @@ clean: ## Remove build outputs
 	rm -rf k6 bin out dist
 
 ##@ Test
-test: lint test-unit test-e2e ## The README's test command: lint, unit (-race, every module), end-to-end
+# make test: the end-to-end tests that assert timing (TTFT, Hz, arrival gaps, lag) first, alone (they
+# must not share the machine), then the ones that assert counts (their first statement is
+# t.Parallel(): scripts/e2e-parallel-tests.sh) at the same time as lint and the unit tests, which wait
+# on the disk, timers and links at different times. Each part also runs alone: make lint, make
+# test-unit, make test-e2e (every end-to-end test, the timing ones first, as go test orders them).
+E2E_PARALLEL_TESTS = $(shell scripts/e2e-parallel-tests.sh)
+test: ## The README's test command: lint, unit (-race, every module), end-to-end
+	@$(MAKE) --no-print-directory -j3 --output-sync=target build fwsim bin/fwbench
+	@$(MAKE) --no-print-directory test-e2e E2E_TESTS=alone
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-unit test-e2e E2E_TESTS=parallel
 
 lint: lint-fmt lint-vet lint-golangci lint-gosec lint-files ## gofmt, go vet, golangci-lint, gosec (as xk6 lint runs it), no tracked build output
 
 lint-fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
+# The modules are vetted, linted and tested at the same time (scripts/each-module.sh), each whole.
 lint-vet:
-	@rc=0; for m in $(GO_MODULES); do echo "go vet ($$m)"; go -C $$m vet -tags $(LINT_TAGS) ./... || rc=1; done; exit $$rc
+	@scripts/each-module.sh "go vet" "$(GO_MODULES)" -- go vet -tags $(LINT_TAGS) ./...
 
 lint-golangci: $(GOLANGCI_LINT)
-	@rc=0; for m in $(GO_MODULES); do echo "golangci-lint ($$m)"; \
-	  (cd $$m && $(GOLANGCI_LINT) run --allow-parallel-runners --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...) || rc=1; done; exit $$rc
+	@scripts/each-module.sh golangci-lint "$(GO_MODULES)" -- \
+	  $(GOLANGCI_LINT) run --allow-parallel-runners --config $(CURDIR)/.golangci.yml --build-tags $(LINT_TAGS) ./...
 
 # gosec exactly as `xk6 lint` (the extension registry's security check) runs it: every Go module of the
 # tree, no build tags, no _test.go files, `#nosec Gxxx -- reason` honoured (golangci-lint's
@@ -97,11 +107,17 @@ lint-files:
 	scripts/check-tracked-files.sh
 
 test-unit: ## Unit tests with the race detector in every Go module (no k6 binary needed)
-	@rc=0; for m in $(GO_MODULES); do echo "go test -race ($$m)"; go -C $$m test -race -count=1 ./... || rc=1; done; exit $$rc
+	@scripts/each-module.sh "go test -race" "$(GO_MODULES)" -- go test -race -count=1 ./...
 
+# E2E_TESTS: all (the default), alone (all but the parallel tests) or parallel (only those); the full
+# log goes to out/e2e.log, out/e2e-alone.log or out/e2e-parallel.log.
+E2E_TESTS ?= all
+e2e_select = $(if $(filter alone,$(E2E_TESTS)),-skip '^($(E2E_PARALLEL_TESTS))$$')$(if \
+  $(filter parallel,$(E2E_TESTS)),-run '^($(E2E_PARALLEL_TESTS))$$')
 test-e2e: build fwsim bin/fwbench ## End-to-end: the real ./k6 against bin/fwsim on loopback
 	@mkdir -p out
-	$(E2E_ENV) go -C fwbench test -tags e2e -count=1 -parallel 4 -timeout 20m -v ./e2e/ 2>&1 | tee out/e2e.log \
+	$(E2E_ENV) go -C fwbench test -tags e2e -count=1 -parallel 4 -timeout 20m -v $(e2e_select) ./e2e/ 2>&1 \
+	  | tee out/e2e$(filter-out -all,-$(E2E_TESTS)).log \
 	  | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
 tools: $(GOLANGCI_LINT) $(TOOLS_BIN)/gosec $(TOOLS_BIN)/govulncheck ## Install the pinned lint tools into bin/tools

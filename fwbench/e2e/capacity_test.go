@@ -103,10 +103,13 @@ func runCapacity(t *testing.T, env map[string]string) (capacityReport, string) {
 }
 
 // fwsim -capacity 20: the search in steps of 10 finds the knee within one step of 20 users and
-// names a loop threshold (past 20 streams the loop runs at 100*20/streams Hz: ~67 Hz at 30).
+// names a loop threshold (past 20 streams the loop runs at 100*20/streams Hz: ~67 Hz at 30). fwsim's
+// loop rate follows its stream count at once, so steps of a 1 s ramp and a 3 s hold (three Hz
+// readings at full users) judge it as a longer hold would, in half the time.
 func TestCapacityFindsFwsimKnee(t *testing.T) {
 	rep, _ := runCapacity(t, map[string]string{
 		"FW_FWSIM_FLAGS": "-capacity 20", "FW_CAPACITY_MIN": "10", "FW_CAPACITY_MAX": "40", "FW_CAPACITY_STEP": "10",
+		"FW_CAPACITY_RAMP": "1s", "FW_CAPACITY_HOLD": "3s",
 	})
 	require.Equal(t, "knee", rep.Verdict, rep.Answer)
 	require.Equal(t, "users", rep.Unit)
@@ -121,10 +124,12 @@ func TestCapacityFindsFwsimKnee(t *testing.T) {
 	require.Less(t, last.HzAvg, 95.0)
 }
 
-// A healthy fwsim holds every threshold up to the maximum: bisection tries MIN and MAX and stops.
+// A healthy fwsim holds every threshold up to the maximum: bisection tries MIN and MAX and stops
+// (steps of a 1 s ramp and a 3 s hold, as above).
 func TestCapacityHealthyHasNoKnee(t *testing.T) {
 	rep, _ := runCapacity(t, map[string]string{
 		"FW_CAPACITY_STRATEGY": "bisect", "FW_CAPACITY_MIN": "10", "FW_CAPACITY_MAX": "40", "FW_CAPACITY_STEP": "10",
+		"FW_CAPACITY_RAMP": "1s", "FW_CAPACITY_HOLD": "3s",
 	})
 	require.Equal(t, "no_knee", rep.Verdict, rep.Answer)
 	require.Equal(t, 40, rep.Capacity)
@@ -139,8 +144,9 @@ func TestCapacityHealthyHasNoKnee(t *testing.T) {
 // The open model: fwsim -capacity 20 with replies of 2 s (TTFT 100 ms + 95 gaps of 20 ms, no jitter)
 // and one-turn sessions with no think time. By Little's law the streams in progress are the arrival
 // rate times the time a session streams, so fwsim saturates at 20 / 2 s = 10 sessions/s: the rate
-// search in steps of 2.5 sessions/s finds that knee within one step, the loop's threshold breaking
-// first, and the generator kept up below it (FW_MAX_VUS by Little's law with headroom).
+// search from 7.5 (3/4 of the knee: the step below it that must pass) in steps of 2.5 sessions/s
+// finds that knee within one step, the loop's threshold breaking first, and the generator kept up
+// below it (FW_MAX_VUS by Little's law with headroom).
 // Little's law is about the mean: with Poisson arrivals the streams in progress vary around it (at 3/4
 // of the knee, 15 ± 4), and one-second readings of the loop dip below 95 Hz while its average stays
 // ~98. FW_HZ_MIN=90 keeps the per-reading check (checks{type:hz}) from judging that noise (measured:
@@ -157,7 +163,7 @@ func TestCapacityRateFindsTheKneeLittlesLawImplies(t *testing.T) {
 	rep, stdout := runCapacity(t, map[string]string{
 		"FW_FWSIM_FLAGS": "-capacity 20 -ttft 100ms -itl 20ms -tokens 96 -jitter 0",
 		"FW_ARRIVAL":     "poisson", "FW_TURNS": "1", "FW_SEED": "7", "FW_HZ_MIN": "90",
-		"FW_CAPACITY_MIN": "5", "FW_CAPACITY_MAX": "15", "FW_CAPACITY_STEP": "2.5",
+		"FW_CAPACITY_MIN": "7.5", "FW_CAPACITY_MAX": "15", "FW_CAPACITY_STEP": "2.5",
 		"FW_CAPACITY_SESSION_TIME": "4s", "FW_CAPACITY_HOLD": "10s",
 	})
 	require.Equal(t, "sessions/s", rep.Unit)
@@ -185,7 +191,8 @@ func TestCapacityRateFindsTheKneeLittlesLawImplies(t *testing.T) {
 func TestCapacityGoodputCriterionFailsAStep(t *testing.T) {
 	rep, stdout := runCapacity(t, map[string]string{
 		"FW_FWSIM_FLAGS": "-ttft 100ms -jitter 0", "FW_SLO_TTFT": "50", "FW_GOODPUT_MIN": "0.9",
-		"FW_CAPACITY_MIN": "5", "FW_CAPACITY_MAX": "5", "FW_CAPACITY_STEP": "1", "FW_CAPACITY_HOLD": "4s",
+		"FW_CAPACITY_MIN": "5", "FW_CAPACITY_MAX": "5", "FW_CAPACITY_STEP": "1",
+		"FW_CAPACITY_RAMP": "1s", "FW_CAPACITY_HOLD": "2s",
 	})
 	require.Equal(t, "below_min", rep.Verdict, rep.Answer)
 	require.Len(t, rep.BrokeFirst, 1, rep.Answer)

@@ -17,14 +17,9 @@ import (
 	"github.com/featherweight/xk6-featherweight/internal/exitcode"
 )
 
-// smokeSummary runs the bundled scenario's smoke profile against f (env overrides added) and returns
-// the path of the summary.json its handleSummary wrote.
-func smokeSummary(t *testing.T, f *Fwsim, overrides map[string]string) string {
-	t.Helper()
-	return smokeSummaryIn(t, t.TempDir(), f, overrides)
-}
-
-// smokeSummaryIn is smokeSummary writing into dir, which outlives a parallel subtest's own temp dir.
+// smokeSummaryIn runs the bundled scenario's smoke profile against f (env overrides added), writing
+// into dir (which outlives a parallel subtest's own temp dir), and returns the path of the
+// summary.json its handleSummary wrote.
 func smokeSummaryIn(t *testing.T, dir string, f *Fwsim, overrides map[string]string) string {
 	t.Helper()
 	env := scenarioEnv(t, f)
@@ -37,20 +32,26 @@ func smokeSummaryIn(t *testing.T, dir string, f *Fwsim, overrides map[string]str
 	return p
 }
 
-// smokeRound runs one smoke run against each backend at the same time, so that the shared machine's
-// load weighs on every side of a comparison alike, and returns their summaries in order.
-func smokeRound(t *testing.T, backends ...*Fwsim) []string {
+// smokeSide is one run of a round: the backend, and environment added to the smoke profile's.
+type smokeSide struct {
+	f   *Fwsim
+	env map[string]string
+}
+
+// smokeRound runs one smoke run against each side's backend at the same time, so that the shared
+// machine's load weighs on every side of a comparison alike, and returns their summaries in order.
+func smokeRound(t *testing.T, sides ...smokeSide) []string {
 	t.Helper()
 	root := t.TempDir() // the caller's: it outlives the subtests
-	paths := make([]string, len(backends))
+	paths := make([]string, len(sides))
 	t.Run("round", func(t *testing.T) {
-		for i, f := range backends {
+		for i, side := range sides {
 			dir := filepath.Join(root, strconv.Itoa(i))
 			require.NoError(t, os.MkdirAll(dir, 0o750))
 			paths[i] = filepath.Join(dir, "summary.json")
 			t.Run(strconv.Itoa(i), func(t *testing.T) {
 				t.Parallel()
-				smokeSummaryIn(t, dir, f, nil)
+				smokeSummaryIn(t, dir, side.f, side.env)
 			})
 		}
 	})
@@ -97,10 +98,21 @@ func TestCompareRuns(t *testing.T) {
 	// three runs a side.
 	healthy := StartFwsim(t, "-ttft", "200ms")
 	slower := StartFwsim(t, "-ttft", "320ms")
+	// Runs of a 3 s hold (a few dozen turns each, whose median TTFT is the backend's), and one run of
+	// another load shape (a 2 s hold) beside the last round, for the comparisons it must refuse.
+	hold3 := map[string]string{"FW_HOLD": "3s"}
 	base, same, slow := make([]string, 0, 3), make([]string, 0, 3), make([]string, 0, 3)
-	for range 3 { // each round runs the three sides at once; rounds spread the machine's drift
-		round := smokeRound(t, healthy, healthy, slower)
+	var other string
+	for i := range 3 { // each round runs the three sides at once; rounds spread the machine's drift
+		sides := []smokeSide{{healthy, hold3}, {healthy, hold3}, {slower, hold3}}
+		if i == 2 {
+			sides = append(sides, smokeSide{healthy, map[string]string{"FW_HOLD": "2s"}})
+		}
+		round := smokeRound(t, sides...)
 		base, same, slow = append(base, round[0]), append(same, round[1]), append(slow, round[2])
+		if i == 2 {
+			other = round[3]
+		}
 	}
 	list := func(paths ...string) string { return strings.Join(paths, ",") }
 	// The CI tolerances with a 30% latency tolerance, under the +60% to be found.
@@ -143,13 +155,12 @@ func TestCompareRuns(t *testing.T) {
 	require.Equal(t, exitcode.Pass, r.code, "three runs a side: one noisy run does not flip the verdict")
 	require.Contains(t, r.stdout, "beyond the tolerance but not significant at alpha 0.05: TTFT p50")
 
-	other := smokeSummary(t, healthy, map[string]string{"FW_HOLD": "4s"})
 	r = judge("-base", list(base...), "-new", list(same[0], same[1], other))
 	require.Equal(t, exitcode.NotComparable, r.code, "the NEW runs are of two load shapes")
-	require.Contains(t, r.stderr, `the NEW runs are of different scenarios or profiles: hold is "6s" in `)
+	require.Contains(t, r.stderr, `the NEW runs are of different scenarios or profiles: hold is "3s" in `)
 	r = judge("-base", list(base...), "-new", other)
 	require.Equal(t, exitcode.NotComparable, r.code)
-	require.Contains(t, r.stderr, `hold is "6s" in BASE but "4s" in NEW`)
+	require.Contains(t, r.stderr, `hold is "3s" in BASE but "2s" in NEW`)
 	open := edited(t, same[0], func(raw map[string]any) {
 		id := raw["featherweight"].(map[string]any)
 		id["arrival"], id["rate"], id["burstiness"] = "poisson", 5, 1

@@ -115,6 +115,7 @@ func filled(rows [][]float64) int {
 var openModelOnly = map[string]bool{"dropped_iterations": true}
 
 func TestDashboardReportShowsTheChat(t *testing.T) {
+	t.Parallel() // asserts the report's contents and a failed run, not timing
 	f := StartFwsim(t, "-error-rate", "0.05")
 	code, report, output := dashboardRun(t, f)
 	require.Equal(t, 99, code, "5%% failed turns must fail the run\n%s", tail(output, 4000))
@@ -204,6 +205,7 @@ func TestDashboardReportShowsTheChat(t *testing.T) {
 // Under the open model the report charts the arrivals and the arrivals dropped for want of a VU:
 // 20 sessions a second on at most 2 VUs drop most of them.
 func TestDashboardReportShowsOpenModelArrivals(t *testing.T) {
+	t.Parallel() // asserts counts, not timing
 	f := StartFwsim(t)
 	code, report, output := dashboardRun(t, f, "FW_ARRIVAL=poisson", "FW_RATE=20", "FW_VUS=2", "FW_MAX_VUS=2", "FW_SEED=3")
 	require.Contains(t, []int{0, 99}, code, "%s", tail(output, 4000))

@@ -158,10 +158,20 @@ func TestTraceSegmentsStartEveryRowOnce(t *testing.T) {
 	srv := newArrivalServer(t)
 	env := map[string]string{"TRACE": absPath(t, smallTrace), "SPEED": smallTraceSpeed, "VUS": "40"}
 	single := arrivalRun(t, srv, "trace.js", "single", env)
-	first := arrivalRun(t, srv, "trace.js", "first", env,
-		"--execution-segment", "0:1/3", "--execution-segment-sequence", "0,1/3,1")
-	second := arrivalRun(t, srv, "trace.js", "second", env,
-		"--execution-segment", "1/3:1", "--execution-segment-sequence", "0,1/3,1")
+	// The two instances run at the same time, as a segmented test's instances do.
+	var first, second K6Run
+	t.Run("segments", func(t *testing.T) {
+		t.Run("first", func(t *testing.T) {
+			t.Parallel()
+			first = arrivalRun(t, srv, "trace.js", "first", env,
+				"--execution-segment", "0:1/3", "--execution-segment-sequence", "0,1/3,1")
+		})
+		t.Run("second", func(t *testing.T) {
+			t.Parallel()
+			second = arrivalRun(t, srv, "trace.js", "second", env,
+				"--execution-segment", "1/3:1", "--execution-segment-sequence", "0,1/3,1")
+		})
+	})
 	all := make([]int64, 40)
 	for i := range all {
 		all[i] = int64(i)

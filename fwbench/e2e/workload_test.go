@@ -209,6 +209,7 @@ func TestScenarioBadWorkloadFailsAtInitAndSendsNothing(t *testing.T) {
 // FW_ARRIVAL=poisson runs the chat scenario under the open model (poisson-arrival-rate) and the
 // summary and its identity say so, with the rate and burstiness.
 func TestScenarioPoissonArrivalSmoke(t *testing.T) {
+	t.Parallel() // asserts counts and the summary's text (chat thresholds only, as the dataset tests)
 	f := StartFwsim(t)
 	out := t.TempDir()
 	env := scenarioEnv(t, f)
