@@ -38,7 +38,7 @@ K6_AUTO := K6_AUTO_EXTENSION_RESOLUTION=false
 E2E_ENV = $(K6_AUTO) FW_K6=$(CURDIR)/k6 FW_FWSIM=$(CURDIR)/bin/fwsim FW_FWBENCH=$(CURDIR)/bin/fwbench
 
 .PHONY: help build fwsim run smoke clean test lint lint-fmt lint-vet lint-golangci lint-gosec lint-files gosec test-unit test-e2e tools \
-	bench bench-sidebyside bench-compare bench-scale capacity compare soak test-deploy docker docker-test prom-test prometheus-install k8s-validate segments-test \
+	test-e2e-alone-arrivals test-e2e-alone-others bench bench-sidebyside bench-compare bench-scale capacity compare soak test-deploy docker docker-test prom-test prometheus-install k8s-validate segments-test \
 	xk6-lint vulncheck
 
 ##@ Run
@@ -80,7 +80,7 @@ clean: ## Remove build outputs
 E2E_PARALLEL_TESTS = $(shell scripts/e2e-parallel-tests.sh)
 test: ## The README's test command: lint, unit (-race, every module), end-to-end
 	@$(MAKE) --no-print-directory -j3 --output-sync=target build fwsim bin/fwbench
-	@$(MAKE) --no-print-directory test-e2e E2E_TESTS=alone
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-e2e-alone-arrivals test-e2e-alone-others
 	@$(MAKE) --no-print-directory -j4 --output-sync=target lint test-unit test-e2e E2E_TESTS=parallel
 
 lint: lint-fmt lint-vet lint-golangci lint-gosec lint-files ## gofmt, go vet, golangci-lint, gosec (as xk6 lint runs it), no tracked build output
@@ -109,11 +109,20 @@ lint-files:
 test-unit: ## Unit tests with the race detector in every Go module (no k6 binary needed)
 	@scripts/each-module.sh "go test -race" "$(GO_MODULES)" -- go test -race -count=1 ./...
 
-# E2E_TESTS: all (the default), alone (all but the parallel tests) or parallel (only those); the full
-# log goes to out/e2e.log, out/e2e-alone.log or out/e2e-parallel.log.
+# E2E_TESTS: all (the default), alone (all but the parallel tests), parallel (only those), or one of
+# the two halves of alone that make test runs side by side: alone-arrivals (the open-model arrival
+# and trace tests, E2E_ARRIVAL_TESTS) and alone-others. Each half runs one k6 at a time, and the
+# timing tests use well under a core, so two at once leave them a CPU each. The full log goes to
+# out/e2e.log or out/e2e-$(E2E_TESTS).log.
 E2E_TESTS ?= all
-e2e_select = $(if $(filter alone,$(E2E_TESTS)),-skip '^($(E2E_PARALLEL_TESTS))$$')$(if \
-  $(filter parallel,$(E2E_TESTS)),-run '^($(E2E_PARALLEL_TESTS))$$')
+E2E_ARRIVAL_TESTS = Test[A-Za-z0-9]*(Poisson|Arrival|Bursty|Trace|CapacityRate)[A-Za-z0-9]*
+e2e_select_alone = -skip '^($(E2E_PARALLEL_TESTS))$$'
+e2e_select_alone-arrivals = -run '^($(E2E_ARRIVAL_TESTS))$$' -skip '^($(E2E_PARALLEL_TESTS))$$'
+e2e_select_alone-others = -skip '^($(E2E_PARALLEL_TESTS)|$(E2E_ARRIVAL_TESTS))$$'
+e2e_select_parallel = -run '^($(E2E_PARALLEL_TESTS))$$'
+e2e_select = $(e2e_select_$(E2E_TESTS))
+test-e2e-alone-arrivals test-e2e-alone-others:
+	@$(MAKE) --no-print-directory test-e2e E2E_TESTS=$(@:test-e2e-%=%)
 test-e2e: build fwsim bin/fwbench ## End-to-end: the real ./k6 against bin/fwsim on loopback
 	@mkdir -p out
 	$(E2E_ENV) go -C fwbench test -tags e2e -count=1 -parallel 4 -timeout 20m -v $(e2e_select) ./e2e/ 2>&1 \
