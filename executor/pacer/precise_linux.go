@@ -33,20 +33,23 @@ func (w *preciseWaiter) Until(ctx context.Context, at time.Time) error {
 	if err := w.coarse.sleep(ctx, time.Until(at)-CoarseMargin); err != nil {
 		return err
 	}
+	if !nanosleepUntil(at) {
+		return w.coarse.sleep(ctx, time.Until(at))
+	}
+	return ctx.Err()
+}
+
+// nanosleepUntil sleeps in clock_nanosleep until at. False means the call failed, which a valid
+// relative sleep does not: the caller then finishes on a Go timer rather than spin.
+func nanosleepUntil(at time.Time) bool {
 	for {
 		d := time.Until(at)
 		if d <= 0 {
-			break
+			return true
 		}
 		ts := unix.NsecToTimespec(d.Nanoseconds())
-		err := unix.ClockNanosleep(unix.CLOCK_MONOTONIC, 0, &ts, nil)
-		if err != nil && !errors.Is(err, unix.EINTR) {
-			// Not expected from a valid relative sleep; finish on the Go timer rather than spin.
-			if err := w.coarse.sleep(ctx, time.Until(at)); err != nil {
-				return err
-			}
-			break
+		if err := unix.ClockNanosleep(unix.CLOCK_MONOTONIC, 0, &ts, nil); err != nil && !errors.Is(err, unix.EINTR) {
+			return false
 		}
 	}
-	return ctx.Err()
 }

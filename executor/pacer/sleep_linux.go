@@ -4,7 +4,6 @@ package pacer
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"time"
 
@@ -29,15 +28,8 @@ func SleepUntil(ctx context.Context, at time.Time) error {
 		restore := uintptr(old) // #nosec G115 -- the thread's slack as prctl returned it, never negative
 		defer func() { _ = unix.Prctl(unix.PR_SET_TIMERSLACK, restore, 0, 0, 0) }()
 	}
-	for {
-		d := time.Until(at)
-		if d <= 0 {
-			break
-		}
-		ts := unix.NsecToTimespec(d.Nanoseconds())
-		if err := unix.ClockNanosleep(unix.CLOCK_MONOTONIC, 0, &ts, nil); err != nil && !errors.Is(err, unix.EINTR) {
-			return sleepGo(ctx, time.Until(at))
-		}
+	if !nanosleepUntil(at) {
+		return sleepGo(ctx, time.Until(at))
 	}
 	return ctx.Err()
 }
