@@ -14,8 +14,8 @@
 // k6-agnostic package arrival; every k6 instance generates the whole seeded sequence and starts the
 // arrivals whose index falls in its execution segment's stripe, so several instances together start
 // exactly the arrivals of one run with the same seed (and, for a trace, every row once). The
-// arrival loop waits with package pacer: clock_nanosleep on a locked thread on Linux, a Go timer
-// elsewhere.
+// arrival loop and each VU wait with package pacer: on Linux a timerfd, then clock_nanosleep on a
+// locked thread for the last 100 µs; a Go timer elsewhere.
 //
 // Importing the package registers the executors (see register.go at the repository root).
 package executor

@@ -5,20 +5,28 @@
 // 1.12 ms, so arrivals less than about a millisecond apart left together. A thread that sleeps
 // in clock_nanosleep with a timer slack of 1 ns wakes within tens of microseconds instead.
 //
-// [Run] starts the loop that waits on a new goroutine and hands it a [Waiter]:
+// A precise wait on Linux has two parts:
 //
-//   - on Linux the goroutine is locked to its OS thread (runtime.LockOSThread), the thread's timer
-//     slack is set to 1 ns (prctl PR_SET_TIMERSLACK), and a wait sleeps on a Go timer until
-//     [CoarseMargin] before its deadline (so that a context cancellation ends it at once), then in
-//     clock_nanosleep for the rest. The thread sleeps in the kernel: no core is spun. When the
-//     loop returns, the goroutine exits still locked, so Go discards the thread and its changed
-//     slack never reaches other goroutines;
-//   - elsewhere, and with [RunWithTimer], a wait is a Go timer (the fallback).
+//   - until 100 µs before the deadline, a read of a timerfd through the network poller: the
+//     kernel's high-resolution timer wakes it, and the goroutine is parked meanwhile, holding
+//     no thread and no Go P. A context cancellation ends this part at once;
+//   - the rest, clock_nanosleep on the goroutine's thread, locked to it and with a timer slack
+//     of 1 ns for that sleep only (the slack is restored and the thread unlocked after).
 //
-// [SleepUntil] is the same precise wait for any goroutine: the executors hand each arrival to its
-// VU [CoarseMargin] ahead, and the VU's goroutine sleeps to the arrival's time itself, locked to
-// its thread with a 1 ns timer slack for the sleep only (the slack is restored and the thread
-// unlocked after), so the iteration starts on the thread that woke, with no hand-off in between.
+// A goroutine in a system call keeps its P until Go's monitor takes it back, and a goroutine that
+// wakes to find its P gone waits in the global run queue: when every arrival slept the whole
+// wait in clock_nanosleep, a k6 run at 1,000 arrivals/s saw its waits end up to several
+// milliseconds late. The timerfd keeps the system call to its last 100 µs.
+//
+// [Run] starts the loop that waits on a new goroutine and hands it a [Waiter]: the precise wait
+// on Linux with a timerfd of its own; elsewhere, and with [RunWithTimer], a Go timer (the
+// fallback). If the kernel refuses a timerfd (a seccomp profile), the first part is a Go timer
+// until [CoarseMargin] before the deadline.
+//
+// [SleepUntil] is the same precise wait for any goroutine, with a timerfd from a small shared
+// pool: the executors hand each arrival to its VU [CoarseMargin] ahead, and the VU's goroutine
+// sleeps to the arrival's time itself, so the iteration starts on the thread that woke, with no
+// hand-off in between.
 //
 // A wait never ends before its deadline. A panic in the loop is recovered and returned by Run as
 // a [*PanicError] carrying the stack, so the caller reports it; it is never swallowed.

@@ -29,7 +29,7 @@ func TestLatenessOfPoissonDeadlines(t *testing.T) {
 		for _, tc := range []struct {
 			name string
 			run  func(func(Waiter)) error
-		}{{"clock_nanosleep (Run)", Run}, {"Go timer (RunWithTimer)", RunWithTimer}, {"SleepUntil", onThisGoroutine}} {
+		}{{"timerfd, then clock_nanosleep (Run)", Run}, {"Go timer (RunWithTimer)", RunWithTimer}, {"SleepUntil", onThisGoroutine}} {
 			rng := rand.New(rand.NewPCG(1, 2)) // #nosec G404 -- a reproducible schedule
 			var late []time.Duration
 			cpu0 := cpuTime(t)

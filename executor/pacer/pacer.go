@@ -19,9 +19,9 @@ type Waiter interface {
 	Precise() bool
 }
 
-// CoarseMargin is how long before a deadline a precise wait leaves its Go timer for the OS sleep.
-// A Go timer fires up to about a millisecond late on an idle machine, so the margin keeps the
-// deadline ahead of it; a context cancellation ends a wait within this margin.
+// CoarseMargin is how long before a deadline a precise wait without a timerfd leaves its Go timer
+// for the OS sleep, and how far ahead the executors hand an arrival to its VU. A Go timer fires up
+// to about a millisecond late on an idle machine, so the margin keeps the deadline ahead of it.
 const CoarseMargin = 2 * time.Millisecond
 
 // PanicError is a panic recovered from the loop of [Run].
@@ -61,7 +61,10 @@ func start(loop func(Waiter), precise bool) error {
 		}()
 		var w Waiter = newTimerWaiter()
 		if precise {
-			w = newPreciseWaiter() // may lock this goroutine to its thread for good: see the package doc
+			w = newPreciseWaiter()
+		}
+		if c, ok := w.(interface{ close() }); ok {
+			defer c.close()
 		}
 		loop(w)
 		returned = true

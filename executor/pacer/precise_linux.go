@@ -5,38 +5,41 @@ package pacer
 import (
 	"context"
 	"errors"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// preciseWaiter sleeps in clock_nanosleep on a thread locked to the loop's goroutine, with a
-// timer slack of 1 ns, after a Go timer has covered all but CoarseMargin of the wait.
+// preciseWaiter is the loop's Waiter on Linux: [preciseUntil] on a timerfd of its own.
 type preciseWaiter struct {
-	coarse *timerWaiter
+	timer *timerfd // nil: the Go timer fallback for the coarse part
 }
 
-// newPreciseWaiter locks the calling goroutine to its thread and sets the thread's timer slack.
-// It never unlocks: the goroutine's exit ends the thread (see the package doc). If prctl is
-// refused (a seccomp profile), the kernel's default slack (50 µs) applies and the waits are still
-// far finer than a Go timer's.
+// newPreciseWaiter creates the waiter's timerfd; if the kernel refuses one, the coarse part of
+// each wait is a Go timer (as before the timerfd, and still far finer at the end).
 func newPreciseWaiter() Waiter {
-	runtime.LockOSThread()
-	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0) // best effort, as said above
-	return &preciseWaiter{coarse: newTimerWaiter()}
+	t, _ := newTimerfd() // nil on error
+	return &preciseWaiter{timer: t}
 }
 
 func (w *preciseWaiter) Precise() bool { return true }
 
 func (w *preciseWaiter) Until(ctx context.Context, at time.Time) error {
-	if err := w.coarse.sleep(ctx, time.Until(at)-CoarseMargin); err != nil {
-		return err
+	err := preciseUntil(ctx, w.timer, at)
+	if errors.Is(err, errCancelled) {
+		// The cancellation may still be setting the old timerfd's read deadline: use a new one.
+		w.close()
+		w.timer, _ = newTimerfd()
+		return ctx.Err()
 	}
-	if !nanosleepUntil(at) {
-		return w.coarse.sleep(ctx, time.Until(at))
+	return err
+}
+
+// close releases the timerfd when the loop has returned.
+func (w *preciseWaiter) close() {
+	if w.timer != nil {
+		w.timer.close()
 	}
-	return ctx.Err()
 }
 
 // nanosleepUntil sleeps in clock_nanosleep until at. False means the call failed, which a valid
