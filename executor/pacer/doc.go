@@ -13,10 +13,10 @@
 //   - the rest, clock_nanosleep on the goroutine's thread, locked to it and with a timer slack
 //     of 1 ns for that sleep only (the slack is restored and the thread unlocked after).
 //
-// A goroutine in a system call keeps its P until Go's monitor takes it back, and a goroutine that
-// wakes to find its P gone waits in the global run queue: when every arrival slept the whole
-// wait in clock_nanosleep, a k6 run at 1,000 arrivals/s saw its waits end up to several
-// milliseconds late. The timerfd keeps the system call to its last 100 µs.
+// Why not clock_nanosleep for the whole wait: a goroutine in a system call keeps its P until Go's
+// monitor takes it back, and a goroutine that wakes to find its P gone waits in the global run
+// queue, so in a k6 run at 1,000 arrivals/s such waits ended up to several milliseconds late
+// (docs/BENCHMARKS.md). The timerfd keeps the system call to the wait's last 100 µs.
 //
 // [Run] starts the loop that waits on a new goroutine and hands it a [Waiter]: the precise wait
 // on Linux with a timerfd of its own; elsewhere, and with [RunWithTimer], a Go timer (the

@@ -16,7 +16,7 @@ type preciseWaiter struct {
 }
 
 // newPreciseWaiter creates the waiter's timerfd; if the kernel refuses one, the coarse part of
-// each wait is a Go timer (as before the timerfd, and still far finer at the end).
+// each wait is a Go timer (the end of the wait is still clock_nanosleep).
 func newPreciseWaiter() Waiter {
 	t, _ := newTimerfd() // nil on error
 	return &preciseWaiter{timer: t}
