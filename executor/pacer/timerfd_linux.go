@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +18,7 @@ import (
 // timer slack (a Go timer's wake has millisecond granularity in a mostly idle process).
 type timerfd struct {
 	file *os.File
+	conn syscall.RawConn // the file's descriptor, for timerfd_settime
 }
 
 // newTimerfd creates a non-blocking CLOCK_MONOTONIC timerfd registered with the poller.
@@ -26,7 +28,12 @@ func newTimerfd() (*timerfd, error) {
 		return nil, fmt.Errorf("timerfd_create: %w", err)
 	}
 	file := os.NewFile(uintptr(fd), "pacer-timerfd") // #nosec G115 -- a descriptor the kernel returned, not negative
-	return &timerfd{file: file}, nil
+	conn, err := file.SyscallConn()
+	if err != nil {
+		_ = file.Close()
+		return nil, fmt.Errorf("timerfd: %w", err)
+	}
+	return &timerfd{file: file, conn: conn}, nil
 }
 
 // errCancelled marks a wait its context ended: the timerfd may still fire, so it is not reused.
@@ -53,13 +60,9 @@ func (t *timerfd) until(ctx context.Context, at time.Time) error {
 
 // arm sets the timer to expire once, d from now.
 func (t *timerfd) arm(d time.Duration) error {
-	conn, err := t.file.SyscallConn()
-	if err != nil {
-		return err
-	}
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(d.Nanoseconds())}
 	var setErr error
-	if err := conn.Control(func(fd uintptr) {
+	if err := t.conn.Control(func(fd uintptr) {
 		setErr = unix.TimerfdSettime(int(fd), 0, &spec, nil) // #nosec G115 -- the file's own descriptor
 	}); err != nil {
 		return err
