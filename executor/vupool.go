@@ -97,12 +97,20 @@ func (p *vuPool) activate(vu lib.InitializedVU, params lib.VUActivationParams, s
 	active := vu.Activate(&params)
 	p.activated.Add(1)
 	p.loops.Add(1)
-	go p.loop(active, &current, stop)
+	ready := make(chan struct{})
+	go p.loop(active, &current, stop, ready)
+	<-ready // returns once the loop runs: a VU counted as activated is about to take arrivals
 }
 
-// loop runs the arrivals handed to vu until stop is closed or an iteration panicked.
-func (p *vuPool) loop(vu lib.ActiveVU, current *atomic.Pointer[iterationIndex], stop <-chan struct{}) {
+// loop runs the arrivals handed to vu until stop is closed or an iteration panicked. The channel
+// ready is closed as the loop begins: on a loaded machine a new goroutine can wait milliseconds
+// to run, longer than tryStart waits for a VU it counts as free, and the run's first arrivals
+// would be dropped with VUs idle.
+func (p *vuPool) loop(
+	vu lib.ActiveVU, current *atomic.Pointer[iterationIndex], stop <-chan struct{}, ready chan<- struct{},
+) {
 	defer p.loops.Done()
+	close(ready)
 	for {
 		select {
 		case <-stop:
